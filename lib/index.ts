@@ -1,0 +1,7 @@
+// Public API of ftmtlnet.
+export { Tensor } from './tensor';
+export type { Device, TensorOptions } from './tensor';
+export { noGrad, isGradEnabled } from './autograd';
+export { capabilities, setNumThreads, getNumThreads, memoryStats } from './capabilities';
+export type { Capabilities } from './capabilities';
+export * as ops from './ops/index';

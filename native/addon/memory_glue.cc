@@ -1,0 +1,69 @@
+// Glue for native memory: aligned pooled buffers handed to JS as external Float32Arrays.
+#include <atomic>
+#include <cstring>
+
+#include "../cpu/memory_pool.h"
+#include "glue.h"
+
+namespace ftm {
+namespace {
+
+// Bytes returned by finalizers since the last report to V8 (finalizers may not call V8).
+std::atomic<int64_t> gFreedSinceReport{0};
+
+void releaseBuffer(Napi::Env /*env*/, void* data, size_t* cls) {
+  gFreedSinceReport.fetch_add(static_cast<int64_t>(*cls));
+  delete cls;
+  poolFree(data);
+}
+
+// alloc(length, zero) -> Float32Array of `length` floats over a 64-byte aligned pooled block.
+Napi::Value alloc(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  requireArgs(info, 2, "alloc");
+  const int64_t length = argInt(info, 0, "length");
+  if (length < 0) throwRange(env, "a non-negative length", "length", std::to_string(length));
+  const bool zero = argBool(info, 1, "zero");
+  const size_t bytes = static_cast<size_t>(length) * sizeof(float);
+  void* data = poolAlloc(bytes);
+  const size_t cls = poolSizeClass(bytes);
+  if (zero) std::memset(data, 0, bytes);
+  const int64_t freed = gFreedSinceReport.exchange(0);
+  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(cls) - freed);
+  Napi::ArrayBuffer buffer =
+      Napi::ArrayBuffer::New(env, data, bytes, releaseBuffer, new size_t(cls));
+  return Napi::Float32Array::New(env, static_cast<size_t>(length), buffer, 0);
+}
+
+Napi::Value poolStatsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const PoolStats s = poolStats();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("bytesInUse", Napi::Number::New(env, static_cast<double>(s.bytesInUse)));
+  o.Set("bytesCached", Napi::Number::New(env, static_cast<double>(s.bytesCached)));
+  o.Set("allocations", Napi::Number::New(env, static_cast<double>(s.allocations)));
+  o.Set("systemAllocations", Napi::Number::New(env, static_cast<double>(s.systemAllocations)));
+  return o;
+}
+
+Napi::Value poolTrimJs(const Napi::CallbackInfo& info) {
+  poolTrim();
+  return info.Env().Undefined();
+}
+
+// isAligned(a) -> whether a Float32Array's data starts on a 64-byte boundary.
+Napi::Value isAligned(const Napi::CallbackInfo& info) {
+  F32 a = argF32(info, 0, "array");
+  return Napi::Boolean::New(info.Env(), (reinterpret_cast<uintptr_t>(a.data) & 63) == 0);
+}
+
+}  // namespace
+
+void registerMemory(Napi::Env env, Napi::Object exports) {
+  exportFunction(env, exports, "alloc", alloc);
+  exportFunction(env, exports, "poolStats", poolStatsJs);
+  exportFunction(env, exports, "poolTrim", poolTrimJs);
+  exportFunction(env, exports, "isAligned", isAligned);
+}
+
+}  // namespace ftm

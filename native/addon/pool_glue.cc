@@ -1,0 +1,11 @@
+// Glue for the pool kernels: unwrap arguments, check memory safety, call native/cpu.
+#include "glue.h"
+
+namespace ftm {
+
+void registerPool(Napi::Env env, Napi::Object exports) {
+  (void)env;
+  (void)exports;
+}
+
+}  // namespace ftm
