@@ -11,3 +11,7 @@ export { upsample2d } from './resize';
 export type { Upsample2dOptions, UpsampleMode } from './resize';
 export { dropout } from './dropout';
 export type { DropoutOptions } from './dropout';
+export { batchNorm2d } from './norm';
+export type { BatchNormOptions } from './norm';
+export { softmaxCrossEntropy, bceWithLogits, diceLoss, focalLoss, l1Loss } from './losses';
+export type { CrossEntropyOptions, BceOptions, DiceOptions, FocalOptions } from './losses';
