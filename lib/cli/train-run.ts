@@ -1,0 +1,54 @@
+// One training run as the CLI commands (train, ablate, demo) use it: build the model, train
+// with the Trainer, and come back with the best epoch's weights loaded.
+import * as path from 'node:path';
+import type { Sample } from '../data/sample';
+import { FTMTLNet } from '../model/ftmtlnet';
+import type { Preset, Transfer } from '../model/config';
+import type { MultiTaskLossOptions } from '../model/multitask-loss';
+import type { AugmentOptions } from '../train/augment';
+import { readCheckpoint } from '../train/checkpoint';
+import { Trainer, type TrainResult } from '../train/trainer';
+import type { ProgressMode } from '../train/progress';
+
+export interface TrainRunOptions {
+  train: Sample[];
+  val: Sample[];
+  classes: string[];
+  preset: Preset;
+  size: number;
+  transfer: Transfer;
+  epochs: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  threads?: number;
+  out: string | null;
+  resume?: string;
+  optimizer?: 'adamw' | 'sgd';
+  weightDecay?: number;
+  earlyStopping?: number | false;
+  augment?: AugmentOptions | false;
+  loss?: MultiTaskLossOptions;
+  headStride?: 4 | 8;
+  progress?: ProgressMode;
+  log?: (line: string) => void;
+}
+
+export async function trainModel(o: TrainRunOptions): Promise<{ model: FTMTLNet; result: TrainResult }> {
+  const model = FTMTLNet.create({
+    preset: o.preset, imageSize: o.size, numClasses: o.classes.length, classNames: o.classes, transfer: o.transfer, seed: o.seed,
+    headStride: o.headStride,
+  });
+  const trainer = new Trainer(model, o.train, o.val, {
+    epochs: o.epochs, batchSize: o.batch, lr: o.lr, seed: o.seed, threads: o.threads, outDir: o.out, resume: o.resume,
+    optimizer: o.optimizer, weightDecay: o.weightDecay, earlyStopping: o.earlyStopping, augment: o.augment, loss: o.loss,
+    progress: o.progress, log: o.log,
+  });
+  const result = await trainer.fit();
+  if (o.out && result.best) {
+    const ck = await readCheckpoint(path.join(o.out, 'best'));
+    model.loadStateDict(ck.weights, { strict: true, source: ck.weightsFile });
+  }
+  model.eval();
+  return { model, result };
+}
