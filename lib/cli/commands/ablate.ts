@@ -11,6 +11,7 @@ import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../d
 import { addDataOptions, addThreadsOption, parseIntArg, parseNumberArg, timestamp } from '../options';
 import { trainModel } from '../train-run';
 import { metricsJson } from './eval';
+import { formatMetricsTable } from '../../report/summary-table';
 
 interface AblateFlags {
   data?: string;
@@ -28,32 +29,6 @@ interface AblateFlags {
   valFraction: number;
   testCount: number;
   json?: boolean;
-}
-
-const ROWS: [string, (m: EvaluationMetrics) => number][] = [
-  ['AUC (malignant vs rest)', (m) => m.classification.auc],
-  ['accuracy', (m) => m.classification.accuracy],
-  ['sensitivity', (m) => m.classification.sensitivity],
-  ['specificity', (m) => m.classification.specificity],
-  ['macro AUC', (m) => m.classification.macroAuc],
-  ['FROC @0.5 FP/image', (m) => m.detection.froc['0.5']],
-  ['FROC @1 FP/image', (m) => m.detection.froc['1']],
-  ['FROC @2 FP/image', (m) => m.detection.froc['2']],
-  ['FROC @4 FP/image', (m) => m.detection.froc['4']],
-  ['AP50', (m) => m.detection.ap50],
-  ['Dice', (m) => m.segmentation.dice],
-  ['IoU', (m) => m.segmentation.iou],
-];
-
-export function ablationTable(full: EvaluationMetrics, none: EvaluationMetrics): string {
-  const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
-  const lines = [`${'metric'.padEnd(26)}${'full (FTMTLNet)'.padStart(17)}${'none (baseline)'.padStart(17)}${'difference'.padStart(12)}`];
-  for (const [name, get] of ROWS) {
-    const a = get(full), b = get(none);
-    const d = Number.isFinite(a) && Number.isFinite(b) ? (a - b >= 0 ? '+' : '') + (a - b).toFixed(3) : 'n/a';
-    lines.push(`${name.padEnd(26)}${f(a).padStart(17)}${f(b).padStart(17)}${d.padStart(12)}`);
-  }
-  return lines.join('\n');
 }
 
 export function register(program: Command): void {
@@ -105,6 +80,6 @@ Examples:
     const json = { full: metricsJson(results.full), none: metricsJson(results.none), images: test.length };
     await fsp.writeFile(path.join(out, 'ablation.json'), JSON.stringify(json, null, 2) + '\n');
     if (flags.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-    else process.stdout.write(`\n${ablationTable(results.full, results.none)}\n(${test.length} held-out images; runs in ${out})\n`);
+    else process.stdout.write(`\n${formatMetricsTable({ 'full (FTMTLNet)': results.full, 'none (baseline)': results.none })}\n(held-out images; runs in ${out})\n`);
   });
 }

@@ -6,13 +6,15 @@ import { promises as fsp } from 'node:fs';
 import { Command } from 'commander';
 import { generatePhantoms } from '../../data/phantom';
 import { capabilities, setNumThreads } from '../../capabilities';
-import { writeFrocPng, writeRocPng, writeTrainingCurvePng } from '../../report/plots';
-import { writeOverlayPng } from '../../report/overlay';
+import { frocCurvePng, rocCurvePng, trainingCurvePng, type EpochLog } from '../../report/plots';
+import { renderOverlay } from '../../report/overlay';
+import { formatMetricsTable } from '../../report/summary-table';
+import type { EpochRecord } from '../../train/trainer';
 import { curves, validate } from '../../train/validate';
 import { DEMO_TARGETS, FULL_DEMO, QUICK_DEMO, type DemoConfig } from '../demo-config';
 import { addThreadsOption, parseIntArg, timestamp } from '../options';
 import { trainModel } from '../train-run';
-import { metricsJson, metricsTable } from './eval';
+import { metricsJson } from './eval';
 
 interface DemoFlags {
   out?: string;
@@ -23,6 +25,16 @@ interface DemoFlags {
 }
 
 const CLASSES = ['normal', 'benign', 'malignant'];
+
+// The trainer's history in the plot module's shape.
+export function epochLogs(history: EpochRecord[]): EpochLog[] {
+  return history.map((h) => ({
+    epoch: h.epoch,
+    trainLoss: h.train.total ?? NaN,
+    valLoss: h.val?.total,
+    metrics: h.metrics ? { AUC: h.metrics.classification.auc, Dice: h.metrics.segmentation.dice, 'FROC@1': h.metrics.detection.froc['1'] } : undefined,
+  }));
+}
 
 export async function runDemo(flags: DemoFlags): Promise<{ out: string; passed: boolean | null }> {
   const started = Date.now();
@@ -52,9 +64,9 @@ export async function runDemo(flags: DemoFlags): Promise<{ out: string; passed: 
   const metrics = evaluation.metrics;
   await fsp.writeFile(path.join(out, 'metrics.json'), JSON.stringify(metricsJson(metrics), null, 2) + '\n');
   const c = curves(evaluation, CLASSES);
-  await writeTrainingCurvePng(path.join(out, 'training-curve.png'), result.history);
-  await writeRocPng(path.join(out, 'roc.png'), c.roc, metrics.classification.auc);
-  await writeFrocPng(path.join(out, 'froc.png'), c.froc, c.lesions);
+  await fsp.writeFile(path.join(out, 'training-curve.png'), await trainingCurvePng(epochLogs(result.history), { title: 'FTMTLNet training on phantoms' }));
+  await fsp.writeFile(path.join(out, 'roc.png'), await rocCurvePng(c.roc, { auc: metrics.classification.auc, title: 'ROC, malignant vs rest (held-out phantoms)' }));
+  await fsp.writeFile(path.join(out, 'froc.png'), await frocCurvePng(c.froc, { lesions: c.lesions, title: 'FROC (held-out phantoms)' }));
   const overlayDir = path.join(out, 'overlays');
   await fsp.mkdir(overlayDir, { recursive: true });
   // A few test images of each class, with ground truth and prediction drawn.
@@ -65,9 +77,8 @@ export async function runDemo(flags: DemoFlags): Promise<{ out: string; passed: 
   for (const i of picks.slice(0, cfg.overlays)) {
     const s = evaluation.samples[i];
     const p = evaluation.predictions[i];
-    await writeOverlayPng(path.join(overlayDir, `${s.id}-${s.label}-as-${p.label}.png`), s.image, {
-      detections: p.detections.filter((d) => d.score >= 0.3), mask: p.mask, truthBoxes: s.boxes, truthMask: s.mask,
-    });
+    const png = await renderOverlay(s.image, p, { groundTruth: { boxes: s.boxes, mask: s.mask, label: s.label } });
+    await fsp.writeFile(path.join(overlayDir, `${s.id}-${s.label}-as-${p.label}.png`), png);
   }
 
   const seconds = (Date.now() - started) / 1000;
@@ -81,7 +92,7 @@ export async function runDemo(flags: DemoFlags): Promise<{ out: string; passed: 
   const lines = [
     '',
     `FTMTLNet demo — held-out phantoms (${metrics.images} images), best epoch ${result.best?.epoch ?? '-'} of ${result.epochsRun}`,
-    metricsTable(metrics),
+    formatMetricsTable(metrics),
     '',
     ...(flags.quick ? ['targets: not checked in --quick mode'] : checks.map(([name, v, t]) => `target ${name.padEnd(7)} >= ${t.toFixed(2)}: ${Number.isFinite(v) ? v.toFixed(3) : 'n/a'}  ${v >= t ? 'PASS' : 'FAIL'}`)),
     `training ${trainSeconds.toFixed(0)} s, total ${seconds.toFixed(0)} s (${(seconds / 60).toFixed(1)} min)${result.recoveries ? `, ${result.recoveries} NaN step(s) undone` : ''}`,

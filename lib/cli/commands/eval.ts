@@ -7,6 +7,7 @@ import { setNumThreads } from '../../capabilities';
 import { loadSamples, type DataFormat } from '../data-source';
 import { addDataOptions, addThreadsOption, parseIntArg } from '../options';
 import { validate } from '../../train/validate';
+import { formatMetricsTable } from '../../report/summary-table';
 
 interface EvalFlags {
   model: string;
@@ -29,21 +30,6 @@ export function metricsJson(m: EvaluationMetrics): object {
     segmentation: { dice: m.segmentation.dice, iou: m.segmentation.iou },
     images: m.images,
   };
-}
-
-function f(v: number): string {
-  return Number.isFinite(v) ? v.toFixed(3) : 'n/a';
-}
-
-export function metricsTable(m: EvaluationMetrics): string {
-  const c = m.classification;
-  const d = m.detection;
-  return [
-    `images          ${m.images}`,
-    `classification  AUC ${f(c.auc)}  accuracy ${f(c.accuracy)}  sensitivity ${f(c.sensitivity)}  specificity ${f(c.specificity)}  macro AUC ${f(c.macroAuc)}`,
-    `detection       FROC sensitivity @0.5 ${f(d.froc['0.5'])}  @1 ${f(d.froc['1'])}  @2 ${f(d.froc['2'])}  @4 ${f(d.froc['4'])} FP/image  AP50 ${f(d.ap50)}`,
-    `segmentation    Dice ${f(m.segmentation.dice)}  IoU ${f(m.segmentation.iou)}`,
-  ].join('\n');
 }
 
 export function register(program: Command): void {
@@ -74,6 +60,6 @@ Examples:
     for (const s of dataset.skipped) process.stderr.write(`skipped ${s.id}: ${s.reason}\n`);
     const { metrics } = await validate(model, dataset.samples, { batchSize: flags.batch });
     if (flags.json) process.stdout.write(JSON.stringify(metricsJson(metrics), null, 2) + '\n');
-    else process.stdout.write(metricsTable(metrics) + '\n');
+    else process.stdout.write(formatMetricsTable(metrics) + '\n');
   });
 }

@@ -4,7 +4,8 @@ import { Command, Option } from 'commander';
 import { FTMTLNet } from '../../model/ftmtlnet';
 import { setNumThreads } from '../../capabilities';
 import { readImageFile } from '../../data/image-file';
-import { writeOverlayPng } from '../../report/overlay';
+import { promises as fsp } from 'node:fs';
+import { renderOverlay } from '../../report/overlay';
 import { addThreadsOption, parseNumberArg } from '../options';
 
 interface PredictFlags {
@@ -45,7 +46,7 @@ Examples:
       const maskSummary = { width: m.width, height: m.height, area, box: area ? [x1, y1, x2, y2] : null };
       if (flags.overlay) {
         const { image: gray } = await readImageFile(image);
-        await writeOverlayPng(flags.overlay, gray, { detections: pred.detections, mask: m });
+        await fsp.writeFile(flags.overlay, await renderOverlay(gray, pred, { scoreThreshold: flags.threshold }));
       }
       if (flags.json) {
         process.stdout.write(JSON.stringify({ classes: pred.classes, probabilities: pred.probabilities, label: pred.label, detections: pred.detections, mask: maskSummary }, null, 2) + '\n');
