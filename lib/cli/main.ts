@@ -1,33 +1,38 @@
 #!/usr/bin/env node
-// The `ftmtlnet` command: each subcommand lives in ./commands/<name>.ts and registers itself here.
-
+// The `ftmtlnet` command line: each subcommand lives in lib/cli/commands/<name>.ts and is listed here.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command } from 'commander';
-import { register as registerInspect } from './commands/inspect';
-import { register as registerDataset } from './commands/dataset';
+import * as synth from './commands/synth';
+import * as inspect from './commands/inspect';
+import * as dataset from './commands/dataset';
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset];
 
-// The package version, from the nearest package.json above this file (works from lib/ and dist/).
 function packageVersion(): string {
-  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) return (JSON.parse(readFileSync(p, 'utf8')) as { version: string }).version;
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
   }
-  return '0.0.0';
+  return 'unknown';
 }
 
-export function buildProgram(): Command {
-  const program = new Command();
-  program.name('ftmtlnet').description('FTMTLNet: multi-task mammogram network (classify, detect, segment)').version(packageVersion());
-  registerInspect(program);
-  registerDataset(program);
+// configure runs before the subcommands are added, so they inherit its settings (tests use
+// it for exitOverride() and configureOutput()).
+export function buildProgram(configure?: (program: Command) => void): Command {
+  const program = new Command('ftmtlnet')
+    .description('FTMTLNet: multi-task mammogram network (classify, detect, segment) on a native engine')
+    .version(packageVersion());
+  configure?.(program);
+  for (const command of commands) command.register(program);
   return program;
 }
 
 if (require.main === module) {
-  buildProgram().parseAsync(process.argv).catch((e: unknown) => {
-    process.stderr.write(`ftmtlnet: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  });
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: Error) => {
+      console.error(`ftmtlnet: ${err.message}`);
+      process.exitCode = 1;
+    });
 }
