@@ -4,13 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import * as synth from './commands/synth';
+import * as inspect from './commands/inspect';
+import * as dataset from './commands/dataset';
 import * as train from './commands/train';
 import * as evaluate from './commands/eval';
 import * as predict from './commands/predict';
 import * as demo from './commands/demo';
 import * as ablate from './commands/ablate';
 
-const commands: { register(program: Command): void }[] = [synth, train, evaluate, predict, demo, ablate];
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset, train, evaluate, predict, demo, ablate];
 
 function packageVersion(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
