@@ -1,3 +1,6 @@
 // The ops namespace: every op validates its arguments, runs a registered kernel, and
 // records its gradient on the tape. Semantics follow torch.nn.functional.
-export {};
+export { conv2d } from './conv';
+export type { ConvOptions } from './conv-options';
+export { featureTransfer } from './feature-transfer';
+export { linear } from './linear';
