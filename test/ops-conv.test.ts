@@ -2,6 +2,7 @@ import t from 'tap';
 import { Tensor } from '../lib/tensor';
 import { conv2d } from '../lib/ops/conv';
 import { withTracer, TracedOp } from '../lib/trace';
+import { fakeCudaTensor } from './support/fake-device';
 import { assertClose, gradCheck, randArray, randInt, randTensor, seededRandom } from './support/check';
 import { ConvRefShape, convBackwardRef, convForwardRef, convOut } from './support/conv-reference';
 
@@ -124,7 +125,7 @@ t.test('conv2d rejects bad input with exact messages', (t) => {
   t.throws(() => conv2d(x, w, null, { padding: [1, 2, 3] as unknown as [number, number] }), new TypeError('Expected an integer or [h, w] integers for options.padding but received an array of length 3'));
   t.throws(() => conv2d(x, w, null, 3 as unknown as object), new TypeError('Expected an options object for options but received 3'));
   t.throws(() => conv2d(Tensor.zeros([1, 2, 2, 2]), w), new RangeError('Expected a kernel no larger than the padded input 2x2 of x for weight but received shape [3, 2, 3, 3]'));
-  const cudaLike = new Tensor(new Float32Array(54), [3, 2, 3, 3], false, 'cuda');
+  const cudaLike = fakeCudaTensor([3, 2, 3, 3]);
   t.throws(() => conv2d(x, cudaLike), new TypeError('Expected a tensor on cpu (the device of x) for weight but received a tensor on cuda'));
   t.end();
 });

@@ -3,6 +3,7 @@ import { Tensor } from '../lib/tensor';
 import { conv2d } from '../lib/ops/conv';
 import { featureTransfer } from '../lib/ops/feature-transfer';
 import { withTracer, TracedOp } from '../lib/trace';
+import { fakeCudaTensor } from './support/fake-device';
 import { assertClose, gradCheck, randArray, randTensor, seededRandom } from './support/check';
 import { convForwardRef } from './support/conv-reference';
 
@@ -127,7 +128,7 @@ t.test('featureTransfer rejects bad input with exact messages', (t) => {
   t.throws(() => featureTransfer([a, b], Tensor.zeros([4, 4, 3, 3])), new RangeError('Expected a weight with 5 input channels (the channels of all xs) for weight but received shape [4, 4, 3, 3]'));
   t.throws(() => featureTransfer([a, b], w, Tensor.zeros([5])), new RangeError('Expected shape [4] for bias but received shape [5]'));
   t.throws(() => featureTransfer([a, b], w, null, { stride: -1 }), new RangeError('Expected integers >= 1 for options.stride but received -1'));
-  const cudaLike = new Tensor(new Float32Array(75), [1, 3, 5, 5], false, 'cuda');
+  const cudaLike = fakeCudaTensor([1, 3, 5, 5]);
   t.throws(() => featureTransfer([a, cudaLike], w), new TypeError('Expected a tensor on cpu (the device of xs[0]) for xs[1] but received a tensor on cuda'));
   t.end();
 });

@@ -2,6 +2,7 @@ import t from 'tap';
 import { Tensor } from '../lib/tensor';
 import { linear } from '../lib/ops/linear';
 import { withTracer, TracedOp } from '../lib/trace';
+import { fakeCudaTensor } from './support/fake-device';
 import { assertClose, gradCheck, randArray, randTensor, seededRandom } from './support/check';
 import { linearRef } from './support/conv-reference';
 
@@ -70,7 +71,7 @@ t.test('linear rejects bad input with exact messages', (t) => {
   t.throws(() => linear(x, Tensor.zeros([4])), new RangeError('Expected a rank-2 tensor (N,C) for weight but received shape [4]'));
   t.throws(() => linear(x, Tensor.zeros([4, 5])), new RangeError('Expected a weight with 3 input features (the features of x) for weight but received shape [4, 5]'));
   t.throws(() => linear(x, w, Tensor.zeros([3])), new RangeError('Expected shape [4] for bias but received shape [3]'));
-  const cudaLike = new Tensor(new Float32Array(4), [4], false, 'cuda');
+  const cudaLike = fakeCudaTensor([4]);
   t.throws(() => linear(x, w, cudaLike), new TypeError('Expected a tensor on cpu (the device of x) for bias but received a tensor on cuda'));
   t.end();
 });
