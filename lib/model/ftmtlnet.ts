@@ -9,6 +9,9 @@ import { FTMTLNetConfig, FTMTLNetOptions, resolveConfig } from './config';
 import { ClassificationBranch, DetectionBranch, SegmentationBranch } from './branches';
 import { ModelSummary, summarize } from './summary';
 import { readCheckpoint, writeCheckpoint } from '../train/checkpoint';
+import { Predictor } from './predictor';
+import type { Prediction, PredictOptions } from './predict-run';
+import type { PredictInput } from './predict-input';
 
 // The raw head tensors (also the ONNX output names).
 export interface FTMTLNetOutputs {
@@ -27,8 +30,7 @@ export class FTMTLNet extends Module {
   readonly seg: SegmentationBranch;
   readonly det: DetectionBranch;
   readonly cls: ClassificationBranch;
-  // Set by predict.ts: the worker that runs predict() off the main thread.
-  predictor: { close(): Promise<void> } | null = null;
+  private predictor: Predictor | null = null;
 
   protected constructor(config: FTMTLNetConfig) {
     super();
@@ -91,6 +93,22 @@ export class FTMTLNet extends Module {
     }
     model.loadStateDict(ck.weights, { strict: true, source: ck.weightsFile });
     return model.eval();
+  }
+
+  // Classifies, detects and segments one image (Float32Array, ndarray, { width, height, data },
+  // PNG/PGM/DICOM Buffer, or a file path), in a worker thread: the event loop is never blocked by
+  // the forward pass. Results are in the input image's pixel frame. The worker holds a copy of
+  // the weights; it gets a fresh copy when the weights have changed.
+  async predict(image: PredictInput, options: PredictOptions = {}): Promise<Prediction> {
+    this.predictor ??= new Predictor(this);
+    return this.predictor.predict(image, options);
+  }
+
+  // Stops the predict worker (a later predict() starts a new one).
+  async closePredictor(): Promise<void> {
+    const p = this.predictor;
+    this.predictor = null;
+    if (p) await p.close();
   }
 
   // Parameter count and FLOPs per image, per branch.
