@@ -186,8 +186,8 @@ export class ClassificationBranch extends Module {
 
   // cls_4 -> global average pool -> dropout -> linear -> class logits (N, K)
   logits(features: Tensor): Tensor {
-    const [n, c] = features.shape;
-    const pooled = ops.reshape(ops.globalAvgPool2d(features), [n, c]);
+    const c = features.shape[1];
+    const pooled = ops.reshape(ops.globalAvgPool2d(features), [-1, c]);
     return this.fc.forward(this.dropout.forward(pooled));
   }
 
