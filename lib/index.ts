@@ -9,3 +9,13 @@ export { generatePhantom, generatePhantoms, phantomStream, PHANTOM_CLASSES } fro
 export type { PhantomOptions, PhantomSetOptions, PhantomClass } from './data/phantom';
 export { evaluate, evaluationCurves } from './eval/metrics';
 export type { Prediction, EvaluationMetrics, EvaluateOptions } from './eval/metrics';
+export * as nn from './nn/index';
+export {
+  FTMTLNet, OUTPUT_NAMES, PRESETS, resolveConfig, encodeTargets, MultiTaskLoss, decodeOutputs, predictGray,
+} from './model/index';
+export type {
+  FTMTLNetOutputs, FTMTLNetOptions, FTMTLNetConfig, Preset, Transfer, Architecture, BatchTargets, TargetOptions,
+  MultiTaskLossOptions, LossParts, LossResult, Detection, DecodeOptions, ImagePrediction,
+  Prediction as ModelPrediction, PredictOptions, PredictInput, ModelSummary,
+} from './model/index';
+export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './train/safetensors';
