@@ -19,3 +19,14 @@ export type {
   Prediction as ModelPrediction, PredictOptions, PredictInput, ModelSummary,
 } from './model/index';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './train/safetensors';
+export { loadDataset, detectFormat, DATASET_FORMATS } from './data/load';
+export type { LoadOptions, DatasetFormat } from './data/load';
+export { readDicomFile, decodeDicom, dicomToGray } from './data/dicom';
+export type { DicomImage, DicomWindow, DisplayOptions } from './data/dicom';
+export { readImageFile, readMaskFile } from './data/image-file';
+export { DataFormatError, UnsupportedTransferSyntaxError } from './data/errors';
+export { preprocessSample, preprocessImage, boxToOriginal, boxToPreprocessed, pointToOriginal, pointToPreprocessed, maskToOriginal } from './data/preprocess';
+export type { PreprocessOptions, Geometry } from './data/preprocess';
+export { summarizeDataset } from './data/summary';
+export type { DatasetSummary } from './data/summary';
+export type { Sample, Dataset, SkippedItem, GrayImage, Box, Lesion } from './data/sample';

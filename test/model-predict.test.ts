@@ -51,6 +51,9 @@ t.test('predict on a PNG buffer and a PNG file: results in the input frame', asy
   fs.writeFileSync(file, png);
   const q = await model.predict(file);
   t.same(q.probabilities, p.probabilities, 'same result from the path');
+  // With the data preprocessing (crop, flip, letterbox) the result is still in the input frame.
+  const r = await model.predict(png, { preprocess: { crop: true, flip: 'content' } });
+  checkPrediction(t, r, 60, 40);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

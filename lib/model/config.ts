@@ -1,6 +1,12 @@
 // FTMTLNet configuration: presets (widths and depth), validation, and the resolved config
 // stored in a checkpoint's config.json.
 import { describe, fail } from '../ops/validate';
+import type { PreprocessOptions } from '../data/preprocess';
+
+// How predict() maps an input image to S x S: null = a plain bilinear resize of the whole image;
+// otherwise lib/data/preprocess (breast crop, flip, letterbox, normalisation) with these options,
+// which should be the ones the model was trained with.
+export type PredictPreprocess = Omit<PreprocessOptions, 'size'> | null;
 
 export type Preset = 'xs' | 's' | 'm' | 'l';
 export type Transfer = 'full' | 'none';
@@ -32,6 +38,7 @@ export interface FTMTLNetOptions {
   headStride?: 4 | 8;
   seed?: number;
   arch?: Partial<Architecture>; // overrides of the preset's widths
+  preprocess?: PredictPreprocess;
 }
 
 export interface FTMTLNetConfig {
@@ -46,6 +53,7 @@ export interface FTMTLNetConfig {
   seed: number;
   arch: Architecture;
   input: { channels: 1; range: [0, 1] };   // images are single-channel, values in [0, 1]
+  preprocess: PredictPreprocess;
 }
 
 export function defaultClassNames(k: number): string[] {
@@ -99,6 +107,10 @@ export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): F
   if (typeof arch.dropout !== 'number' || !(arch.dropout >= 0 && arch.dropout < 1)) {
     fail('range', 'a number from 0 to 1 (exclusive)', 'arch.dropout', describe(arch.dropout));
   }
+  const preprocess = options.preprocess ?? null;
+  if (preprocess !== null && (typeof preprocess !== 'object' || Array.isArray(preprocess))) {
+    fail('type', 'null or a preprocess options object', 'preprocess', describe(preprocess));
+  }
   return {
     format: 'ftmtlnet-config',
     version: 1,
@@ -111,5 +123,6 @@ export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): F
     seed,
     arch,
     input: { channels: 1, range: [0, 1] },
+    preprocess: preprocess ? { ...preprocess } : null,
   };
 }

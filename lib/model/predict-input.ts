@@ -29,7 +29,6 @@ export function fromNdarray(nd: { data: ArrayLike<number>; shape: number[]; stri
 
 async function fromBytes(bytes: Uint8Array): Promise<GrayImage> {
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (isDicom(u8)) return dicomToGray(await decodeDicom(u8, '<buffer>'));
   if (isPgm(u8)) {
     const pgm = decodePgm(u8, '<buffer>');
     return rasterToGray(pgm, pgm.maxval);
@@ -37,8 +36,24 @@ async function fromBytes(bytes: Uint8Array): Promise<GrayImage> {
   return rasterToGray(await readRasterImage(Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength), '<buffer>'));
 }
 
-export async function loadPredictInput(input: unknown): Promise<GrayImage> {
-  if (typeof input === 'string') return (await readImageFile(input)).image;
+export interface LoadedInput {
+  image: GrayImage;
+  laterality: 'L' | 'R' | null;   // from a DICOM header, when known
+}
+
+export async function loadPredictInput(input: unknown): Promise<LoadedInput> {
+  if (typeof input === 'string') {
+    const loaded = await readImageFile(input);
+    return { image: loaded.image, laterality: loaded.laterality };
+  }
+  if (input instanceof Uint8Array && isDicom(input)) {
+    const dicom = await decodeDicom(input, '<buffer>');
+    return { image: dicomToGray(dicom), laterality: dicom.laterality };
+  }
+  return { image: await loadGrayInput(input), laterality: null };
+}
+
+async function loadGrayInput(input: unknown): Promise<GrayImage> {
   if (input instanceof Float32Array) {
     const side = Math.round(Math.sqrt(input.length));
     if (side * side !== input.length || side === 0) {

@@ -24,8 +24,8 @@ async function handle(msg: WorkerRequest): Promise<void> {
   }
   try {
     if (!model) throw new Error('internal: predict worker received a request before its weights');
-    const image = await loadPredictInput(msg.input);
-    const result = predictGray(model, image, msg.options);
+    const { image, laterality } = await loadPredictInput(msg.input);
+    const result = predictGray(model, image, msg.options, laterality);
     parentPort!.postMessage({ id: msg.id, result }, [result.mask.data.buffer as ArrayBuffer]);
   } catch (e) {
     const err = e as Error;
