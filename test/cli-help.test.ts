@@ -9,7 +9,8 @@ function help(name: string): string {
   let text = '';
   cmd.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
   cmd.outputHelp();
-  return text;
+  return text.replace(/\s+/g, ' '); // commander wraps to the terminal width
+
 }
 
 t.test('the program lists the training-side commands', (t) => {

@@ -9,14 +9,14 @@ import { EarlyStopping } from '../lib/train/early-stopping';
 
 // Tiny phantoms and a tiny model: each run takes a few seconds.
 const S = 64;
-const train = generatePhantoms({ count: 16, size: S, seed: 3 });
-const val = generatePhantoms({ count: 6, size: S, seed: 3, start: 1000 });
+const train = generatePhantoms({ count: 8, size: S, seed: 3 });
+const val = generatePhantoms({ count: 3, size: S, seed: 3, start: 1000 });
 
 function model(seed = 0): FTMTLNet {
   return FTMTLNet.create({ preset: 'xs', imageSize: S, seed });
 }
 
-const base: TrainerOptions = { epochs: 2, batchSize: 4, lr: 3e-3, seed: 11, progress: 'none', prefetch: 1 };
+const base: TrainerOptions = { epochs: 2, batchSize: 4, lr: 3e-3, seed: 11, progress: 'none', prefetch: 0 };
 
 async function tmp(name: string): Promise<string> {
   return fsp.mkdtemp(path.join(os.tmpdir(), `ftm-${name}-`));
@@ -28,12 +28,12 @@ function weights(m: FTMTLNet): number[] {
 
 t.test('a short run on tiny phantoms lowers the training loss and validates each epoch', async (t) => {
   const m = model();
-  const trainer = new Trainer(m, train, val, { ...base, epochs: 5, lr: 5e-3, warmupSteps: 2 });
+  const trainer = new Trainer(m, train, val, { ...base, epochs: 5, lr: 5e-3, warmupSteps: 2, augment: false });
   const r = await trainer.fit();
   const losses = r.history.map((h) => h.train.total!);
   t.equal(r.history.length, 5, 'five epochs');
   t.ok(losses.every(Number.isFinite), `finite losses ${losses.map((l) => l.toFixed(3))}`);
-  t.ok(losses[4] < losses[0] * 0.9, `loss fell: ${losses[0].toFixed(3)} -> ${losses[4].toFixed(3)}`);
+  t.ok(losses[4] < losses[0] * 0.8, `loss fell: ${losses[0].toFixed(3)} -> ${losses[4].toFixed(3)}`);
   t.ok(r.history.every((h) => h.metrics && h.metrics.images === val.length), 'validation metrics each epoch');
   t.ok(r.history.every((h) => Number.isFinite(h.val!.total!)), 'validation loss each epoch');
   t.equal(r.recoveries, 0, 'no NaN steps');
@@ -43,8 +43,8 @@ t.test('same seed and threads -> the same loss curve and weights', async (t) => 
   const a = model(1);
   const b = model(1);
   const ra = await new Trainer(a, train, null, base).fit();
-  const rb = await new Trainer(b, train, null, base).fit();
-  t.same(ra.history.map((h) => h.train), rb.history.map((h) => h.train), 'identical per-epoch losses');
+  const rb = await new Trainer(b, train, null, { ...base, prefetch: 2 }).fit();
+  t.same(ra.history.map((h) => h.train), rb.history.map((h) => h.train), 'identical per-epoch losses (in-thread and worker batches)');
   t.same(weights(a), weights(b), 'identical weights');
   const c = model(1);
   const rc = await new Trainer(c, train, null, { ...base, seed: 12 }).fit();

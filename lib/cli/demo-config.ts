@@ -20,8 +20,8 @@ export interface DemoConfig {
 export const DEMO_TARGETS = { auc: 0.9, dice: 0.7, froc1: 0.8 };
 
 export const FULL_DEMO: DemoConfig = {
-  size: 128, preset: 'xs', trainCount: 480, valCount: 48, testCount: 120, epochs: 12, batch: 16, lr: 3e-3,
-  loss: { weights: { cls: 1, det: 1, seg: 1 } }, overlays: 6,
+  size: 128, preset: 'xs', trainCount: 480, valCount: 48, testCount: 120, epochs: 14, batch: 16, lr: 3e-3,
+  loss: { weights: { cls: 4, det: 1, seg: 1 } }, overlays: 6,
 };
 
 export const QUICK_DEMO: DemoConfig = {

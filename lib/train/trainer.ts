@@ -169,7 +169,7 @@ export class Trainer {
           recoveries: guard.recoveries - recoveriesBefore,
         };
         if (this.val && this.val.length) {
-          const v = await validate(this.model, this.val, { loss: this.loss, batchSize: o.validation.batchSize ?? o.batchSize, threshold: o.validation.threshold, topK: o.validation.topK, prefetch: o.prefetch });
+          const v = await validate(this.model, this.val, { loss: this.loss, batchSize: o.validation.batchSize ?? o.batchSize, threshold: o.validation.threshold, topK: o.validation.topK });
           record.val = v.parts;
           record.metrics = v.metrics;
           record.score = selectionScore(v.metrics);

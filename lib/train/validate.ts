@@ -15,7 +15,7 @@ export interface PredictOptions {
   threshold?: number;      // minimum detection score kept (low, so FROC sees the curve); default 0.02
   topK?: number;           // detections per image, default 10
   loss?: MultiTaskLoss;    // also compute the loss
-  prefetch?: number;
+  prefetch?: number;       // default 0: validation images need no augmentation, so no worker
 }
 
 export interface DatasetPredictions {
@@ -28,7 +28,7 @@ export interface DatasetPredictions {
 export async function predictSamples(model: FTMTLNet, samples: readonly Sample[], options: PredictOptions = {}): Promise<DatasetPredictions> {
   const { imageSize, headStride, classNames } = model.config;
   const loader = new DataLoader(samples, {
-    batchSize: options.batchSize ?? 8, imageSize, shuffle: false, augment: false, prefetch: options.prefetch ?? 1,
+    batchSize: options.batchSize ?? 8, imageSize, shuffle: false, augment: false, prefetch: options.prefetch ?? 0,
   });
   const wasTraining = model.training;
   model.eval();

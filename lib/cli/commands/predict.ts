@@ -57,7 +57,7 @@ Examples:
         if (flags.overlay) process.stdout.write(`overlay: ${flags.overlay}\n`);
       }
     } finally {
-      await model.close?.();
+      await model.closePredictor();
     }
   });
 }
