@@ -205,6 +205,14 @@ t.test('focalLoss: CenterNet penalty-reduced focal loss', (t) => {
   assertClose(t, loss.data, [-((1 - 1e-4) ** 2) * Math.log(1e-4)], { atol: 1e-5, rtol: 1e-5 }, 'clamped at 1e-4');
   loss.backward();
   t.equal(x.grad!.data[0], 0, 'no gradient through the clamp');
+  // Infinite logits land on the clamp too: finite loss, zero gradient.
+  const inf = Tensor.from(new Float32Array([-Infinity, Infinity, 0, 0]), [1, 1, 2, 2], { requiresGrad: true });
+  const infLoss = focalLoss(inf, Tensor.from(new Float32Array([1, 0, 0.5, 0]), [1, 1, 2, 2]));
+  const clampTerm = -((1 - 1e-4) ** 2) * Math.log(1e-4);
+  const halfTerm = -(0.5 ** 4) * 0.25 * Math.log(0.5) - 0.25 * Math.log(0.5);
+  assertClose(t, infLoss.data, [2 * clampTerm + halfTerm], { atol: 1e-4, rtol: 1e-5 }, 'infinite logits are clamped');
+  infLoss.backward();
+  t.same([...inf.grad!.data.subarray(0, 2)], [0, 0], 'no gradient at infinite logits');
   t.end();
 });
 
