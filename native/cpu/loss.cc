@@ -24,12 +24,6 @@ void forEachBlock(size_t m, F&& f) {
   });
 }
 
-inline float sigmoidOf(float x) {
-  if (x >= 0) return 1.0f / (1.0f + std::exp(-x));
-  const float e = std::exp(x);
-  return e / (1.0f + e);
-}
-
 // d|d|/dd with 0 at 0 and NaN kept.
 inline float signOf(float d) { return d > 0 ? 1.0f : (d < 0 ? -1.0f : (d == 0 ? 0.0f : d)); }
 
@@ -165,21 +159,13 @@ double diceLoss(const float* logits, const float* targets, int64_t n, int64_t m,
   const size_t per = blockCount(M);
   std::vector<double> partial(3 * N * per);
   // Pass 1: per image sum(p*t), sum(p), sum(t); p is kept in dlogits for pass 2.
+  const LossSegmentKernels& k = lossSegmentKernels();
   parallelFor(N * per, [&](size_t t0, size_t t1, int) {
     for (size_t task = t0; task < t1; ++task) {
       const size_t img = task / per, blk = task % per;
       const size_t begin = img * M + blk * kBlock, end = img * M + std::min(M, (blk + 1) * kBlock);
-      double pt = 0, ps = 0, ts = 0;
-      for (size_t i = begin; i < end; ++i) {
-        const float p = sigmoidOf(logits[i]);
-        pt += p * targets[i];
-        ps += p;
-        ts += targets[i];
-        if (dlogits) dlogits[i] = p;
-      }
-      partial[3 * task] = pt;
-      partial[3 * task + 1] = ps;
-      partial[3 * task + 2] = ts;
+      k.sigmoidSums(logits + begin, targets + begin, end - begin, &partial[3 * task],
+                    dlogits ? dlogits + begin : nullptr);
     }
   });
   std::vector<double> inter(N, 0), denom(N, 0);

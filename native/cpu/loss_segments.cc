@@ -142,6 +142,36 @@ FTM_VINLINE double focalSegmentBody(const float* x, const float* t, size_t len, 
   return sum;
 }
 
+template <int W>
+FTM_VINLINE void sigmoidSumsBody(const float* x, const float* t, size_t len, double* out, float* probs) {
+  using F = typename VecOf<W>::F;
+  using I = typename VecOf<W>::I;
+  F pt{}, ps{}, ts{}, xv, tv;
+  size_t i = 0;
+  for (; i + W <= len; i += W) {
+    std::memcpy(&xv, x + i, sizeof(F));
+    std::memcpy(&tv, t + i, sizeof(F));
+    const F e = vexp<F, I>(-absOf(xv));
+    const F r = 1.0f / (e + 1.0f);
+    const F p = xv >= 0.0f ? r : e * r;
+    pt += p * tv;
+    ps += p;
+    ts += tv;
+    if (probs) std::memcpy(probs + i, &p, sizeof(F));
+  }
+  double a = laneSum(pt, W), b = laneSum(ps, W), c = laneSum(ts, W);
+  for (; i < len; ++i) {
+    const double p = 1.0 / (1.0 + std::exp(-static_cast<double>(x[i])));
+    a += p * t[i];
+    b += p;
+    c += t[i];
+    if (probs) probs[i] = static_cast<float>(p);
+  }
+  out[0] = a;
+  out[1] = b;
+  out[2] = c;
+}
+
 #define FTM_LOSS_SEGMENTS(SUFFIX, TARGET, W)                                                           \
   TARGET double bce##SUFFIX(const float* x, const float* t, size_t len, float pw, float gradScale,     \
                             float* dx) {                                                              \
@@ -150,7 +180,10 @@ FTM_VINLINE double focalSegmentBody(const float* x, const float* t, size_t len, 
   TARGET double focal##SUFFIX(const float* x, const float* t, size_t len, size_t* positives, float* dx) { \
     return focalSegmentBody<W>(x, t, len, positives, dx);                                             \
   }                                                                                                   \
-  const LossSegmentKernels k##SUFFIX = {bce##SUFFIX, focal##SUFFIX};
+  TARGET void sigmoidSums##SUFFIX(const float* x, const float* t, size_t len, double* out, float* probs) {  \
+    sigmoidSumsBody<W>(x, t, len, out, probs);                                                        \
+  }                                                                                                   \
+  const LossSegmentKernels k##SUFFIX = {bce##SUFFIX, focal##SUFFIX, sigmoidSums##SUFFIX};
 
 FTM_LOSS_SEGMENTS(Baseline, , 4)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

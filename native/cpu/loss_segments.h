@@ -12,6 +12,9 @@ struct LossSegmentKernels {
   // x, t: (len) -> sum of the CenterNet focal terms with alpha = 2, beta = 4; *positives gets
   // the number of t == 1; dx (len, or null) = the derivative of each term (unnormalised).
   double (*focalDefault)(const float* x, const float* t, size_t len, size_t* positives, float* dx);
+  // x, t: (len) -> out[0] = sum(p*t), out[1] = sum(p), out[2] = sum(t) with p = sigmoid(x);
+  // p is stored in probs (len) when it is not null.
+  void (*sigmoidSums)(const float* x, const float* t, size_t len, double* out, float* probs);
 };
 
 const LossSegmentKernels& lossSegmentKernels();
