@@ -36,6 +36,14 @@ export function roiKind(name: string): Lesion['kind'] {
 
 // Parses an OsiriX ROI file: Images[0].ROIs[] -> name, kind, points (pixels).
 export function parseInbreastXml(xml: string, file: string): InbreastRoi[] {
+  try {
+    return roisOf(xml, file);
+  } catch (e) {
+    throw asDataFormatError(file, e, 'cannot read ROI file');
+  }
+}
+
+function roisOf(xml: string, file: string): InbreastRoi[] {
   const root = parsePlistXml(xml, file) as Record<string, PlistValue>;
   if (!root || typeof root !== 'object' || Array.isArray(root)) throw new DataFormatError(file, 'the plist root is not a dict');
   const images = root.Images;
