@@ -1,6 +1,11 @@
 import t from 'tap';
 import { generatePhantom, generatePhantoms, phantomStream, phantomLabel } from '../lib/data/phantom';
 import type { Sample } from '../lib/data/sample';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { buildProgram } from '../lib/cli/main';
 
 const bytes = (s: Sample): Buffer => Buffer.concat([Buffer.from(s.image.data.buffer), Buffer.from(s.mask!)]);
 
@@ -128,4 +133,34 @@ t.test('malignant masses differ from benign in shape and margin, not by a plain 
   t.ok(Math.min(...m.margin) > Math.max(...b.margin), 'malignant margins are wider (ill-defined) than benign ones');
   t.ok(Math.min(...m.contrast) < Math.max(...b.contrast) && Math.min(...b.contrast) < Math.max(...m.contrast), 'density ranges overlap');
   t.end();
+});
+
+t.test('synth CLI writes a folder the reader format describes', async (t) => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-synth-'));
+  t.teardown(() => fs.rmSync(out, { recursive: true, force: true }));
+  const log = console.log;
+  console.log = () => undefined;
+  try {
+    await buildProgram((p) => p.exitOverride()).parseAsync(['node', 'ftmtlnet', 'synth', '--out', out, '--count', '5', '--size', '64', '--seed', '3']);
+  } finally {
+    console.log = log;
+  }
+  const ann = JSON.parse(fs.readFileSync(path.join(out, 'annotations.json'), 'utf8'));
+  t.same(ann.classes, ['normal', 'benign', 'malignant']);
+  t.equal(ann.images.length, 5);
+  const expected = generatePhantoms({ count: 5, size: 64, seed: 3 });
+  for (let i = 0; i < 5; i++) {
+    const entry = ann.images[i];
+    t.same(Object.keys(entry), ['file', 'label', 'boxes', 'mask']);
+    t.equal(entry.label, expected[i].label);
+    t.same(entry.boxes, expected[i].boxes);
+    const meta = await sharp(path.join(out, entry.file)).metadata();
+    t.same([meta.width, meta.height, meta.channels, meta.depth], [64, 64, 1, 'ushort'], 'image is a 16-bit grey PNG');
+    const img = await sharp(path.join(out, entry.file)).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+    const u16 = new Uint16Array(img.buffer, img.byteOffset, 64 * 64);
+    t.ok(u16.every((v, k) => Math.abs(v / 65535 - expected[i].image.data[k]) <= 1 / 65535), 'pixel values round-trip');
+    const mask = await sharp(path.join(out, entry.mask)).extractChannel(0).raw().toBuffer();
+    t.ok(mask.every((v, k) => (v > 127 ? 1 : 0) === expected[i].mask![k]), 'mask round-trips (255 = mass)');
+  }
+  await t.rejects(buildProgram((p) => p.exitOverride().configureOutput({ writeErr: () => undefined })).parseAsync(['node', 'ftmtlnet', 'synth', '--out', out, '--size', '8']), /Expected an integer from 32 to 4096 for --size but received "8"/);
 });

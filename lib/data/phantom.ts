@@ -1,7 +1,7 @@
 // Synthetic mammogram phantoms (seeded, deterministic): MLO-like breast with skin line, pectoral
 // muscle, 1/f fibroglandular texture, quantum noise, benign or malignant masses, calcifications.
 // Each image depends only on (seed, index, size, class options), so sets can be streamed.
-import type { Box, Lesion, Sample } from './sample';
+import type { Box, Dataset, Lesion, Sample } from './sample';
 import { createRandom, fillNormal, mixSeed, type PhantomRandom } from './phantom-random';
 import { breastRadius, pectoralCoordinate, renderAnatomy, type Anatomy } from './phantom-anatomy';
 import { MASS_RADIUS_RANGE, massExtent, renderMass, sampleMassShape, type MassKind, type MassShape } from './phantom-mass';
@@ -198,4 +198,11 @@ export function* phantomStream(options: PhantomSetOptions): Generator<Sample> {
   const start = o.start === undefined ? 0 : expectInt(o.start, 'options.start', 0);
   const resolved = resolveOptions(options, 'options');
   for (let i = 0; i < count; i++) yield buildPhantom(start + i, resolved);
+}
+
+// generatePhantoms as a Dataset (the shape the readers return).
+export function phantomDataset(options: PhantomSetOptions): Dataset {
+  const samples = generatePhantoms(options);
+  const classes = options.classes ? PHANTOM_CLASSES.filter((c) => options.classes!.includes(c)) : [...PHANTOM_CLASSES];
+  return { samples, skipped: [], classes };
 }
