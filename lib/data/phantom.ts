@@ -2,7 +2,7 @@
 // muscle, 1/f fibroglandular texture, quantum noise, benign or malignant masses, calcifications.
 // Each image depends only on (seed, index, size, class options), so sets can be streamed.
 import type { Box, Dataset, Lesion, Sample } from './sample';
-import { createRandom, fillNormal, mixSeed, type PhantomRandom } from './phantom-random';
+import { createRandom, getNormalTable, mixSeed, type PhantomRandom } from './phantom-random';
 import { breastRadius, pectoralCoordinate, renderAnatomy, type Anatomy } from './phantom-anatomy';
 import { MASS_RADIUS_RANGE, massExtent, renderMass, sampleMassShape, type MassKind, type MassShape } from './phantom-mass';
 import { renderCalcificationCluster, sampleCalcificationCluster } from './phantom-calcification';
@@ -134,12 +134,16 @@ function buildPhantom(index: number, o: ResolvedOptions): Sample {
     lesions.push({ box: renderCalcificationCluster(cluster, image, size), kind: 'calcification' });
   }
   // Quantum noise: signal-dependent Gaussian approximation of Poisson noise.
+  // (xorshift32 indexes a fixed table of normals: see phantom-random.ts)
   const sigma = rng.uniform(0.01, 0.02);
-  const noise = new Float32Array(image.length);
-  fillNormal(noise, mixSeed(seed, index, 2));
+  const normals = getNormalTable();
+  let state = mixSeed(seed, index, 2) | 0 || 0x2545f491;
   for (let i = 0; i < image.length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
     const u = image[i];
-    const v = u + sigma * Math.sqrt(0.1 + (u > 0 ? u : 0)) * noise[i];
+    const v = u + sigma * Math.sqrt(0.1 + (u > 0 ? u : 0)) * normals[(state >>> 8) & 0xffff];
     image[i] = v < 0 ? 0 : v > 1 ? 1 : v;
   }
   const laterality: 'L' | 'R' = rng.chance(0.5) ? 'L' : 'R';
