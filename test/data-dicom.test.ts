@@ -106,8 +106,13 @@ t.test('bad input names the file and the problem', async (t) => {
   t.match(err.message, /^unknown\.dcm: cannot decode pixel data in unknown transfer syntax 1\.2\.3\.4\.5\.6; supported: .*convert the file first/);
   const mpeg = writeDicom({ width: 4, height: 4, values: [], transferSyntax: '1.2.840.10008.1.2.4.100', encapsulated: [new Uint8Array([1, 2, 3, 4])] });
   await t.rejects(decodeDicom(u8(mpeg), 'mpeg.dcm'), { name: 'UnsupportedTransferSyntaxError', transferSyntax: '1.2.840.10008.1.2.4.100', message: /MPEG2 Main Profile/ });
-  const badJls = writeDicom({ width: 4, height: 4, values: [], transferSyntax: JPEG_LS, encapsulated: [new Uint8Array([0xff, 0xd8, 0xff, 0xf7, 0, 0])] });
-  await t.rejects(decodeDicom(u8(badJls), 'badjls.dcm'), { name: 'DataFormatError', message: /^badjls\.dcm: cannot decode JPEG-LS Lossless pixel data: / });
+  const noHeader = writeDicom({ width: 4, height: 4, values: [], transferSyntax: JPEG_LS, encapsulated: [new Uint8Array([0xff, 0xd8, 0xff, 0xf7, 0, 0])] });
+  await t.rejects(decodeDicom(u8(noHeader), 'nohdr.dcm'), new DataFormatError('nohdr.dcm', 'no frame header found in the JPEG-LS Lossless pixel data'));
+  const frame = await encodeFrame('jpeg-ls', 32, 24, packSamples(randomValues(5, 32 * 24, 12, false), 16, 12), 12);
+  const wrongSize = writeDicom({ width: 16, height: 24, values: [], bitsStored: 12, transferSyntax: JPEG_LS, encapsulated: [frame] });
+  await t.rejects(decodeDicom(u8(wrongSize), 'size.dcm'), new DataFormatError('size.dcm', 'JPEG-LS Lossless frame header says 32x24 but the DICOM header says 16x24'));
+  const cut = writeDicom({ width: 32, height: 24, values: [], bitsStored: 12, transferSyntax: JPEG_LS, encapsulated: [frame.subarray(0, 40)] });
+  await t.rejects(decodeDicom(u8(cut), 'cut.dcm'), { name: 'DataFormatError', message: /^cut\.dcm: cannot decode JPEG-LS Lossless pixel data: ./ });
   const rgb = writeDicom({ width: 2, height: 2, values: [1, 2, 3, 4], bitsAllocated: 8, extra: { PhotometricInterpretation: 'RGB' } });
   await t.rejects(decodeDicom(u8(rgb), 'rgb.dcm'), new DataFormatError('rgb.dcm', 'photometric interpretation RGB is not grayscale (MONOCHROME1/2)'));
 });
