@@ -3,7 +3,7 @@ import { decodeDicom, dicomToGray } from '../lib/data/dicom';
 import { DataFormatError, UnsupportedTransferSyntaxError } from '../lib/data/errors';
 import { seededRandom } from './support/check';
 import {
-  writeDicom, encodeFrame, encodeRle, packSamples, IMPLICIT_LE, EXPLICIT_LE, JPEG_LS, JPEG_2000, RLE,
+  writeDicom, encodeFrame, encodeRle, encodeJpegLossless, packSamples, IMPLICIT_LE, EXPLICIT_LE, JPEG_LS, JPEG_2000, RLE,
 } from './support/dicom-fixtures';
 
 const u8 = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -82,6 +82,9 @@ t.test('compressed transfer syntaxes decode to the written pixels', async (t) =>
       const img = await decodeDicom(u8(writeDicom({ width, height, values, bitsStored, transferSyntax: ts, encapsulated: [frame], intercept: 5 })), `${kind}.dcm`);
       t.same(Array.from(img.values), values.map((v) => v + 5), `${kind} ${bitsStored}-bit`);
     }
+    const jll = encodeJpegLossless(values, width, height, bitsStored);
+    const lossless = await decodeDicom(u8(writeDicom({ width, height, values, bitsStored, transferSyntax: '1.2.840.10008.1.2.4.70', encapsulated: [jll] })), 'jll.dcm');
+    t.same(Array.from(lossless.values), values, `JPEG lossless SV1 ${bitsStored}-bit`);
     const rle = encodeRle(samples, width * height, 16);
     const img = await decodeDicom(u8(writeDicom({ width, height, values, bitsStored, transferSyntax: RLE, encapsulated: [rle] })), 'rle.dcm');
     t.same(Array.from(img.values), values, `RLE ${bitsStored}-bit`);
