@@ -130,6 +130,11 @@ export const opExporters: Record<string, OpExporter> = {
   mul(ctx, op) {
     emit(ctx, op, 'Mul', binaryInputs(ctx, op));
   },
+  scale(ctx, op) {
+    const s = op.attrs.scale;
+    if (typeof s !== 'number') throw new Error('ONNX export: scale needs a numeric scale attribute');
+    emit(ctx, op, 'Mul', [ctx.nameOf(op.inputs[0]!), ctx.constant([s], [])]);
+  },
   sub(ctx, op) {
     emit(ctx, op, 'Sub', binaryInputs(ctx, op));
   },
