@@ -1,8 +1,12 @@
 // Tensor: an NCHW float32 array with a shape, a device, and an optional gradient.
-// CPU storage is a 64-byte aligned native buffer from the caching pool (see native.ts).
-import { GradFn, runBackward, isGradEnabled } from './autograd';
+// CPU storage is a 64-byte aligned native buffer from the caching pool (see native.ts);
+// CUDA storage is a device buffer handle (see cuda/device.ts): its values reach the host only
+// through explicit, counted copies (toFloat32Array, to('cpu'), item).
+import { GradFn, runBackward, isGradEnabled, record } from './autograd';
+import { getKernel } from './ops/registry';
 import { nativeCore } from './native';
 import { describe, fail } from './ops/validate';
+import { DeviceBuffer, cudaNative, deviceAlloc, isDeviceBuffer, requireCuda } from './cuda/device';
 
 export type Device = 'cpu' | 'cuda';
 
@@ -35,11 +39,12 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
-function checkDevice(device: unknown): Device {
+// A valid device name; 'cuda' throws `device 'cuda' is not available: <reason>` without a GPU.
+export function checkDevice(device: unknown): Device {
   if (device === undefined || device === 'cpu') return 'cpu';
   if (device === 'cuda') {
-    const info = nativeCore().cudaInfo();
-    throw new Error(`device 'cuda' is not available: ${info.reason ?? 'CUDA tensors are not supported by this build'}`);
+    requireCuda();
+    return 'cuda';
   }
   return fail('type', `"cpu" or "cuda"`, 'device', describe(device));
 }
@@ -49,20 +54,54 @@ export function allocCpu(length: number, zero = true): Float32Array {
   return nativeCore().alloc(length, zero);
 }
 
+// Allocates an uninitialised (zero = false) or zeroed buffer on `device`.
+export function allocOn(device: Device, length: number, zero = true): Float32Array | DeviceBuffer {
+  return device === 'cuda' ? deviceAlloc(length, zero) : allocCpu(length, zero);
+}
+
 export class Tensor {
   readonly shape: readonly number[];
   readonly device: Device;
-  readonly data: Float32Array;
+  private readonly cpuData: Float32Array | null;
+  // The device memory of a 'cuda' tensor (null on the CPU).
+  readonly deviceBuffer: DeviceBuffer | null;
   requiresGrad: boolean;
   grad: Tensor | null = null;
   gradFn: GradFn | null = null;
 
-  // Wraps an existing buffer without copying (internal: ops use this for their outputs).
-  constructor(data: Float32Array, shape: readonly number[], requiresGrad = false, device: Device = 'cpu') {
-    this.data = data;
+  // Wraps an existing buffer without copying (internal: ops use this for their outputs). The
+  // device follows the storage: a Float32Array is 'cpu', a DeviceBuffer is 'cuda'.
+  constructor(data: Float32Array | DeviceBuffer, shape: readonly number[], requiresGrad = false, device?: Device) {
+    if (data instanceof Float32Array) {
+      if (device === 'cuda') throw new Error('internal: a Float32Array cannot back a cuda tensor');
+      this.cpuData = data;
+      this.deviceBuffer = null;
+      this.device = 'cpu';
+    } else {
+      if (device === 'cpu' || !isDeviceBuffer(data)) throw new Error('internal: a cuda tensor needs a device buffer');
+      this.cpuData = null;
+      this.deviceBuffer = data;
+      this.device = 'cuda';
+    }
     this.shape = Object.freeze([...shape]);
-    this.device = device;
     this.requiresGrad = requiresGrad;
+  }
+
+  // The CPU values (no copy). A cuda tensor's values live in device memory: read them with
+  // toFloat32Array() or to('cpu'), which copy explicitly.
+  get data(): Float32Array {
+    if (this.cpuData === null) {
+      throw new Error(
+        `Expected a cpu tensor for data but received a tensor of shape [${this.shape.join(', ')}] on cuda ` +
+          "(use toFloat32Array() or to('cpu') to copy it to the host)",
+      );
+    }
+    return this.cpuData;
+  }
+
+  // The storage of either device: a Float32Array (cpu) or a DeviceBuffer (cuda).
+  get storage(): Float32Array | DeviceBuffer {
+    return this.cpuData ?? this.deviceBuffer!;
   }
 
   // Copies `data` into a new native tensor of `shape`.
@@ -74,6 +113,11 @@ export class Tensor {
       fail('range', `length ${n} (the product of shape [${dims.join(', ')}])`, 'data', `length ${data.length}`);
     }
     const device = checkDevice(options.device);
+    if (device === 'cuda') {
+      const dev = deviceAlloc(n, false);
+      cudaNative().cudaUpload(dev, data);
+      return new Tensor(dev, dims, options.requiresGrad ?? false);
+    }
     const buf = allocCpu(n, false);
     buf.set(data);
     return new Tensor(buf, dims, options.requiresGrad ?? false, device);
@@ -81,13 +125,14 @@ export class Tensor {
 
   static zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
     const dims = checkShape(shape as number[]);
-    checkDevice(options.device);
-    return new Tensor(allocCpu(shapeSize(dims), true), dims, options.requiresGrad ?? false);
+    const device = checkDevice(options.device);
+    return new Tensor(allocOn(device, shapeSize(dims), true), dims, options.requiresGrad ?? false);
   }
 
   static full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
     const t = Tensor.zeros(shape, options);
-    t.data.fill(value);
+    if (t.device === 'cuda') cudaNative().cudaFill(t.deviceBuffer!, value);
+    else t.data.fill(value);
     return t;
   }
 
@@ -109,8 +154,13 @@ export class Tensor {
     const dims = checkShape(a.shape, 'nd.shape');
     const n = shapeSize(dims);
     const contiguous = dims.every((_, i) => a.stride[i] === shapeSize(dims.slice(i + 1)));
+    const device = checkDevice(options.device);
+    if (device === 'cuda') {
+      const host = Tensor.fromNdarray(nd, { requiresGrad: false });
+      return Tensor.from(host.data, dims, { device, requiresGrad: options.requiresGrad ?? false });
+    }
     if (a.data instanceof Float32Array && contiguous && a.offset === 0 && a.data.length === n) {
-      return new Tensor(a.data, dims, options.requiresGrad ?? false, checkDevice(options.device));
+      return new Tensor(a.data, dims, options.requiresGrad ?? false, device);
     }
     const out = allocCpu(n, false);
     const idx = new Array<number>(dims.length).fill(0);
@@ -123,7 +173,7 @@ export class Tensor {
         idx[d] = 0;
       }
     }
-    return new Tensor(out, dims, options.requiresGrad ?? false, checkDevice(options.device));
+    return new Tensor(out, dims, options.requiresGrad ?? false, device);
   }
 
   get numel(): number {
@@ -134,24 +184,34 @@ export class Tensor {
     return this.shape.length;
   }
 
-  // A copy of the values (row-major).
+  // A copy of the values (row-major); from a cuda tensor, one counted device-to-host copy.
   toFloat32Array(): Float32Array {
+    if (this.device === 'cuda') {
+      const out = new Float32Array(this.numel);
+      cudaNative().cudaDownload(out, this.deviceBuffer!);
+      return out;
+    }
     return new Float32Array(this.data);
   }
 
-  // An ndarray over the same memory (no copy).
+  // An ndarray over the same memory (no copy; a cuda tensor is copied to the host first).
   toNdarray(): NdarrayLike {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ndarray = require('ndarray') as (d: Float32Array, s: number[]) => NdarrayLike;
-    return ndarray(this.data, [...this.shape]);
+    return ndarray(this.device === 'cuda' ? this.toFloat32Array() : this.data, [...this.shape]);
   }
 
   item(): number {
     if (this.numel !== 1) fail('range', 'a tensor of one element', 'item()', `shape [${this.shape.join(', ')}]`);
-    return this.data[0];
+    return this.device === 'cuda' ? this.toFloat32Array()[0] : this.data[0];
   }
 
   clone(): Tensor {
+    if (this.device === 'cuda') {
+      const dev = deviceAlloc(this.numel, false);
+      cudaNative().cudaCopy(dev, this.deviceBuffer!);
+      return new Tensor(dev, this.shape, false);
+    }
     const buf = allocCpu(this.numel, false);
     buf.set(this.data);
     return new Tensor(buf, this.shape, false, this.device);
@@ -159,13 +219,26 @@ export class Tensor {
 
   // Same values, cut from the tape.
   detach(): Tensor {
-    return new Tensor(this.data, this.shape, false, this.device);
+    return new Tensor(this.storage, this.shape, false, this.device);
   }
 
+  // This tensor on `device`: itself when already there, else a counted copy. Differentiable
+  // like torch's .to() (the gradient goes back to this device); detach() first for a leaf.
   to(device: Device): Tensor {
-    if (device === this.device) return this;
-    checkDevice(device);
-    return this;
+    const target = checkDevice(device);
+    if (target === this.device) return this;
+    let out: Tensor;
+    if (target === 'cuda') {
+      const dev = deviceAlloc(this.numel, false);
+      cudaNative().cudaUpload(dev, this.data);
+      out = new Tensor(dev, this.shape, false);
+    } else {
+      const buf = allocCpu(this.numel, false);
+      cudaNative().cudaDownload(buf, this.deviceBuffer!);
+      out = new Tensor(buf, this.shape, false);
+    }
+    const from = this.device;
+    return record(out, 'to', [this], (g) => [g.to(from)]);
   }
 
   // d(this)/d(leaves) accumulated into every leaf's .grad. `grad` defaults to 1 for a scalar.
@@ -178,7 +251,7 @@ export class Tensor {
       if (this.numel !== 1) {
         fail('type', `a gradient Tensor of shape [${this.shape.join(', ')}] (only a scalar may omit it)`, 'grad', 'undefined');
       }
-      g = Tensor.ones(this.shape);
+      g = Tensor.ones(this.shape, { device: this.device });
     } else {
       if (!(grad instanceof Tensor)) fail('type', 'a Tensor', 'grad', describe(grad));
       if (grad.shape.length !== this.shape.length || grad.shape.some((s, i) => s !== this.shape[i])) {
@@ -193,8 +266,12 @@ export class Tensor {
     this.grad = null;
   }
 
-  // a + b as a new tensor, for gradient accumulation only (same shapes, no tape).
+  // a + b as a new tensor, for gradient accumulation only (same shapes and device, no tape).
   plusForGrad(other: Tensor): Tensor {
+    if (this.device !== other.device) {
+      throw new Error(`internal: gradient accumulation across devices (${this.device} + ${other.device})`);
+    }
+    if (this.device === 'cuda') return getKernel<(a: Tensor, b: Tensor) => Tensor>('gradAccumulate', 'cuda')(this, other);
     const out = allocCpu(this.numel, false);
     const a = this.data;
     const b = other.data;
@@ -208,3 +285,4 @@ export class Tensor {
 }
 
 export { isGradEnabled };
+

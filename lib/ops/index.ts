@@ -1,3 +1,17 @@
 // The ops namespace: every op validates its arguments, runs a registered kernel, and
 // records its gradient on the tape. Semantics follow torch.nn.functional.
-export {};
+export { relu, sigmoid } from './activation';
+export { add, sub, mul, scale } from './arith';
+export { sum, mean } from './reduce';
+export type { ReduceOptions } from './reduce';
+export { reshape, concat } from './shape';
+export { maxPool2d, avgPool2d, globalAvgPool2d } from './pool';
+export type { Pool2dOptions } from './pool';
+export { upsample2d } from './resize';
+export type { Upsample2dOptions, UpsampleMode } from './resize';
+export { dropout } from './dropout';
+export type { DropoutOptions } from './dropout';
+export { batchNorm2d } from './norm';
+export type { BatchNormOptions } from './norm';
+export { softmaxCrossEntropy, bceWithLogits, diceLoss, focalLoss, l1Loss } from './losses';
+export type { CrossEntropyOptions, BceOptions, DiceOptions, FocalOptions } from './losses';

@@ -1,6 +1,10 @@
-// Glue for the CUDA backend. Every CUDA entry throws the backend's reason when unavailable.
+// Glue for the CUDA backend: cudaInfo always; device tensors and kernels when built with CUDA
+// (every CUDA entry throws the backend's reason when no device is available).
 #include "../cuda/cuda_backend.h"
 #include "glue.h"
+#ifdef FTMTLNET_WITH_CUDA
+#include "cuda_tensor_glue.h"
+#endif
 
 namespace ftm {
 namespace {
@@ -25,6 +29,10 @@ Napi::Value cudaInfoJs(const Napi::CallbackInfo& info) {
 
 void registerCuda(Napi::Env env, Napi::Object exports) {
   exportFunction(env, exports, "cudaInfo", cudaInfoJs);
+#ifdef FTMTLNET_WITH_CUDA
+  // Built with nvcc: device tensors and kernels (each throws the reason when no GPU is found).
+  registerCudaTensor(env, exports);
+#endif
 }
 
 }  // namespace ftm

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The `ftmtlnet` command line: each subcommand lives in lib/cli/commands/<name>.ts and is listed here.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import * as synth from './commands/synth';
+
+const commands: { register(program: Command): void }[] = [synth];
+
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+// configure runs before the subcommands are added, so they inherit its settings (tests use
+// it for exitOverride() and configureOutput()).
+export function buildProgram(configure?: (program: Command) => void): Command {
+  const program = new Command('ftmtlnet')
+    .description('FTMTLNet: multi-task mammogram network (classify, detect, segment) on a native engine')
+    .version(packageVersion());
+  configure?.(program);
+  for (const command of commands) command.register(program);
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: Error) => {
+      console.error(`ftmtlnet: ${err.message}`);
+      process.exitCode = 1;
+    });
+}

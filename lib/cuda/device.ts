@@ -1,0 +1,80 @@
+// The CUDA device from TypeScript: whether it can be used (and why not), device buffers,
+// counted host<->device copies. Tensors on 'cuda' hold a DeviceBuffer (see tensor.ts).
+import { nativeCore, nativeFunctions } from '../native';
+
+// An opaque handle to device memory (a type-tagged N-API External); freed when collected.
+export interface DeviceBuffer {
+  readonly __deviceBuffer: unique symbol;
+}
+
+export interface CudaStats {
+  bytesInUse: number;
+  bytesCached: number;
+  allocations: number;
+  systemAllocations: number;
+  hostToDeviceCopies: number;
+  hostToDeviceBytes: number;
+  deviceToHostCopies: number;
+  deviceToHostBytes: number;
+}
+
+export interface CudaTensorNative {
+  cudaAlloc(length: number, zero: boolean): DeviceBuffer;
+  cudaUpload(dst: DeviceBuffer, src: Float32Array): void;
+  cudaDownload(dst: Float32Array, src: DeviceBuffer): void;
+  cudaCopy(dst: DeviceBuffer, src: DeviceBuffer): void;
+  cudaFill(dst: DeviceBuffer, value: number): void;
+  cudaLength(b: DeviceBuffer): number;
+  cudaIsBuffer(v: unknown): boolean;
+  cudaSynchronize(): void;
+  cudaTrim(): void;
+  cudaStats(): CudaStats;
+}
+
+let availability: { ok: boolean; reason: string } | null = null;
+
+// Throws `device 'cuda' is not available: <reason>` unless a usable GPU was found (checked once).
+export function requireCuda(): void {
+  if (!availability) {
+    const info = nativeCore().cudaInfo();
+    availability = { ok: info.available, reason: info.reason ?? 'unknown reason' };
+  }
+  if (!availability.ok) throw new Error(`device 'cuda' is not available: ${availability.reason}`);
+}
+
+export function cudaNative(): CudaTensorNative {
+  requireCuda();
+  return nativeFunctions<CudaTensorNative>();
+}
+
+export function deviceAlloc(length: number, zero: boolean): DeviceBuffer {
+  return cudaNative().cudaAlloc(length, zero);
+}
+
+export function isDeviceBuffer(v: unknown): v is DeviceBuffer {
+  const n = nativeFunctions<Partial<CudaTensorNative>>();
+  return typeof n.cudaIsBuffer === 'function' && n.cudaIsBuffer(v);
+}
+
+// Device memory and transfer counters (all zero when CUDA is not available).
+export function cudaMemoryStats(): CudaStats {
+  const n = nativeFunctions<Partial<CudaTensorNative>>();
+  if (typeof n.cudaStats !== 'function') {
+    return {
+      bytesInUse: 0,
+      bytesCached: 0,
+      allocations: 0,
+      systemAllocations: 0,
+      hostToDeviceCopies: 0,
+      hostToDeviceBytes: 0,
+      deviceToHostCopies: 0,
+      deviceToHostBytes: 0,
+    };
+  }
+  return n.cudaStats();
+}
+
+// Waits for all queued device work (benchmarks time with it).
+export function cudaSynchronize(): void {
+  cudaNative().cudaSynchronize();
+}

@@ -1,0 +1,58 @@
+// Opens an image file of any supported kind (DICOM, PGM, PNG and other sharp formats) as a [0, 1]
+// gray image, choosing the reader from the file's magic bytes, not its name.
+
+import { readFile } from 'node:fs/promises';
+import { asDataFormatError, DataFormatError } from './errors';
+import { decodeDicom, dicomToGray, type DicomImage, type DisplayOptions } from './dicom';
+import { decodePgm, isPgm } from './pgm';
+import { readRasterImage, type RasterImage } from './png';
+import type { GrayImage } from './sample';
+
+export interface LoadedImage {
+  image: GrayImage;
+  kind: 'dicom' | 'pgm' | 'raster';
+  laterality: 'L' | 'R' | null;
+  view: string | null;
+  dicom?: DicomImage;
+  raster?: RasterImage;
+}
+
+export function isDicom(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+export function rasterToGray(r: RasterImage, maxval = r.bitDepth === 16 ? 65535 : 255): GrayImage {
+  const data = new Float32Array(r.values.length);
+  for (let i = 0; i < data.length; i++) data[i] = r.values[i] / maxval;
+  return { width: r.width, height: r.height, data };
+}
+
+export async function readImageFile(file: string, display: DisplayOptions = {}): Promise<LoadedImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw asDataFormatError(file, e, 'cannot read file');
+  }
+  if (bytes.length === 0) throw new DataFormatError(file, 'file is empty');
+  const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isDicom(u8) || /\.dcm$/i.test(file)) {
+    const dicom = await decodeDicom(u8, file);
+    return { image: dicomToGray(dicom, display), kind: 'dicom', laterality: dicom.laterality, view: dicom.view, dicom };
+  }
+  if (isPgm(u8)) {
+    const pgm = decodePgm(u8, file);
+    return { image: rasterToGray(pgm, pgm.maxval), kind: 'pgm', laterality: null, view: null, raster: pgm };
+  }
+  const raster = await readRasterImage(bytes, file);
+  return { image: rasterToGray(raster), kind: 'raster', laterality: null, view: null, raster };
+}
+
+// Reads a mask image (any supported kind): nonzero pixels are 1.
+export async function readMaskFile(file: string): Promise<{ width: number; height: number; mask: Uint8Array }> {
+  const loaded = await readImageFile(file, { window: 'minmax' });
+  const values = loaded.dicom ? loaded.dicom.values : loaded.raster!.values;
+  const mask = new Uint8Array(values.length);
+  for (let i = 0; i < mask.length; i++) mask[i] = values[i] > 0 ? 1 : 0;
+  return { width: loaded.image.width, height: loaded.image.height, mask };
+}

@@ -1,0 +1,79 @@
+// Arithmetic ops with numpy/torch broadcasting: add, sub, mul (tensor or number), scale.
+// Gradients of a broadcast input are summed over its broadcast dims.
+import { Tensor } from '../tensor';
+import { record } from '../autograd';
+import { traceOp } from '../trace';
+import { expectTensor, expectNumber, expectSameDevice, fail, describe } from './validate';
+import { BinaryOpName, binaryKernel, affineKernel, broadcastShapes, reduceToShape } from './broadcast';
+
+function checkOther(a: Tensor, b: unknown): Tensor | number {
+  if (typeof b === 'number') return expectNumber(b, 'b');
+  if (!(b instanceof Tensor)) fail('type', 'a Tensor or a number', 'b', describe(b));
+  expectSameDevice({ a, b });
+  return b;
+}
+
+function outShape(a: Tensor, b: Tensor): number[] {
+  const out = broadcastShapes(a.shape, b.shape);
+  if (!out) fail('range', `a shape that broadcasts with [${a.shape.join(', ')}] (the shape of a)`, 'b', `shape [${b.shape.join(', ')}]`);
+  return out;
+}
+
+// y = x * s + c as an op (the number forms of add/sub/mul, and scale).
+function affineOp(name: string, x: Tensor, s: number, c: number, attrs: Record<string, unknown>): Tensor {
+  const y = affineKernel(x.device)(x, s, c);
+  record(y, name, [x], (g) => [s === 1 ? g : affineKernel(g.device)(g, s, 0)]);
+  traceOp(name, [x], [y], attrs);
+  return y;
+}
+
+function binaryOp(name: BinaryOpName, a: Tensor, b: Tensor): Tensor {
+  const shape = outShape(a, b);
+  const kernel = binaryKernel(a.device);
+  const y = kernel(name, a, b, shape);
+  record(y, name, [a, b], (g) => {
+    const k = binaryKernel(g.device);
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (a.requiresGrad) ga = reduceToShape(name === 'mul' ? k('mul', g, b, shape) : g, a.shape);
+    if (b.requiresGrad) {
+      if (name === 'mul') gb = reduceToShape(k('mul', g, a, shape), b.shape);
+      else if (name === 'sub') gb = reduceToShape(affineKernel(g.device)(g, -1, 0), b.shape);
+      else gb = reduceToShape(g, b.shape);
+    }
+    return [ga, gb];
+  });
+  traceOp(name, [a, b], [y], {});
+  return y;
+}
+
+// torch.add(a, b): a + b, b a tensor (broadcast) or a number. A number is traced as attrs.scalar.
+export function add(a: Tensor, b: Tensor | number): Tensor {
+  expectTensor(a, 'a');
+  const other = checkOther(a, b);
+  if (typeof other === 'number') return affineOp('add', a, 1, other, { scalar: other });
+  return binaryOp('add', a, other);
+}
+
+// torch.sub(a, b): a - b.
+export function sub(a: Tensor, b: Tensor | number): Tensor {
+  expectTensor(a, 'a');
+  const other = checkOther(a, b);
+  if (typeof other === 'number') return affineOp('sub', a, 1, -other, { scalar: other });
+  return binaryOp('sub', a, other);
+}
+
+// torch.mul(a, b): a * b.
+export function mul(a: Tensor, b: Tensor | number): Tensor {
+  expectTensor(a, 'a');
+  const other = checkOther(a, b);
+  if (typeof other === 'number') return affineOp('mul', a, other, 0, { scalar: other });
+  return binaryOp('mul', a, other);
+}
+
+// x * s for a number s (losses, optimizers, loss weights).
+export function scale(x: Tensor, s: number): Tensor {
+  expectTensor(x, 'x');
+  expectNumber(s, 's');
+  return affineOp('scale', x, s, 0, { scale: s });
+}

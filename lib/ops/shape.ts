@@ -1,0 +1,117 @@
+// Shape ops: reshape (a view, no copy) and concat along any dim (torch.reshape / torch.cat).
+import { Tensor, shapeSize } from '../tensor';
+import { record } from '../autograd';
+import { traceOp } from '../trace';
+import { nativeFunctions } from '../native';
+import { registerKernel, getKernel } from './registry';
+import { expectTensor, expectInt, expectSameDevice, fail, describe } from './validate';
+import { emptyCpu } from './broadcast';
+
+interface ShapeNative {
+  copyRows(src: Float32Array, srcOffset: number, srcStride: number, dst: Float32Array, dstOffset: number,
+    dstStride: number, rows: number, rowLength: number): void;
+}
+
+// (x, shape) -> a tensor of `shape` over x's memory.
+type ReshapeKernel = (x: Tensor, shape: readonly number[]) => Tensor;
+// (xs, dim) -> their concatenation along dim.
+type ConcatKernel = (xs: readonly Tensor[], dim: number) => Tensor;
+// (g, sizes along dim, dim) -> g cut into pieces of those sizes.
+type SplitKernel = (g: Tensor, sizes: readonly number[], dim: number) => Tensor[];
+
+registerKernel('reshape', 'cpu', ((x, shape) => new Tensor(x.data, shape, false, x.device)) as ReshapeKernel);
+
+// (outer, D_k, inner) blocks: rows = outer, each source row D_k*inner long.
+function blockGeometry(shape: readonly number[], dim: number): { outer: number; inner: number } {
+  return { outer: shapeSize(shape.slice(0, dim)), inner: shapeSize(shape.slice(dim + 1)) };
+}
+
+registerKernel('concat', 'cpu', ((xs, dim) => {
+  const total = xs.reduce((s, x) => s + x.shape[dim], 0);
+  const shape = xs[0].shape.map((s, i) => (i === dim ? total : s));
+  const y = emptyCpu(shape);
+  const { outer, inner } = blockGeometry(shape, dim);
+  let offset = 0;
+  for (const x of xs) {
+    const row = x.shape[dim] * inner;
+    nativeFunctions<ShapeNative>().copyRows(x.data, 0, row, y.data, offset, total * inner, outer, row);
+    offset += row;
+  }
+  return y;
+}) as ConcatKernel);
+
+registerKernel('split', 'cpu', ((g, sizes, dim) => {
+  const total = g.shape[dim];
+  const { outer, inner } = blockGeometry(g.shape, dim);
+  let offset = 0;
+  return sizes.map((size) => {
+    const piece = emptyCpu(g.shape.map((s, i) => (i === dim ? size : s)));
+    const row = size * inner;
+    nativeFunctions<ShapeNative>().copyRows(g.data, offset, total * inner, piece.data, 0, row, outer, row);
+    offset += row;
+    return piece;
+  });
+}) as SplitKernel);
+
+// A view of x with another shape of the same size (no tape, no trace: for other ops).
+export function reshapeView(x: Tensor, shape: readonly number[]): Tensor {
+  if (x.shape.length === shape.length && x.shape.every((s, i) => s === shape[i])) return x;
+  return getKernel<ReshapeKernel>('reshape', x.device)(x, shape);
+}
+
+function resolveShape(x: Tensor, shape: unknown): number[] {
+  if (!Array.isArray(shape)) fail('type', 'an array of sizes', 'shape', describe(shape));
+  const n = x.numel;
+  let free = -1;
+  const out = shape.map((s, i) => {
+    if (s === -1) {
+      if (free >= 0) fail('range', 'at most one -1', 'shape', `[${shape.join(', ')}]`);
+      free = i;
+      return 1;
+    }
+    return expectInt(s, `shape[${i}]`, 1);
+  });
+  const known = shapeSize(out);
+  if (free >= 0) {
+    if (n % known !== 0) fail('range', `a shape with ${n} elements (the size of x)`, 'shape', `[${shape.join(', ')}]`);
+    out[free] = n / known;
+  }
+  if (shapeSize(out) !== n || out.length === 0) {
+    fail('range', `a shape with ${n} elements (the size of x)`, 'shape', `[${shape.join(', ')}]`);
+  }
+  return out;
+}
+
+// x viewed with `shape` (one entry may be -1: inferred). Shares x's memory.
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  expectTensor(x, 'x');
+  const out = resolveShape(x, shape);
+  const y = getKernel<ReshapeKernel>('reshape', x.device)(x, out);
+  record(y, 'reshape', [x], (g) => [getKernel<ReshapeKernel>('reshape', g.device)(g, x.shape)]);
+  traceOp('reshape', [x], [y], { shape: out });
+  return y;
+}
+
+// torch.cat(xs, dim): all sizes equal except along dim; negative dim counts from the end.
+export function concat(tensors: readonly Tensor[], dim = 1): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) fail('type', 'a non-empty array of Tensors', 'xs', describe(tensors));
+  const xs: readonly Tensor[] = tensors;
+  xs.forEach((x, i) => expectTensor(x, `xs[${i}]`));
+  const rank = xs[0].shape.length;
+  const d0 = expectInt(dim, 'dim', -rank, rank - 1);
+  const d = d0 < 0 ? d0 + rank : d0;
+  const first = xs[0].shape;
+  xs.forEach((x, i) => {
+    const ok = x.shape.length === rank && x.shape.every((s, k) => k === d || s === first[k]);
+    if (!ok) {
+      const want = first.map((s, k) => (k === d ? '*' : String(s))).join(', ');
+      fail('range', `shape [${want}] (the shape of xs[0] except at dim ${d})`, `xs[${i}]`, `shape [${x.shape.join(', ')}]`);
+    }
+  });
+  expectSameDevice(Object.fromEntries(xs.map((x, i) => [`xs[${i}]`, x])));
+  const y = getKernel<ConcatKernel>('concat', xs[0].device)(xs, d);
+  const sizes = xs.map((x) => x.shape[d]);
+  record(y, 'concat', xs, (g) => getKernel<SplitKernel>('split', g.device)(g, sizes, d));
+  traceOp('concat', xs, [y], { dim: d });
+  return y;
+}

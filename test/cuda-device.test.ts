@@ -1,0 +1,66 @@
+import t from 'tap';
+import { Tensor } from '../lib/tensor';
+import { capabilities } from '../lib/capabilities';
+import { nativeFunctions } from '../lib/native';
+import { cudaMemoryStats } from '../lib/cuda/device';
+import { cudaSkipReason } from './support/cuda';
+
+const cuda = capabilities().cuda;
+
+t.test('capabilities().cuda reports the build and the reason it is unavailable', (t) => {
+  t.equal(typeof cuda.built, 'boolean');
+  t.equal(typeof cuda.available, 'boolean');
+  t.equal(typeof cuda.devices, 'number');
+  if (!cuda.available) {
+    t.equal(cuda.devices, 0);
+    t.type(cuda.reason, 'string');
+    t.ok(cuda.reason!.length > 0, `reason: ${cuda.reason}`);
+  } else {
+    t.ok(cuda.devices >= 1);
+    t.type(cuda.name, 'string');
+    t.match(cuda.computeCapability, /^\d+\.\d+$/);
+  }
+  t.end();
+});
+
+t.test("without a GPU, device: 'cuda' throws the reason", { skip: cuda.available ? 'a GPU is present' : false }, (t) => {
+  const msg = `device 'cuda' is not available: ${cuda.reason}`;
+  t.throws(() => Tensor.from(new Float32Array(4), [4], { device: 'cuda' }), new Error(msg));
+  t.throws(() => Tensor.zeros([2, 2], { device: 'cuda' }), new Error(msg));
+  t.throws(() => Tensor.ones([2], { device: 'cuda' }), new Error(msg));
+  t.throws(() => Tensor.from(new Float32Array(4), [4]).to('cuda'), new Error(msg));
+  t.throws(() => Tensor.from(new Float32Array(4), [4], { device: 'gpu' as 'cuda' }), new TypeError('Expected "cpu" or "cuda" for device but received "gpu"'));
+  const stats = cudaMemoryStats();
+  t.equal(stats.hostToDeviceCopies, 0);
+  t.end();
+});
+
+t.test('a CUDA build without a GPU: native entries throw, never crash', { skip: !cuda.built ? 'built without CUDA' : cuda.available ? 'a GPU is present' : false }, (t) => {
+  const n = nativeFunctions<{ cudaAlloc(length: number, zero: boolean): unknown; cudaSynchronize(): void; cudaDownload(a: unknown, b: unknown): void }>();
+  t.throws(() => n.cudaAlloc(4, true), new Error(`cudaAlloc: CUDA is not available: ${cuda.reason}`));
+  t.throws(() => n.cudaSynchronize(), new Error(`cudaSynchronize: CUDA is not available: ${cuda.reason}`));
+  t.throws(() => n.cudaDownload(new Float32Array(1), {}), new TypeError('Expected a CUDA device buffer for src but received an object'));
+  t.end();
+});
+
+t.test('cuda tensors: round trip, counted copies, to() both ways', { skip: cudaSkipReason() }, (t) => {
+  const before = cudaMemoryStats();
+  const src = new Float32Array([1, -2, 3.5, 4, 5, 6]);
+  const x = Tensor.from(src, [2, 3], { device: 'cuda' });
+  t.equal(x.device, 'cuda');
+  t.same([...x.toFloat32Array()], [...src]);
+  t.throws(() => x.data, /on cuda \(use toFloat32Array\(\) or to\('cpu'\)/);
+  const back = x.to('cpu');
+  t.equal(back.device, 'cpu');
+  t.same([...back.data], [...src]);
+  const again = back.to('cuda');
+  t.same([...again.clone().toFloat32Array()], [...src]);
+  t.same([...Tensor.full([3], 2.5, { device: 'cuda' }).toFloat32Array()], [2.5, 2.5, 2.5]);
+  t.same([...Tensor.zeros([3], { device: 'cuda' }).toFloat32Array()], [0, 0, 0]);
+  t.equal(Tensor.scalar(7, { device: 'cuda' }).item(), 7);
+  const after = cudaMemoryStats();
+  t.equal(after.hostToDeviceCopies - before.hostToDeviceCopies, 2, 'two uploads (from, to)');
+  t.equal(after.deviceToHostCopies - before.deviceToHostCopies, 7, 'seven downloads');
+  t.equal(after.hostToDeviceBytes - before.hostToDeviceBytes, 2 * 6 * 4);
+  t.end();
+});

@@ -1,0 +1,113 @@
+import t from 'tap';
+import { decodeDicom, dicomToGray } from '../lib/data/dicom';
+import { DataFormatError, UnsupportedTransferSyntaxError } from '../lib/data/errors';
+import { seededRandom } from './support/check';
+import {
+  writeDicom, encodeFrame, encodeRle, packSamples, IMPLICIT_LE, EXPLICIT_LE, JPEG_LS, JPEG_2000, RLE,
+} from './support/dicom-fixtures';
+
+const u8 = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function randomValues(seed: number, n: number, bitsStored: number, signed: boolean): number[] {
+  const rnd = seededRandom(seed);
+  const lo = signed ? -(2 ** (bitsStored - 1)) : 0;
+  const hi = signed ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
+  const v = Array.from({ length: n }, () => lo + Math.floor(rnd() * (hi - lo + 1)));
+  v[0] = lo; v[1] = hi; // the extremes always appear
+  return v;
+}
+
+const depths: Array<{ bitsAllocated: 8 | 16; bitsStored: number; signed: boolean }> = [
+  { bitsAllocated: 8, bitsStored: 8, signed: false },
+  { bitsAllocated: 8, bitsStored: 8, signed: true },
+  { bitsAllocated: 16, bitsStored: 12, signed: false },
+  { bitsAllocated: 16, bitsStored: 12, signed: true },
+  { bitsAllocated: 16, bitsStored: 14, signed: false },
+  { bitsAllocated: 16, bitsStored: 14, signed: true },
+  { bitsAllocated: 16, bitsStored: 16, signed: false },
+  { bitsAllocated: 16, bitsStored: 16, signed: true },
+];
+
+t.test('uncompressed round trip: every VR, photometric, depth and signedness', async (t) => {
+  let seed = 1;
+  for (const ts of [IMPLICIT_LE, EXPLICIT_LE]) {
+    for (const photometric of ['MONOCHROME1', 'MONOCHROME2'] as const) {
+      for (const d of depths) {
+        const width = 7, height = 5;
+        const values = randomValues(seed++, width * height, d.bitsStored, d.signed);
+        const file = writeDicom({ width, height, values, ...d, photometric, transferSyntax: ts, slope: 2, intercept: -3, laterality: 'R', view: 'CC' });
+        const img = await decodeDicom(u8(file), 'fixture.dcm');
+        const what = `${ts} ${photometric} ${d.bitsAllocated}/${d.bitsStored} ${d.signed ? 'signed' : 'unsigned'}`;
+        t.same([img.width, img.height, img.bitsStored, img.signed, img.photometric, img.transferSyntax], [width, height, d.bitsStored, d.signed, photometric, ts], `${what}: header`);
+        t.same(Array.from(img.values), values.map((v) => v * 2 - 3), `${what}: values after rescale`);
+        t.same([img.laterality, img.view], ['R', 'CC'], `${what}: laterality and view`);
+      }
+    }
+  }
+});
+
+t.test('windowing: several values, the chosen one applies, MONOCHROME1 inverts', async (t) => {
+  const values = [0, 100, 200, 300, 400];
+  const file = writeDicom({ width: 5, height: 1, values, bitsStored: 12, windowCenter: [200.5, 100.5], windowWidth: [201, 1001] });
+  const img = await decodeDicom(u8(file), 'w.dcm');
+  t.same(img.windows, [{ center: 200.5, width: 201 }, { center: 100.5, width: 1001 }]);
+  const g0 = dicomToGray(img);
+  t.same(Array.from(g0.data), [0, 0, 0.5, 1, 1], 'window 0: linear ramp clipped');
+  const g1 = dicomToGray(img, { window: 1 });
+  t.ok(Math.abs(g1.data[1] - 0.5) < 1e-6, 'window 1 centre maps to 0.5');
+  const gm = dicomToGray(img, { window: 'minmax' });
+  t.same(Array.from(gm.data), [0, 0.25, 0.5, 0.75, 1]);
+  const inv = await decodeDicom(u8(writeDicom({ width: 5, height: 1, values, bitsStored: 12, photometric: 'MONOCHROME1' })), 'm1.dcm');
+  t.same(Array.from(dicomToGray(inv).data), [1, 0.75, 0.5, 0.25, 0], 'MONOCHROME1 without window: inverted full range');
+  t.same(Array.from(inv.values), values, 'stored values are not inverted');
+});
+
+t.test('view from the view code sequence when ViewPosition is absent', async (t) => {
+  const file = writeDicom({
+    width: 2, height: 2, values: [1, 2, 3, 4], extra: {
+      Laterality: 'L', ViewCodeSequence: [{ CodeValue: 'R-10242', CodingSchemeDesignator: 'SRT', CodeMeaning: 'cranio-caudal' }],
+    },
+  });
+  const img = await decodeDicom(u8(file), 'v.dcm');
+  t.same([img.laterality, img.view], ['L', 'CC']);
+});
+
+t.test('compressed transfer syntaxes decode to the written pixels', async (t) => {
+  const width = 64, height = 48;
+  for (const bitsStored of [12, 16]) {
+    const values = randomValues(bitsStored, width * height, bitsStored, false);
+    const samples = packSamples(values, 16, bitsStored);
+    for (const [kind, ts] of [['jpeg-ls', JPEG_LS], ['jpeg2000', JPEG_2000]] as const) {
+      const frame = await encodeFrame(kind, width, height, samples, bitsStored);
+      const img = await decodeDicom(u8(writeDicom({ width, height, values, bitsStored, transferSyntax: ts, encapsulated: [frame], intercept: 5 })), `${kind}.dcm`);
+      t.same(Array.from(img.values), values.map((v) => v + 5), `${kind} ${bitsStored}-bit`);
+    }
+    const rle = encodeRle(samples, width * height, 16);
+    const img = await decodeDicom(u8(writeDicom({ width, height, values, bitsStored, transferSyntax: RLE, encapsulated: [rle] })), 'rle.dcm');
+    t.same(Array.from(img.values), values, `RLE ${bitsStored}-bit`);
+  }
+  const signedValues = randomValues(99, width * height, 12, true);
+  const frame = await encodeFrame('jpeg-ls', width, height, packSamples(signedValues, 16, 12), 12);
+  const img = await decodeDicom(u8(writeDicom({ width, height, values: signedValues, bitsStored: 12, signed: true, transferSyntax: JPEG_LS, encapsulated: [frame] })), 'jls-signed.dcm');
+  t.same(Array.from(img.values), signedValues, 'JPEG-LS with signed 12-bit pixel representation');
+});
+
+t.test('bad input names the file and the problem', async (t) => {
+  const good = writeDicom({ width: 8, height: 8, values: new Array(64).fill(7), bitsStored: 12 });
+  await t.rejects(decodeDicom(u8(good.subarray(0, good.length - 20)), 'trunc.dcm'),
+    { name: 'DataFormatError', file: 'trunc.dcm', message: /^trunc\.dcm: .*(truncated|past end|buffer)/ });
+  await t.rejects(decodeDicom(u8(good.subarray(0, 200)), 'head.dcm'), { name: 'DataFormatError', file: 'head.dcm' });
+  await t.rejects(decodeDicom(u8(Buffer.from('hello, this is not a DICOM file at all')), 'text.dcm'), { name: 'DataFormatError', file: 'text.dcm' });
+  await t.rejects(decodeDicom(u8(writeDicom({ width: 4, height: 4, values: [], noPixelData: true })), 'nopix.dcm'),
+    new DataFormatError('nopix.dcm', 'has no pixel data (7FE0,0010)'));
+  const unknown = writeDicom({ width: 4, height: 4, values: [], transferSyntax: '1.2.3.4.5.6', encapsulated: [new Uint8Array([1, 2, 3, 4])] });
+  const err = await decodeDicom(u8(unknown), 'unknown.dcm').catch((e) => e);
+  t.ok(err instanceof UnsupportedTransferSyntaxError, 'unknown syntax: typed error');
+  t.match(err.message, /^unknown\.dcm: cannot decode pixel data in unknown transfer syntax 1\.2\.3\.4\.5\.6; supported: .*convert the file first/);
+  const mpeg = writeDicom({ width: 4, height: 4, values: [], transferSyntax: '1.2.840.10008.1.2.4.100', encapsulated: [new Uint8Array([1, 2, 3, 4])] });
+  await t.rejects(decodeDicom(u8(mpeg), 'mpeg.dcm'), { name: 'UnsupportedTransferSyntaxError', transferSyntax: '1.2.840.10008.1.2.4.100', message: /MPEG2 Main Profile/ });
+  const badJls = writeDicom({ width: 4, height: 4, values: [], transferSyntax: JPEG_LS, encapsulated: [new Uint8Array([0xff, 0xd8, 0xff, 0xf7, 0, 0])] });
+  await t.rejects(decodeDicom(u8(badJls), 'badjls.dcm'), { name: 'DataFormatError', message: /^badjls\.dcm: cannot decode JPEG-LS Lossless pixel data: / });
+  const rgb = writeDicom({ width: 2, height: 2, values: [1, 2, 3, 4], bitsAllocated: 8, extra: { PhotometricInterpretation: 'RGB' } });
+  await t.rejects(decodeDicom(u8(rgb), 'rgb.dcm'), new DataFormatError('rgb.dcm', 'photometric interpretation RGB is not grayscale (MONOCHROME1/2)'));
+});
