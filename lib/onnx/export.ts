@@ -16,10 +16,10 @@ export interface ExportableModel {
   training: boolean;
   train(mode?: boolean): unknown;
   eval(): unknown;
-  forward(x: Tensor): Record<string, Tensor>;
+  forward(x: Tensor): { [K in (typeof HEAD_NAMES)[number]]: Tensor };
   namedParameters(): [string, Tensor][];
   namedBuffers(): [string, Tensor][];
-  config: { imageSize: number; classNames?: string[] } & Record<string, unknown>;
+  config: { imageSize: number; classNames?: string[] };
 }
 
 export interface ExportOptions {
@@ -30,7 +30,8 @@ export interface ExportOptions {
   metadata?: Record<string, string>;
 }
 
-const SUPPORTED_OPSETS = [13, 14, 15, 16, 17, 18];
+// Opsets this exporter accepts; a model whose ops need more fails naming the layer.
+const SUPPORTED_OPSETS = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
 
 function packageVersion(): string {
   try {
@@ -54,7 +55,7 @@ export function exportOnnxBytes(model: ExportableModel, options: ExportOptions =
   model.eval();
   const ops: TracedOp[] = [];
   const x = Tensor.zeros([1, 1, size, size]);
-  let outputs: Record<string, Tensor>;
+  let outputs: { [K in (typeof HEAD_NAMES)[number]]: Tensor };
   try {
     outputs = noGrad(() => withTracer((op) => ops.push(op), () => model.forward(x)));
   } finally {
@@ -70,14 +71,32 @@ export function exportOnnxBytes(model: ExportableModel, options: ExportOptions =
   const names = new Map<Tensor, string>([[x, INPUT_NAME]]);
   const produced = new Set<Tensor>();
 
+  // A layer's name is its weight's state-dict key without the last part; ops without
+  // weights are named by the next op that consumes them and has weights.
+  const layerOf = (op: TracedOp): string => {
+    const own = op.inputs.find((t) => t && weightNames.has(t));
+    if (own) return `layer ${weightNames.get(own)!.replace(/\.[^.]+$/, '')}`;
+    const start = ops.indexOf(op);
+    const frontier = new Set<Tensor>(op.outputs);
+    for (let k = start + 1; k < ops.length; k++) {
+      const next = ops[k];
+      if (!next.inputs.some((t) => t && frontier.has(t))) continue;
+      const w = next.inputs.find((t) => t && weightNames.has(t));
+      if (w) return `the ${op.op} feeding layer ${weightNames.get(w)!.replace(/\.[^.]+$/, '')}`;
+      next.outputs.forEach((t) => frontier.add(t));
+    }
+    return `${op.op} (traced op #${start})`;
+  };
+
   const ctx: ExportContext = {
+    layerOf,
     graph,
     opset,
     nameOf(t: Tensor): string {
       const known = names.get(t);
       if (known !== undefined) return known;
       const weight = weightNames.get(t);
-      const name = weight !== undefined ? graph.reserve(weight) : graph.fresh('constant');
+      const name = weight ?? graph.unusedName('constant');
       graph.addInitializer(name, t.shape, t.data);
       names.set(t, name);
       return name;
@@ -87,7 +106,7 @@ export function exportOnnxBytes(model: ExportableModel, options: ExportOptions =
       produced.add(t);
     },
     constant(values: number[], dims: number[]): string {
-      return graph.addInitializer(graph.fresh('constant'), dims, new Float32Array(values));
+      return graph.addInitializer(graph.unusedName('constant'), dims, new Float32Array(values));
     },
   };
 

@@ -1,5 +1,7 @@
 // Reads an exported ONNX file back: the model config from metadata_props and the weights
 // from the initializers (named by state-dict keys).
+import * as fs from 'node:fs';
+import { Tensor } from '../tensor';
 import { decodeModel, onnx } from './graph-builder';
 
 export interface OnnxWeights {
@@ -50,4 +52,32 @@ export function readOnnxWeights(bytes: Uint8Array, file = 'the ONNX model'): Onn
     tensors.set(init.name, { dims, data });
   }
   return { config, tensors, metadata };
+}
+
+// Builds a model from an exported ONNX file: config from the metadata, weights from the
+// initializers. `create` makes an untrained model of a config (FTMTLNet.fromConfig).
+export async function modelFromOnnx<M extends { loadStateDict(sd: Record<string, Tensor>, o: { strict: boolean; source: string }): unknown }>(
+  file: string,
+  create: (config: Record<string, unknown>) => M,
+): Promise<M> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.promises.readFile(file);
+  } catch (err) {
+    throw new Error(`cannot read ONNX model ${file}: ${(err as Error).message}`);
+  }
+  const { config, tensors } = readOnnxWeights(bytes, file);
+  let model: M;
+  try {
+    model = create(config);
+  } catch (err) {
+    throw new Error(`${file} holds an invalid FTMTLNet config: ${(err as Error).message}`);
+  }
+  const sd: Record<string, Tensor> = {};
+  for (const [name, t] of tensors) {
+    if (name.startsWith('constant') || name.startsWith('reshape_shape')) continue;
+    sd[name] = Tensor.from(t.data, t.dims.length > 0 ? t.dims : [1]);
+  }
+  model.loadStateDict(sd, { strict: true, source: file });
+  return model;
 }

@@ -13,7 +13,12 @@ export interface ExportContext {
   bind(t: Tensor, name: string): void;
   // A float constant (for scalar operands).
   constant(values: number[], dims: number[]): string;
+  // Where a traced op sits in the model, for error messages ("layer seg.dec1.ft").
+  layerOf(op: TracedOp): string;
 }
+
+// Lowest opset this exporter writes: Resize with coordinate_transformation_mode needs 11.
+export const RESIZE_MIN_OPSET = 11;
 
 type OpExporter = (ctx: ExportContext, op: TracedOp) => void;
 
@@ -111,14 +116,22 @@ export const opExporters: Record<string, OpExporter> = {
     emit(ctx, op, 'GlobalAveragePool', [ctx.nameOf(op.inputs[0]!)]);
   },
   upsample2d(ctx, op) {
+    if (ctx.opset < RESIZE_MIN_OPSET) {
+      throw new Error(
+        `ONNX export: ${ctx.layerOf(op)} uses upsample2d (mode ${String(op.attrs.mode)}), which needs ` +
+          `Resize with a coordinate transformation mode: opset ${RESIZE_MIN_OPSET} or newer, not ${ctx.opset}`,
+      );
+    }
     const [sh, sw] = pair(op.attrs.scaleFactor, 'scaleFactor', op.op);
     const scales = ctx.constant([1, 1, sh, sw], [4]);
+    // Opsets 11 and 12 require the roi input; 13+ accept an empty name.
+    const roi = ctx.opset < 13 ? ctx.constant([], [0]) : '';
     const mode = op.attrs.mode === 'bilinear' ? 'linear' : 'nearest';
     const attrs: Record<string, AttrValue> =
       mode === 'linear'
         ? { mode, coordinate_transformation_mode: 'half_pixel' }
         : { mode, coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
-    emit(ctx, op, 'Resize', [ctx.nameOf(op.inputs[0]!), '', scales], attrs);
+    emit(ctx, op, 'Resize', [ctx.nameOf(op.inputs[0]!), roi, scales], attrs);
   },
   concat(ctx, op) {
     const dim = typeof op.attrs.dim === 'number' ? op.attrs.dim : 1;
@@ -143,7 +156,7 @@ export const opExporters: Record<string, OpExporter> = {
     const out = op.outputs[0];
     // Keep the batch dimension symbolic: 0 copies it from the input.
     const shape = out.shape.map((s, i) => (i === 0 && s === x.shape[0] ? 0 : s));
-    const shapeName = ctx.graph.addInt64Initializer(ctx.graph.fresh('reshape_shape'), shape);
+    const shapeName = ctx.graph.addInt64Initializer(ctx.graph.unusedName('reshape_shape'), shape);
     emit(ctx, op, 'Reshape', [ctx.nameOf(x), shapeName]);
   },
   dropout(ctx, op) {
