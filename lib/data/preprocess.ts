@@ -194,7 +194,8 @@ export function preprocessSample(sample: Sample, options: PreprocessOptions): { 
   const r = preprocessImage(sample.image, options, sample.meta.laterality ?? null, sample.mask);
   const g = r.geometry;
   const clip = (b: Box): Box => [Math.max(0, b[0]), Math.max(0, b[1]), Math.min(g.contentWidth, b[2]), Math.min(g.contentHeight, b[3])];
-  const boxes = sample.boxes.map((b) => clip(boxToPreprocessed(b, g)));
+  // Boxes cut off by the crop entirely (outside the breast region) are dropped.
+  const boxes = sample.boxes.map((b) => clip(boxToPreprocessed(b, g))).filter((b) => b[2] > b[0] && b[3] > b[1]);
   const lesions = sample.meta.lesions?.map((l) => ({ ...l, box: clip(boxToPreprocessed(l.box, g)) }));
   return {
     sample: { ...sample, image: r.image, mask: r.mask, boxes, meta: { ...sample.meta, ...(lesions ? { lesions } : {}), geometry: g } },
