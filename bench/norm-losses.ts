@@ -1,7 +1,8 @@
 // Benchmark of batchNorm2d and the losses: median time after warm-up, the bytes moved per
 // second against a memory copy measured in the same run (batch norm is memory-bound), and the
 // losses' elements per second against plain JavaScript computing the same loss and gradient.
-// Run: node --expose-gc dist/bench/norm-losses.js [--threads N] [--json]
+// Run: node --expose-gc dist/bench/main.js norm-losses [--threads N] [--json]
+// (npm run bench -- norm-losses works too, timing fresh buffers unless NODE_OPTIONS=--expose-gc).
 import { Tensor } from '../lib/tensor';
 import { setNumThreads, getNumThreads } from '../lib/capabilities';
 import { batchNorm2d } from '../lib/ops/norm';
@@ -43,8 +44,7 @@ interface Row {
   ratio: number;
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+export async function run(args: string[]): Promise<void> {
   const threadsAt = args.indexOf('--threads');
   if (threadsAt >= 0) setNumThreads(Number(args[threadsAt + 1]));
   const rows: Row[] = [];
@@ -162,8 +162,3 @@ async function main(): Promise<void> {
     console.log(`${r.name.padEnd(44)} ${r.ms.toFixed(2).padStart(8)} ms  ${r.rate.padStart(14)}  ${r.peer.padEnd(30)} ratio ${r.ratio.toFixed(2)}`);
   }
 }
-
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
