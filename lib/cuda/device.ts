@@ -40,7 +40,15 @@ export function requireCuda(): void {
     availability = { ok: info.available, reason: info.reason ?? 'unknown reason' };
   }
   if (!availability.ok) throw new Error(`device 'cuda' is not available: ${availability.reason}`);
+  if (!kernelsRegistered) {
+    kernelsRegistered = true;
+    // Loaded here (not at the top) so the kernel modules, which import the ops, load after them.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./kernels/index') as typeof import('./kernels/index')).registerCudaKernels();
+  }
 }
+
+let kernelsRegistered = false;
 
 export function cudaNative(): CudaTensorNative {
   requireCuda();

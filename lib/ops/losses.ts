@@ -108,7 +108,7 @@ function classIndices(targets: unknown, n: number, k: number): Int32Array {
   let values: ArrayLike<number>;
   if (targets instanceof Tensor) {
     expectShape(targets, [n], 'targets');
-    values = targets.data;
+    values = targets.device === 'cuda' ? targets.toFloat32Array() : targets.data;
   } else if (targets instanceof Int32Array || Array.isArray(targets)) {
     if (targets.length !== n) fail('range', `${n} class indices (one per row of logits)`, 'targets', `length ${targets.length}`);
     values = targets;
