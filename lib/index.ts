@@ -5,7 +5,28 @@ export { noGrad, isGradEnabled } from './autograd';
 export { capabilities, setNumThreads, getNumThreads, memoryStats } from './capabilities';
 export type { Capabilities } from './capabilities';
 export * as ops from './ops/index';
-export { generatePhantom, generatePhantoms, phantomStream, PHANTOM_CLASSES } from './data/phantom';
+export { generatePhantom, generatePhantoms, phantomStream, phantomDataset, PHANTOM_CLASSES } from './data/phantom';
 export type { PhantomOptions, PhantomSetOptions, PhantomClass } from './data/phantom';
 export { evaluate, evaluationCurves } from './eval/metrics';
 export type { Prediction, EvaluationMetrics, EvaluateOptions } from './eval/metrics';
+export * as nn from './nn/index';
+export {
+  FTMTLNet, OUTPUT_NAMES, PRESETS, resolveConfig, encodeTargets, MultiTaskLoss, decodeOutputs, predictGray,
+} from './model/index';
+export type {
+  FTMTLNetOutputs, FTMTLNetOptions, FTMTLNetConfig, Preset, Transfer, Architecture, BatchTargets, TargetOptions,
+  MultiTaskLossOptions, LossParts, LossResult, Detection, DecodeOptions, ImagePrediction,
+  Prediction as ModelPrediction, PredictOptions, PredictInput, ModelSummary,
+} from './model/index';
+export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './train/safetensors';
+export { loadDataset, detectFormat, DATASET_FORMATS } from './data/load';
+export type { LoadOptions, DatasetFormat } from './data/load';
+export { readDicomFile, decodeDicom, dicomToGray } from './data/dicom';
+export type { DicomImage, DicomWindow, DisplayOptions } from './data/dicom';
+export { readImageFile, readMaskFile } from './data/image-file';
+export { DataFormatError, UnsupportedTransferSyntaxError } from './data/errors';
+export { preprocessSample, preprocessImage, boxToOriginal, boxToPreprocessed, pointToOriginal, pointToPreprocessed, maskToOriginal } from './data/preprocess';
+export type { PreprocessOptions, Geometry } from './data/preprocess';
+export { summarizeDataset } from './data/summary';
+export type { DatasetSummary } from './data/summary';
+export type { Sample, Dataset, SkippedItem, GrayImage, Box, Lesion } from './data/sample';

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { buildProgram } from '../lib/cli/main';
+import { readFolderDataset } from '../lib/data/folder';
 
 const bytes = (s: Sample): Buffer => Buffer.concat([Buffer.from(s.image.data.buffer), Buffer.from(s.mask!)]);
 
@@ -161,6 +162,16 @@ t.test('synth CLI writes a folder the reader format describes', async (t) => {
     t.ok(u16.every((v, k) => Math.abs(v / 65535 - expected[i].image.data[k]) <= 1 / 65535), 'pixel values round-trip');
     const mask = await sharp(path.join(out, entry.mask)).extractChannel(0).raw().toBuffer();
     t.ok(mask.every((v, k) => (v > 127 ? 1 : 0) === expected[i].mask![k]), 'mask round-trips (255 = mass)');
+  }
+  const read = await readFolderDataset(out);
+  t.same(read.skipped, [], 'the folder reader accepts every image');
+  t.same(read.classes, ['normal', 'benign', 'malignant']);
+  for (let i = 0; i < 5; i++) {
+    const r = read.samples.find((s) => s.id === expected[i].id) ?? read.samples[i];
+    t.equal(r.label, expected[i].label, `reader: ${expected[i].id} label`);
+    t.same(r.boxes, expected[i].boxes, `reader: ${expected[i].id} boxes`);
+    t.ok(r.image.data.every((v, k) => Math.abs(v - expected[i].image.data[k]) <= 1e-4), `reader: ${expected[i].id} pixels`);
+    t.ok(r.mask!.every((v, k) => v === expected[i].mask![k]), `reader: ${expected[i].id} mask`);
   }
   await t.rejects(buildProgram((p) => p.exitOverride().configureOutput({ writeErr: () => undefined })).parseAsync(['node', 'ftmtlnet', 'synth', '--out', out, '--size', '8']), /Expected an integer from 32 to 4096 for --size but received "8"/);
 });

@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import * as synth from './commands/synth';
+import * as inspect from './commands/inspect';
+import * as dataset from './commands/dataset';
 
-const commands: { register(program: Command): void }[] = [synth];
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset];
 
 function packageVersion(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {

@@ -9,7 +9,7 @@ export interface BreastGeometry {
   a: number;         // depth of the breast from the chest wall (pixels)
   bUp: number;       // half height above cy (pixels)
   bDown: number;     // half height below cy (pixels)
-  wobble: { k: number; amp: number; phase: number }[];  // gentle outline irregularity
+  wobble: { k: number; amp: number; phase: number; ac: number; as: number }[];  // outline irregularity; ac/as = amp*cos/sin(phase)
   pectoralWidth: number;   // along the top edge (pixels)
   pectoralHeight: number;  // along the chest wall (pixels)
   pectoralBulge: number;   // convexity of the muscle edge
@@ -24,7 +24,11 @@ export interface Anatomy {
 
 export function sampleBreastGeometry(size: number, rng: PhantomRandom): BreastGeometry {
   const wobble = [];
-  for (let k = 2; k <= 5; k++) wobble.push({ k, amp: rng.uniform(0, 0.025), phase: rng.uniform(0, 2 * Math.PI) });
+  for (let k = 2; k <= 5; k++) {
+    const amp = rng.uniform(0, 0.025);
+    const phase = rng.uniform(0, 2 * Math.PI);
+    wobble.push({ k, amp, phase, ac: amp * Math.cos(phase), as: amp * Math.sin(phase) });
+  }
   return {
     size,
     cy: size * rng.uniform(0.46, 0.54),
@@ -59,7 +63,7 @@ export function breastRadius(g: BreastGeometry, x: number, y: number): number {
       zr = t;
       k++;
     }
-    scale += w.amp * (zr * Math.cos(w.phase) - zi * Math.sin(w.phase));
+    scale += zr * w.ac - zi * w.as;
   }
   return r / scale;
 }
@@ -123,8 +127,8 @@ export function renderAnatomy(size: number, rng: PhantomRandom): Anatomy {
       if (p < 1.02) {
         const muscle = smoothstep(1 + 0.012, 1 - 0.012, p);
         pectoral[i] = muscle;
-        const level = muscleLevel * (0.88 + 0.12 * Math.max(0, 1 - p));   // thicker towards the axilla
-        v = v * (1 - muscle) + muscle * (level + 0.035 * gland[i] + 0.02 * fine[i]);
+        const level = muscleLevel * (0.8 + 0.22 * Math.max(0, 1 - p));   // thicker towards the axilla
+        v = v * (1 - muscle) + muscle * (level + 0.05 * gland[i] + 0.03 * fine[i]);
       }
       image[i] = v;
     }

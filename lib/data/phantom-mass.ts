@@ -60,7 +60,7 @@ export function sampleMassShape(kind: MassKind, size: number, cx: number, cy: nu
     margin: kind === 'benign' ? px * rng.uniform(0.6, 1.4) : px * rng.uniform(2.5, 4.5),
     // Overlapping density ranges: malignant is denser on average only.
     contrast: kind === 'benign' ? rng.uniform(0.17, 0.3) : rng.uniform(0.19, 0.32),
-    halo: kind === 'benign' && rng.chance(0.5) ? rng.uniform(0.015, 0.04) : 0,
+    halo: kind === 'benign' && rng.chance(0.5) ? rng.uniform(0.01, 0.025) : 0,
     spicules,
   };
 }
@@ -124,7 +124,7 @@ export function renderMass(m: MassShape, image: Float32Array, mask: Uint8Array, 
       const edge = e <= 0 ? 1 : e >= 1 ? 0 : 1 - e * e * (3 - 2 * e);
       let value = m.contrast * dome * edge;
       if (m.halo > 0 && r > R) {
-        const h = (r - R - m.margin) / Math.max(1, m.margin * 1.5);
+        const h = (r - R - 1.5 * m.margin) / Math.max(1.5, m.margin * 2.5);
         if (h > -1 && h < 1) value -= m.halo * (1 - h * h);
       }
       for (const s of sp) {

@@ -55,25 +55,13 @@ export function createRandom(seed: number): PhantomRandom {
 }
 
 // 65,536 fixed standard-normal samples: per-pixel noise indexes this table with a seeded
-// xorshift stream, which is ~10x cheaper than Box-Muller per pixel and just as deterministic.
+// xorshift32 stream, much cheaper than Box-Muller per pixel and just as deterministic.
 let normalTable: Float32Array | null = null;
-function getNormalTable(): Float32Array {
+export function getNormalTable(): Float32Array {
   if (!normalTable) {
     const rng = createRandom(0x5eed);
     normalTable = new Float32Array(65536);
     for (let i = 0; i < normalTable.length; i++) normalTable[i] = rng.normal();
   }
   return normalTable;
-}
-
-// Fills out[i] with standard-normal noise from the seeded stream.
-export function fillNormal(out: Float32Array, seed: number): void {
-  const table = getNormalTable();
-  let x = seed >>> 0 || 0x9e3779b9;
-  for (let i = 0; i < out.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = table[(x >>> 8) & 0xffff];
-  }
 }

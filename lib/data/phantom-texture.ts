@@ -19,25 +19,27 @@ function addValueNoise(out: Float32Array, width: number, height: number, cellsX:
   const gh = cellsY + 2;
   const grid = new Float32Array(gw * gh);
   for (let i = 0; i < grid.length; i++) grid[i] = rng.next() * 2 - 1;
-  const ix = new Int32Array(width);
-  const wx = new Float32Array(width);
+  // Interpolate every grid row along x once, then each pixel is one lerp between two such rows.
+  const rows = new Float32Array(gh * width);
   for (let x = 0; x < width; x++) {
     const g = ((x + 0.5) / width) * cellsX;
-    ix[x] = Math.floor(g);
-    wx[x] = fade(g - ix[x]);
+    const i = Math.floor(g);
+    const w = fade(g - i);
+    for (let r = 0; r < gh; r++) {
+      const a = grid[r * gw + i];
+      rows[r * width + x] = a + (grid[r * gw + i + 1] - a) * w;
+    }
   }
   for (let y = 0; y < height; y++) {
     const g = ((y + 0.5) / height) * cellsY;
     const iy = Math.floor(g);
     const wy = fade(g - iy);
-    const row0 = iy * gw;
-    const row1 = row0 + gw;
+    const r0 = iy * width;
+    const r1 = r0 + width;
     const o = y * width;
     for (let x = 0; x < width; x++) {
-      const i = ix[x];
-      const a = grid[row0 + i] + (grid[row0 + i + 1] - grid[row0 + i]) * wx[x];
-      const b = grid[row1 + i] + (grid[row1 + i + 1] - grid[row1 + i]) * wx[x];
-      out[o + x] += amplitude * (a + (b - a) * wy);
+      const a = rows[r0 + x];
+      out[o + x] += amplitude * (a + (rows[r1 + x] - a) * wy);
     }
   }
 }

@@ -1,8 +1,8 @@
 // Synthetic mammogram phantoms (seeded, deterministic): MLO-like breast with skin line, pectoral
 // muscle, 1/f fibroglandular texture, quantum noise, benign or malignant masses, calcifications.
 // Each image depends only on (seed, index, size, class options), so sets can be streamed.
-import type { Box, Lesion, Sample } from './sample';
-import { createRandom, fillNormal, mixSeed, type PhantomRandom } from './phantom-random';
+import type { Box, Dataset, Lesion, Sample } from './sample';
+import { createRandom, getNormalTable, mixSeed, type PhantomRandom } from './phantom-random';
 import { breastRadius, pectoralCoordinate, renderAnatomy, type Anatomy } from './phantom-anatomy';
 import { MASS_RADIUS_RANGE, massExtent, renderMass, sampleMassShape, type MassKind, type MassShape } from './phantom-mass';
 import { renderCalcificationCluster, sampleCalcificationCluster } from './phantom-calcification';
@@ -134,12 +134,16 @@ function buildPhantom(index: number, o: ResolvedOptions): Sample {
     lesions.push({ box: renderCalcificationCluster(cluster, image, size), kind: 'calcification' });
   }
   // Quantum noise: signal-dependent Gaussian approximation of Poisson noise.
+  // (xorshift32 indexes a fixed table of normals: see phantom-random.ts)
   const sigma = rng.uniform(0.01, 0.02);
-  const noise = new Float32Array(image.length);
-  fillNormal(noise, mixSeed(seed, index, 2));
+  const normals = getNormalTable();
+  let state = mixSeed(seed, index, 2) | 0 || 0x2545f491;
   for (let i = 0; i < image.length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
     const u = image[i];
-    const v = u + sigma * Math.sqrt(0.1 + (u > 0 ? u : 0)) * noise[i];
+    const v = u + sigma * Math.sqrt(0.1 + (u > 0 ? u : 0)) * normals[(state >>> 8) & 0xffff];
     image[i] = v < 0 ? 0 : v > 1 ? 1 : v;
   }
   const laterality: 'L' | 'R' = rng.chance(0.5) ? 'L' : 'R';
@@ -198,4 +202,11 @@ export function* phantomStream(options: PhantomSetOptions): Generator<Sample> {
   const start = o.start === undefined ? 0 : expectInt(o.start, 'options.start', 0);
   const resolved = resolveOptions(options, 'options');
   for (let i = 0; i < count; i++) yield buildPhantom(start + i, resolved);
+}
+
+// generatePhantoms as a Dataset (the shape the readers return).
+export function phantomDataset(options: PhantomSetOptions): Dataset {
+  const samples = generatePhantoms(options);
+  const classes = options.classes ? PHANTOM_CLASSES.filter((c) => options.classes!.includes(c)) : [...PHANTOM_CLASSES];
+  return { samples, skipped: [], classes };
 }

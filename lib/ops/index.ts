@@ -15,3 +15,7 @@ export { batchNorm2d } from './norm';
 export type { BatchNormOptions } from './norm';
 export { softmaxCrossEntropy, bceWithLogits, diceLoss, focalLoss, l1Loss } from './losses';
 export type { CrossEntropyOptions, BceOptions, DiceOptions, FocalOptions } from './losses';
+export { conv2d } from './conv';
+export type { ConvOptions } from './conv-options';
+export { featureTransfer } from './feature-transfer';
+export { linear } from './linear';

@@ -7,129 +7,13 @@
 #include <cstddef>
 #include <vector>
 
-#include "cpu_features.h"
+#include "norm_segments.h"
 #include "thread_pool.h"
 
 namespace ftm {
 namespace {
 
-#define FTM_ALWAYS_INLINE inline __attribute__((always_inline))
-
-constexpr size_t kLanes = 16;     // independent float accumulators (one AVX-512 register)
-constexpr size_t kFlush = 4096;   // float partial sums are flushed to double this often
-
-// Sum of (x - shift) and of (x - shift)^2 over one segment: out[0], out[1].
-FTM_ALWAYS_INLINE void momentsBody(const float* x, size_t len, float shift, double* out) {
-  double s1 = 0, s2 = 0;
-  for (size_t start = 0; start < len; start += kFlush) {
-    const size_t end = std::min(len, start + kFlush);
-    float a[kLanes] = {}, b[kLanes] = {};
-    size_t i = start;
-    for (; i + kLanes <= end; i += kLanes) {
-      for (size_t k = 0; k < kLanes; ++k) {
-        const float d = x[i + k] - shift;
-        a[k] += d;
-        b[k] += d * d;
-      }
-    }
-    double t1 = 0, t2 = 0;
-    for (; i < end; ++i) {
-      const float d = x[i] - shift;
-      t1 += d;
-      t2 += static_cast<double>(d) * d;
-    }
-    for (size_t k = 0; k < kLanes; ++k) {
-      t1 += a[k];
-      t2 += b[k];
-    }
-    s1 += t1;
-    s2 += t2;
-  }
-  out[0] = s1;
-  out[1] = s2;
-}
-
-// y = a*x + b over one segment.
-FTM_ALWAYS_INLINE void affineBody(const float* x, size_t len, float a, float b, float* y) {
-  for (size_t i = 0; i < len; ++i) y[i] = a * x[i] + b;
-}
-
-// Sum of dy and of dy*(x - mean) over one segment: out[0], out[1].
-FTM_ALWAYS_INLINE void gradSumsBody(const float* x, const float* dy, size_t len, float mean, double* out) {
-  double s1 = 0, s2 = 0;
-  for (size_t start = 0; start < len; start += kFlush) {
-    const size_t end = std::min(len, start + kFlush);
-    float a[kLanes] = {}, b[kLanes] = {};
-    size_t i = start;
-    for (; i + kLanes <= end; i += kLanes) {
-      for (size_t k = 0; k < kLanes; ++k) {
-        const float g = dy[i + k];
-        a[k] += g;
-        b[k] += g * (x[i + k] - mean);
-      }
-    }
-    double t1 = 0, t2 = 0;
-    for (; i < end; ++i) {
-      t1 += dy[i];
-      t2 += static_cast<double>(dy[i]) * (x[i] - mean);
-    }
-    for (size_t k = 0; k < kLanes; ++k) {
-      t1 += a[k];
-      t2 += b[k];
-    }
-    s1 += t1;
-    s2 += t2;
-  }
-  out[0] = s1;
-  out[1] = s2;
-}
-
-// dx = k*dy + p*(x - mean) + q over one segment (the training-mode input gradient).
-FTM_ALWAYS_INLINE void gradInputBody(const float* x, const float* dy, size_t len, float mean, float k, float p,
-                                     float q, float* dx) {
-  for (size_t i = 0; i < len; ++i) dx[i] = k * dy[i] + p * (x[i] - mean) + q;
-}
-
-struct SegmentKernels {
-  void (*moments)(const float*, size_t, float, double*);
-  void (*affine)(const float*, size_t, float, float, float*);
-  void (*gradSums)(const float*, const float*, size_t, float, double*);
-  void (*gradInput)(const float*, const float*, size_t, float, float, float, float, float*);
-};
-
-#define FTM_SEGMENT_KERNELS(SUFFIX, TARGET)                                                              \
-  TARGET void moments##SUFFIX(const float* x, size_t len, float shift, double* out) {                 \
-    momentsBody(x, len, shift, out);                                                                  \
-  }                                                                                                   \
-  TARGET void affine##SUFFIX(const float* x, size_t len, float a, float b, float* y) {                \
-    affineBody(x, len, a, b, y);                                                                      \
-  }                                                                                                   \
-  TARGET void gradSums##SUFFIX(const float* x, const float* dy, size_t len, float mean, double* out) { \
-    gradSumsBody(x, dy, len, mean, out);                                                              \
-  }                                                                                                   \
-  TARGET void gradInput##SUFFIX(const float* x, const float* dy, size_t len, float mean, float k,     \
-                                float p, float q, float* dx) {                                        \
-    gradInputBody(x, dy, len, mean, k, p, q, dx);                                                     \
-  }                                                                                                   \
-  const SegmentKernels kKernels##SUFFIX = {moments##SUFFIX, affine##SUFFIX, gradSums##SUFFIX,          \
-                                           gradInput##SUFFIX};
-
-FTM_SEGMENT_KERNELS(Scalar, )
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-FTM_SEGMENT_KERNELS(Avx2, __attribute__((target("avx2,fma"))))
-FTM_SEGMENT_KERNELS(Avx512, __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))))
-#endif
-
-const SegmentKernels& segmentKernels() {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  switch (simdLevel()) {
-    case SimdLevel::Avx512: return kKernelsAvx512;
-    case SimdLevel::Avx2: return kKernelsAvx2;
-    default: break;
-  }
-#endif
-  return kKernelsScalar;
-}
+constexpr size_t kMinSegment = 4096;  // a row is cut into segments of at least this many values
 
 // The work is split into rows (n, c) of HW values, each cut into `parts` segments, so that a
 // batch of one image with few channels still keeps every thread busy. The split depends only
@@ -145,7 +29,7 @@ struct Split {
 Split makeSplit(BatchNormShape s) {
   Split sp{static_cast<size_t>(s.n * s.c), static_cast<size_t>(s.hw), 1};
   const size_t wanted = (64 + sp.rows - 1) / sp.rows;
-  sp.parts = std::max<size_t>(1, std::min(wanted, sp.len / kFlush));
+  sp.parts = std::max<size_t>(1, std::min(wanted, sp.len / kMinSegment));
   return sp;
 }
 
@@ -169,7 +53,7 @@ void channelSums(const std::vector<double>& partial, const Split& sp, const Batc
 void batchNormForward(const float* x, BatchNormShape s, const float* weight, const float* bias,
                       float* runningMean, float* runningVar, bool training, double momentum,
                       double eps, float* y, float* saveMean, float* saveInvStd) {
-  const SegmentKernels& k = segmentKernels();
+  const NormSegmentKernels& k = normSegmentKernels();
   const Split sp = makeSplit(s);
   const size_t C = static_cast<size_t>(s.c);
   if (training) {
@@ -224,7 +108,7 @@ void batchNormForward(const float* x, BatchNormShape s, const float* weight, con
 void batchNormBackward(const float* x, const float* dy, BatchNormShape s, const float* weight,
                        const float* saveMean, const float* saveInvStd, bool training, float* dx,
                        float* dweight, float* dbias) {
-  const SegmentKernels& k = segmentKernels();
+  const NormSegmentKernels& k = normSegmentKernels();
   const Split sp = makeSplit(s);
   const size_t C = static_cast<size_t>(s.c);
   const bool needSums = training ? (dx || dweight || dbias) : (dweight || dbias);

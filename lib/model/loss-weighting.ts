@@ -1,0 +1,36 @@
+// Combining the per-task scalar losses into the total, as tape nodes: fixed weights, or
+// learned uncertainty weighting (Kendall, Gal, Cipolla 2018): sum_i w_i exp(-s_i) L_i + s_i,
+// with s_i = log sigma_i^2 a learned parameter per task.
+import { Tensor } from '../tensor';
+import { record } from '../autograd';
+
+function scalar(v: number): Tensor {
+  return Tensor.from(Float32Array.of(v), [1]);
+}
+
+// sum_i weights[i] * terms[i]; terms are one-element tensors.
+export function weightedSum(terms: readonly Tensor[], weights: readonly number[]): Tensor {
+  let total = 0;
+  terms.forEach((t, i) => (total += weights[i] * t.data[0]));
+  return record(scalar(total), 'weightedSum', terms, (g) => terms.map((_, i) => scalar(g.data[0] * weights[i])));
+}
+
+// sum_i weights[i] * exp(-logVars[i]) * terms[i] + logVars[i]; logVars: (T) parameter.
+export function uncertaintyWeightedSum(terms: readonly Tensor[], weights: readonly number[], logVars: Tensor): Tensor {
+  if (logVars.numel !== terms.length) {
+    throw new RangeError(`Expected ${terms.length} log-variances for logVars but received ${logVars.numel}`);
+  }
+  const s = logVars.data;
+  let total = 0;
+  terms.forEach((t, i) => (total += weights[i] * Math.exp(-s[i]) * t.data[0] + s[i]));
+  return record(scalar(total), 'uncertaintyWeightedSum', [...terms, logVars], (g) => {
+    const go = g.data[0];
+    const dLog = new Float32Array(terms.length);
+    const dTerms = terms.map((t, i) => {
+      const f = weights[i] * Math.exp(-s[i]);
+      dLog[i] = go * (1 - f * t.data[0]);
+      return scalar(go * f);
+    });
+    return [...dTerms, Tensor.from(dLog, [terms.length])];
+  });
+}

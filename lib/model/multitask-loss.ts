@@ -1,0 +1,89 @@
+// The multi-task loss of FTMTLNet:
+//   L = wc*CE(class) + wd*(focal(heatmap) + ws_size*l1(size) + l1(offset)) + ws*(BCE + Dice)(mask)
+// with fixed weights, or learned uncertainty weighting over the three tasks (an option).
+import { Tensor } from '../tensor';
+import * as ops from '../ops/index';
+import { Module } from '../nn/module';
+import type { FTMTLNetOutputs } from './ftmtlnet';
+import type { BatchTargets } from './targets';
+import { uncertaintyWeightedSum, weightedSum } from './loss-weighting';
+
+export interface MultiTaskLossOptions {
+  weights?: { cls?: number; det?: number; seg?: number };   // 1, 1, 1 by default
+  sizeWeight?: number;          // factor on l1(size) inside the detection term, 1 by default
+  offsetWeight?: number;        // factor on l1(offset), 1 by default
+  uncertainty?: boolean;        // learned log-variance per task (Kendall et al. 2018)
+  focal?: { alpha?: number; beta?: number };   // 2 and 4 (CenterNet)
+}
+
+// The parts, as numbers, for logging.
+export interface LossParts {
+  total: number;
+  cls: number;
+  det: number;
+  seg: number;
+  focal: number;
+  size: number;
+  offset: number;
+  bce: number;
+  dice: number;
+  logVars?: { cls: number; det: number; seg: number };
+}
+
+export interface LossResult {
+  total: Tensor;   // scalar (shape [1]); call total.backward()
+  parts: LossParts;
+}
+
+export class MultiTaskLoss extends Module {
+  readonly weights: { cls: number; det: number; seg: number };
+  readonly sizeWeight: number;
+  readonly offsetWeight: number;
+  readonly focal: { alpha: number; beta: number };
+  // (3) log-variances of the cls, det, seg tasks; present only with uncertainty weighting.
+  // Give loss.parameters() to the optimizer together with the model's.
+  readonly logVars: Tensor | null;
+
+  constructor(options: MultiTaskLossOptions = {}) {
+    super();
+    this.weights = { cls: 1, det: 1, seg: 1, ...(options.weights ?? {}) };
+    for (const [k, v] of Object.entries(this.weights)) {
+      if (typeof v !== 'number' || !(v >= 0)) throw new RangeError(`Expected a number >= 0 for weights.${k} but received ${String(v)}`);
+    }
+    this.sizeWeight = options.sizeWeight ?? 1;
+    this.offsetWeight = options.offsetWeight ?? 1;
+    this.focal = { alpha: options.focal?.alpha ?? 2, beta: options.focal?.beta ?? 4 };
+    this.logVars = options.uncertainty ? this.registerParameter('log_vars', Tensor.zeros([3])) : null;
+  }
+
+  compute(out: FTMTLNetOutputs, t: BatchTargets): LossResult {
+    const cls = ops.softmaxCrossEntropy(out.class_logits, t.classIndex);
+    const focal = ops.focalLoss(out.heatmap, t.heatmap, this.focal);
+    const size = ops.l1Loss(out.size, t.size, t.regMask);
+    const offset = ops.l1Loss(out.offset, t.offset, t.regMask);
+    const bce = ops.bceWithLogits(out.mask_logits, t.mask);
+    const dice = ops.diceLoss(out.mask_logits, t.mask);
+    const det = weightedSum([focal, size, offset], [1, this.sizeWeight, this.offsetWeight]);
+    const seg = weightedSum([bce, dice], [1, 1]);
+    const w = [this.weights.cls, this.weights.det, this.weights.seg];
+    const total = this.logVars
+      ? uncertaintyWeightedSum([cls, det, seg], w, this.logVars)
+      : weightedSum([cls, det, seg], w);
+    const parts: LossParts = {
+      total: total.data[0],
+      cls: cls.data[0],
+      det: det.data[0],
+      seg: seg.data[0],
+      focal: focal.data[0],
+      size: size.data[0],
+      offset: offset.data[0],
+      bce: bce.data[0],
+      dice: dice.data[0],
+    };
+    if (this.logVars) {
+      const s = this.logVars.data;
+      parts.logVars = { cls: s[0], det: s[1], seg: s[2] };
+    }
+    return { total, parts };
+  }
+}

@@ -1,0 +1,62 @@
+// One prediction on one gray image, in the input image's pixel frame. Runs inside the
+// predict worker (see predictor.ts); usable directly where blocking is acceptable.
+import { Tensor } from '../tensor';
+import { noGrad } from '../autograd';
+import type { GrayImage } from '../data/sample';
+import type { FTMTLNet } from './ftmtlnet';
+import { decodeOutputs, Detection } from './decode';
+import { resizeBilinear, resizeMaskNearest } from './predict-input';
+import { boxToOriginal, maskToOriginal, preprocessImage, type Geometry } from '../data/preprocess';
+import type { PredictPreprocess } from './config';
+
+export interface PredictOptions {
+  threshold?: number;   // minimum detection score, 0.3 by default
+  topK?: number;        // most detections, 20 by default
+  preprocess?: PredictPreprocess;   // overrides model.config.preprocess
+}
+
+export interface Prediction {
+  classes: string[];
+  probabilities: number[];
+  label: string;
+  detections: Detection[];
+  mask: { width: number; height: number; data: Uint8Array };
+}
+
+export function predictGray(model: FTMTLNet, image: GrayImage, options: PredictOptions = {}, laterality: 'L' | 'R' | null = null): Prediction {
+  const S = model.config.imageSize;
+  const pre = options.preprocess !== undefined ? options.preprocess : model.config.preprocess;
+  let input: GrayImage;
+  let geometry: Geometry | null = null;
+  if (pre) {
+    const r = preprocessImage(image, { ...pre, size: S }, laterality);
+    input = r.image;
+    geometry = r.geometry;
+  } else {
+    input = resizeBilinear(image, S, S);
+  }
+  const x = Tensor.from(Float32Array.from(input.data), [1, 1, S, S]);
+  const wasTraining = model.training;
+  model.eval();
+  let pred;
+  try {
+    const { threshold, topK } = options;
+    pred = decodeOutputs(noGrad(() => model.forward(x)), { stride: model.config.headStride, threshold, topK })[0];
+  } finally {
+    model.train(wasTraining);
+  }
+  const sx = image.width / S, sy = image.height / S;
+  const toInput = (b: Detection['box']): Detection['box'] =>
+    geometry ? boxToOriginal(b, geometry) : [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
+  return {
+    classes: [...model.config.classNames],
+    probabilities: pred.probabilities,
+    label: model.config.classNames[pred.classIndex],
+    detections: pred.detections.map((d) => ({ box: toInput(d.box), score: d.score })),
+    mask: {
+      width: image.width,
+      height: image.height,
+      data: geometry ? maskToOriginal(pred.mask.data, geometry) : resizeMaskNearest(pred.mask.data, S, S, image.width, image.height),
+    },
+  };
+}

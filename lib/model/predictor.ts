@@ -1,0 +1,102 @@
+// Runs predict() in a worker thread so a forward pass never blocks the event loop. The worker
+// is started on first use and gets the model's weights; they are sent again only when they
+// have changed since (a checksum of every parameter and buffer).
+import { Worker } from 'node:worker_threads';
+import * as path from 'node:path';
+import type { FTMTLNet } from './ftmtlnet';
+import type { Prediction, PredictOptions } from './predict-run';
+import type { WorkerRequest } from './predict-worker';
+import { fromNdarray } from './predict-input';
+
+interface Pending {
+  resolve(p: Prediction): void;
+  reject(e: Error): void;
+}
+
+function weightsChecksum(model: FTMTLNet): number {
+  let h = 0x811c9dc5;
+  for (const t of Object.values(model.stateDict())) {
+    const words = new Int32Array(t.data.buffer, t.data.byteOffset, t.numel);
+    for (let i = 0; i < words.length; i++) h = (Math.imul(h, 31) + words[i]) | 0;
+  }
+  return h;
+}
+
+function workerFile(): { file: string; execArgv?: string[] } {
+  const ext = path.extname(__filename);
+  const file = path.join(__dirname, `predict-worker${ext}`);
+  if (ext !== '.ts') return { file };
+  // Running from TypeScript sources (tests): the worker registers the same TS loader.
+  return { file, execArgv: [...process.execArgv, '--require', require.resolve('@isaacs/ts-node-temp-fork-for-pr-2009/register/transpile-only')] };
+}
+
+export class Predictor {
+  private worker: Worker | null = null;
+  private sentChecksum: number | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly model: FTMTLNet) {}
+
+  private start(): Worker {
+    const { file, execArgv } = workerFile();
+    const w = new Worker(file, execArgv ? { execArgv } : {});
+    w.on('message', (msg: { id: number; result?: Prediction; error?: { name: string; message: string } }) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (this.pending.size === 0) w.unref();
+      if (msg.error) {
+        const e = new Error(msg.error.message);
+        e.name = msg.error.name;
+        p.reject(e);
+      } else {
+        p.resolve(msg.result!);
+      }
+    });
+    const failAll = (e: Error) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+      this.worker = null;
+      this.sentChecksum = null;
+    };
+    w.on('error', (e) => failAll(new Error(`the predict worker failed: ${e.message}`)));
+    w.on('exit', (code) => failAll(new Error(`the predict worker exited with code ${code}`)));
+    w.unref();
+    return w;
+  }
+
+  async predict(input: unknown, options: PredictOptions = {}): Promise<Prediction> {
+    if (!this.worker) this.worker = this.start();
+    const w = this.worker;
+    const sum = weightsChecksum(this.model);
+    if (sum !== this.sentChecksum) {
+      const weights: Record<string, { shape: number[]; data: Float32Array }> = {};
+      for (const [k, t] of Object.entries(this.model.stateDict())) weights[k] = { shape: [...t.shape], data: new Float32Array(t.data) };
+      const msg: WorkerRequest = { kind: 'weights', config: this.model.config, weights };
+      w.postMessage(msg);
+      this.sentChecksum = sum;
+    }
+    const id = this.nextId++;
+    // Copies (the caller keeps its buffers); ndarrays become plain images (their shape is a getter).
+    let payload: unknown = input;
+    if (input instanceof Uint8Array || input instanceof Float32Array) payload = input.slice();
+    else if (input && typeof input === 'object' && 'shape' in input && 'data' in input) payload = fromNdarray(input as never);
+    return new Promise<Prediction>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      w.ref();
+      const msg: WorkerRequest = { kind: 'predict', id, input: payload, options };
+      w.postMessage(msg);
+    });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    this.sentChecksum = null;
+    if (w) {
+      w.removeAllListeners('exit');
+      await w.terminate();
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// Composite blocks of FTMTLNet: conv-BN-ReLU and the feature-transfer block
+// FT(a, b, ...) = ReLU(BN(conv(concat(a, b, ...)))), computed by the fused ops.featureTransfer.
+import { Tensor } from '../tensor';
+import * as ops from '../ops/index';
+import { Module } from './module';
+import { BatchNorm2d, Conv2d, Layer } from './layers';
+import { Rng, kaimingNormal } from './init';
+
+export interface BlockOptions {
+  kernelSize?: number;   // 3 by default
+  stride?: number;       // 1 by default
+  rng: Rng;
+}
+
+// conv(k x k, no bias) -> BN -> ReLU, "same" padding.
+export class ConvBnRelu extends Layer {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm2d;
+
+  constructor(inChannels: number, outChannels: number, options: BlockOptions) {
+    super();
+    const k = options.kernelSize ?? 3;
+    this.conv = this.registerModule(
+      'conv',
+      new Conv2d(inChannels, outChannels, k, { stride: options.stride ?? 1, padding: (k - 1) >> 1, bias: false, rng: options.rng }),
+    );
+    this.bn = this.registerModule('bn', new BatchNorm2d(outChannels));
+  }
+
+  forward(x: Tensor): Tensor {
+    return ops.relu(this.bn.forward(this.conv.forward(x)));
+  }
+}
+
+// The feature-transfer block: one convolution over the channel-concatenation of its sources
+// (never materialised), then BN and ReLU. With one source it is a plain conv-BN-ReLU.
+export class FeatureTransfer extends Module {
+  readonly weight: Tensor;
+  readonly bn: BatchNorm2d;
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly outChannels: number;
+
+  constructor(readonly inChannels: readonly number[], outChannels: number, options: BlockOptions) {
+    super();
+    if (inChannels.length === 0) throw new RangeError('Expected at least one source for FeatureTransfer but received none');
+    this.kernelSize = options.kernelSize ?? 3;
+    this.stride = options.stride ?? 1;
+    this.outChannels = outChannels;
+    const cin = inChannels.reduce((a, b) => a + b, 0);
+    const k = this.kernelSize;
+    this.weight = this.registerParameter('weight', kaimingNormal([outChannels, cin, k, k], cin * k * k, options.rng));
+    this.bn = this.registerModule('bn', new BatchNorm2d(outChannels));
+  }
+
+  // xs: the sources, each (N, inChannels[i], H, W), in the order given at construction.
+  forward(xs: readonly Tensor[]): Tensor {
+    if (xs.length !== this.inChannels.length) {
+      throw new RangeError(`Expected ${this.inChannels.length} sources for FeatureTransfer but received ${xs.length}`);
+    }
+    const pad = (this.kernelSize - 1) >> 1;
+    const y = xs.length === 1
+      ? ops.conv2d(xs[0], this.weight, null, { stride: this.stride, padding: pad })
+      : ops.featureTransfer(xs, this.weight, null, { stride: this.stride, padding: pad });
+    return ops.relu(this.bn.forward(y));
+  }
+}

@@ -1,0 +1,96 @@
+// CPU kernels for conv2d and featureTransfer (native/cpu/conv.cc), registered by name so a
+// CUDA backend can register twins with the same signatures.
+import { allocCpu, Tensor } from '../../tensor';
+import { nativeFunctions } from '../../native';
+import { registerKernel } from '../registry';
+import type { ConvGeometry } from '../conv-options';
+import { convOutputSize } from '../conv-options';
+
+interface ConvNative {
+  conv2dForward(x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], b: Float32Array | null,
+    y: Float32Array, sh: number, sw: number, ph: number, pw: number): void;
+  conv2dBackwardData(dy: Float32Array, w: Float32Array, wShape: number[], dx: Float32Array, xShape: number[],
+    sh: number, sw: number, ph: number, pw: number): void;
+  conv2dBackwardWeight(x: Float32Array, xShape: number[], dy: Float32Array, dw: Float32Array | null,
+    wShape: number[], db: Float32Array | null, sh: number, sw: number, ph: number, pw: number): void;
+  featureTransferForward(xs: Float32Array[], channels: number[], nhw: number[], w: Float32Array, wShape: number[],
+    b: Float32Array | null, y: Float32Array, sh: number, sw: number, ph: number, pw: number): void;
+  featureTransferBackward(xs: Float32Array[], channels: number[], nhw: number[], w: Float32Array, wShape: number[],
+    dy: Float32Array, dxs: (Float32Array | null)[], dw: Float32Array | null, db: Float32Array | null,
+    sh: number, sw: number, ph: number, pw: number): void;
+}
+
+export type Conv2dForwardKernel = (x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry) => Tensor;
+export type Conv2dBackwardDataKernel = (dy: Tensor, w: Tensor, xShape: readonly number[], g: ConvGeometry) => Tensor;
+export type Conv2dBackwardWeightKernel = (x: Tensor, dy: Tensor, wShape: readonly number[], g: ConvGeometry,
+  need: { weight: boolean; bias: boolean }) => { dw: Tensor | null; db: Tensor | null };
+export type FeatureTransferForwardKernel = (xs: readonly Tensor[], w: Tensor, b: Tensor | null, g: ConvGeometry) => Tensor;
+export type FeatureTransferBackwardKernel = (xs: readonly Tensor[], w: Tensor, dy: Tensor, g: ConvGeometry,
+  need: { xs: readonly boolean[]; weight: boolean; bias: boolean }) =>
+  { dxs: (Tensor | null)[]; dw: Tensor | null; db: Tensor | null };
+
+const native = (): ConvNative => nativeFunctions<ConvNative>();
+
+function outputShape(xShape: readonly number[], wShape: readonly number[], g: ConvGeometry): number[] {
+  const [n, , h, w] = xShape;
+  const [k, , r, s] = wShape;
+  return [n, k, convOutputSize(h, r, g.stride[0], g.padding[0]), convOutputSize(w, s, g.stride[1], g.padding[1])];
+}
+
+const conv2dForward: Conv2dForwardKernel = (x, w, b, g) => {
+  const shape = outputShape(x.shape, w.shape, g);
+  const y = allocCpu(shape[0] * shape[1] * shape[2] * shape[3], false);
+  native().conv2dForward(x.data, [...x.shape], w.data, [...w.shape], b ? b.data : null, y,
+    g.stride[0], g.stride[1], g.padding[0], g.padding[1]);
+  return new Tensor(y, shape);
+};
+
+const conv2dBackwardData: Conv2dBackwardDataKernel = (dy, w, xShape, g) => {
+  const dx = allocCpu(xShape.reduce((p, s) => p * s, 1), false);
+  native().conv2dBackwardData(dy.data, w.data, [...w.shape], dx, [...xShape],
+    g.stride[0], g.stride[1], g.padding[0], g.padding[1]);
+  return new Tensor(dx, xShape);
+};
+
+const conv2dBackwardWeight: Conv2dBackwardWeightKernel = (x, dy, wShape, g, need) => {
+  const dw = need.weight ? allocCpu(wShape.reduce((p, s) => p * s, 1), false) : null;
+  const db = need.bias ? allocCpu(wShape[0], false) : null;
+  native().conv2dBackwardWeight(x.data, [...x.shape], dy.data, dw, [...wShape], db,
+    g.stride[0], g.stride[1], g.padding[0], g.padding[1]);
+  return { dw: dw ? new Tensor(dw, wShape) : null, db: db ? new Tensor(db, [wShape[0]]) : null };
+};
+
+function sourcesLayout(xs: readonly Tensor[]): { data: Float32Array[]; channels: number[]; nhw: number[]; shape: number[] } {
+  const [n, , h, w] = xs[0].shape;
+  const channels = xs.map((x) => x.shape[1]);
+  return { data: xs.map((x) => x.data), channels, nhw: [n, h, w], shape: [n, channels.reduce((a, c) => a + c, 0), h, w] };
+}
+
+const featureTransferForward: FeatureTransferForwardKernel = (xs, w, b, g) => {
+  const src = sourcesLayout(xs);
+  const shape = outputShape(src.shape, w.shape, g);
+  const y = allocCpu(shape[0] * shape[1] * shape[2] * shape[3], false);
+  native().featureTransferForward(src.data, src.channels, src.nhw, w.data, [...w.shape], b ? b.data : null, y,
+    g.stride[0], g.stride[1], g.padding[0], g.padding[1]);
+  return new Tensor(y, shape);
+};
+
+const featureTransferBackward: FeatureTransferBackwardKernel = (xs, w, dy, g, need) => {
+  const src = sourcesLayout(xs);
+  const dxs = xs.map((x, i) => (need.xs[i] ? allocCpu(x.numel, false) : null));
+  const dw = need.weight ? allocCpu(w.numel, false) : null;
+  const db = need.bias ? allocCpu(w.shape[0], false) : null;
+  native().featureTransferBackward(src.data, src.channels, src.nhw, w.data, [...w.shape], dy.data, dxs, dw, db,
+    g.stride[0], g.stride[1], g.padding[0], g.padding[1]);
+  return {
+    dxs: dxs.map((d, i) => (d ? new Tensor(d, xs[i].shape) : null)),
+    dw: dw ? new Tensor(dw, w.shape) : null,
+    db: db ? new Tensor(db, [w.shape[0]]) : null,
+  };
+};
+
+registerKernel('conv2dForward', 'cpu', conv2dForward);
+registerKernel('conv2dBackwardData', 'cpu', conv2dBackwardData);
+registerKernel('conv2dBackwardWeight', 'cpu', conv2dBackwardWeight);
+registerKernel('featureTransferForward', 'cpu', featureTransferForward);
+registerKernel('featureTransferBackward', 'cpu', featureTransferBackward);

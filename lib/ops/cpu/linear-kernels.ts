@@ -1,0 +1,42 @@
+// CPU kernels for linear (native/cpu/linear.cc), registered by name.
+import { allocCpu, Tensor } from '../../tensor';
+import { nativeFunctions } from '../../native';
+import { registerKernel } from '../registry';
+
+interface LinearNative {
+  linearForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array,
+    n: number, inF: number, outF: number): void;
+  linearBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null,
+    dw: Float32Array | null, db: Float32Array | null, n: number, inF: number, outF: number): void;
+}
+
+export type LinearForwardKernel = (x: Tensor, w: Tensor, b: Tensor | null) => Tensor;
+export type LinearBackwardKernel = (x: Tensor, w: Tensor, dy: Tensor,
+  need: { x: boolean; weight: boolean; bias: boolean }) => { dx: Tensor | null; dw: Tensor | null; db: Tensor | null };
+
+const native = (): LinearNative => nativeFunctions<LinearNative>();
+
+const linearForward: LinearForwardKernel = (x, w, b) => {
+  const [n, inF] = x.shape;
+  const outF = w.shape[0];
+  const y = allocCpu(n * outF, false);
+  native().linearForward(x.data, w.data, b ? b.data : null, y, n, inF, outF);
+  return new Tensor(y, [n, outF]);
+};
+
+const linearBackward: LinearBackwardKernel = (x, w, dy, need) => {
+  const [n, inF] = x.shape;
+  const outF = w.shape[0];
+  const dx = need.x ? allocCpu(n * inF, false) : null;
+  const dw = need.weight ? allocCpu(outF * inF, false) : null;
+  const db = need.bias ? allocCpu(outF, false) : null;
+  native().linearBackward(x.data, w.data, dy.data, dx, dw, db, n, inF, outF);
+  return {
+    dx: dx ? new Tensor(dx, x.shape) : null,
+    dw: dw ? new Tensor(dw, w.shape) : null,
+    db: db ? new Tensor(db, [outF]) : null,
+  };
+};
+
+registerKernel('linearForward', 'cpu', linearForward);
+registerKernel('linearBackward', 'cpu', linearBackward);

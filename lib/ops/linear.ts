@@ -1,0 +1,31 @@
+// linear(x, weight, bias): torch.nn.functional.linear. x: (N,in), weight: (out,in),
+// bias: (out) or null -> (N,out) = x weight^T + bias.
+import type { Tensor } from '../tensor';
+import { record } from '../autograd';
+import { traceOp } from '../trace';
+import { getKernel } from './registry';
+import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull, fail } from './validate';
+import type { LinearBackwardKernel, LinearForwardKernel } from './cpu/linear-kernels';
+import './cpu/linear-kernels';
+
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  expectTensor(x, 'x');
+  expectTensor(weight, 'weight');
+  const b = expectTensorOrNull(bias, 'bias');
+  expectRank(x, 2, 'x');
+  expectRank(weight, 2, 'weight');
+  if (weight.shape[1] !== x.shape[1]) {
+    fail('range', `a weight with ${x.shape[1]} input features (the features of x)`, 'weight', `shape [${weight.shape.join(', ')}]`);
+  }
+  if (b) expectShape(b, [weight.shape[0]], 'bias');
+  const device = expectSameDevice({ x, weight, bias: b }) as Tensor['device'];
+
+  const y = getKernel<LinearForwardKernel>('linearForward', device)(x, weight, b);
+  record(y, 'linear', [x, weight, b], (dy) => {
+    const need = { x: x.requiresGrad, weight: weight.requiresGrad, bias: b !== null && b.requiresGrad };
+    const { dx, dw, db } = getKernel<LinearBackwardKernel>('linearBackward', device)(x, weight, dy, need);
+    return [dx, dw, db];
+  });
+  traceOp('linear', [x, weight, b], [y], {});
+  return y;
+}
