@@ -86,3 +86,23 @@ export function cudaMemoryStats(): CudaStats {
 export function cudaSynchronize(): void {
   cudaNative().cudaSynchronize();
 }
+
+export type MatmulPrecision = 'fp32' | 'tf32' | 'bf16';
+const PRECISION_CODES: Record<MatmulPrecision, number> = { fp32: 0, tf32: 1, bf16: 2 };
+
+// Input precision of the CUDA convolution and linear GEMMs (FP32 accumulation always):
+// 'tf32' (default, tensor cores), 'bf16' (tensor cores, 8-bit mantissa) or 'fp32' (CUDA cores).
+export function setCudaMatmulPrecision(p: MatmulPrecision): void {
+  if (!(p in PRECISION_CODES)) {
+    throw new TypeError(`Expected one of "fp32", "tf32", "bf16" for precision but received ${JSON.stringify(p)}`);
+  }
+  const n = nativeFunctions<{ cudaSetMatmulPrecision?: (p: number) => void }>();
+  if (typeof n.cudaSetMatmulPrecision !== 'function') throw new Error('built without CUDA');
+  n.cudaSetMatmulPrecision(PRECISION_CODES[p]);
+}
+
+export function getCudaMatmulPrecision(): MatmulPrecision {
+  const n = nativeFunctions<{ cudaMatmulPrecision?: () => number }>();
+  const code = typeof n.cudaMatmulPrecision === 'function' ? n.cudaMatmulPrecision() : 1;
+  return (['fp32', 'tf32', 'bf16'] as const)[code];
+}
