@@ -1,4 +1,5 @@
 import t from 'tap';
+import { deflateRawSync } from 'node:zlib';
 import { decodeDicom, dicomToGray } from '../lib/data/dicom';
 import { DataFormatError, UnsupportedTransferSyntaxError } from '../lib/data/errors';
 import { seededRandom } from './support/check';
@@ -93,6 +94,27 @@ t.test('compressed transfer syntaxes decode to the written pixels', async (t) =>
   const frame = await encodeFrame('jpeg-ls', width, height, packSamples(signedValues, 16, 12), 12);
   const img = await decodeDicom(u8(writeDicom({ width, height, values: signedValues, bitsStored: 12, signed: true, transferSyntax: JPEG_LS, encapsulated: [frame] })), 'jls-signed.dcm');
   t.same(Array.from(img.values), signedValues, 'JPEG-LS with signed 12-bit pixel representation');
+});
+
+t.test('deflated explicit VR little endian', async (t) => {
+  const values = randomValues(11, 6 * 4, 16, false);
+  const plain = writeDicom({ width: 6, height: 4, values, transferSyntax: '1.2.840.10008.1.2.1.99', laterality: 'L' });
+  const groupLength = plain.readUInt32LE(132 + 8);
+  const bodyAt = 132 + 12 + groupLength;
+  const deflated = Buffer.concat([plain.subarray(0, bodyAt), deflateRawSync(plain.subarray(bodyAt))]);
+  t.ok(deflated.length !== plain.length, 'body is compressed');
+  const img = await decodeDicom(u8(deflated), 'deflated.dcm');
+  t.same([img.transferSyntax, img.laterality], ['1.2.840.10008.1.2.1.99', 'L']);
+  t.same(Array.from(img.values), values);
+});
+
+t.test('multi-frame encapsulated data: the first frame is read', async (t) => {
+  const width = 16, height = 8;
+  const f0 = randomValues(21, width * height, 12, false), f1 = randomValues(22, width * height, 12, false);
+  const frames = [await encodeFrame('jpeg-ls', width, height, packSamples(f0, 16, 12), 12), await encodeFrame('jpeg-ls', width, height, packSamples(f1, 16, 12), 12)];
+  const img = await decodeDicom(u8(writeDicom({ width, height, values: [], bitsStored: 12, transferSyntax: JPEG_LS, encapsulated: frames, extra: { NumberOfFrames: 2 } })), 'mf.dcm');
+  t.equal(img.frames, 2);
+  t.same(Array.from(img.values), f0);
 });
 
 t.test('bad input names the file and the problem', async (t) => {
