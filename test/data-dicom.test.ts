@@ -1,5 +1,6 @@
 import t from 'tap';
 import { deflateRawSync } from 'node:zlib';
+import sharp from 'sharp';
 import { decodeDicom, dicomToGray } from '../lib/data/dicom';
 import { DataFormatError, UnsupportedTransferSyntaxError } from '../lib/data/errors';
 import { seededRandom } from './support/check';
@@ -94,6 +95,16 @@ t.test('compressed transfer syntaxes decode to the written pixels', async (t) =>
   const frame = await encodeFrame('jpeg-ls', width, height, packSamples(signedValues, 16, 12), 12);
   const img = await decodeDicom(u8(writeDicom({ width, height, values: signedValues, bitsStored: 12, signed: true, transferSyntax: JPEG_LS, encapsulated: [frame] })), 'jls-signed.dcm');
   t.same(Array.from(img.values), signedValues, 'JPEG-LS with signed 12-bit pixel representation');
+});
+
+t.test('JPEG baseline (8-bit grey) through libjpeg-turbo', async (t) => {
+  const width = 24, height = 16;
+  const values = Array.from({ length: width * height }, (_, i) => ((i % width) * 9 + Math.floor(i / width) * 5) % 256);
+  const jpeg = new Uint8Array(await sharp(Uint8Array.from(values), { raw: { width, height, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 95 }).toBuffer());
+  const reference = await sharp(jpeg).toColourspace('b-w').raw().toBuffer();
+  const img = await decodeDicom(u8(writeDicom({ width, height, values: [], bitsAllocated: 8, transferSyntax: '1.2.840.10008.1.2.4.50', encapsulated: [jpeg] })), 'jpeg.dcm');
+  t.ok(img.values.every((v, i) => Math.abs(v - reference[i]) <= 1), 'decoded like sharp decodes the same JPEG');
+  t.ok(img.values.every((v, i) => Math.abs(v - values[i]) <= 12), 'close to the original pixels (lossy)');
 });
 
 t.test('deflated explicit VR little endian', async (t) => {

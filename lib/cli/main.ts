@@ -6,8 +6,10 @@ import { Command } from 'commander';
 import * as synth from './commands/synth';
 import * as inspect from './commands/inspect';
 import * as dataset from './commands/dataset';
+import * as exportCommand from './commands/export';
+import * as parity from './commands/parity';
 
-const commands: { register(program: Command): void }[] = [synth, inspect, dataset];
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity];
 
 function packageVersion(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
