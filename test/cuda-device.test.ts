@@ -4,6 +4,10 @@ import { capabilities } from '../lib/capabilities';
 import { nativeFunctions } from '../lib/native';
 import { cudaMemoryStats } from '../lib/cuda/device';
 import { cudaSkipReason } from './support/cuda';
+import { ops } from '../lib/index';
+import { listKernels } from '../lib/ops/registry';
+import { optimKernels } from '../lib/train/optim-kernels';
+import { registerCudaKernels } from '../lib/cuda/kernels/index';
 
 const cuda = capabilities().cuda;
 
@@ -62,5 +66,19 @@ t.test('cuda tensors: round trip, counted copies, to() both ways', { skip: cudaS
   t.equal(after.hostToDeviceCopies - before.hostToDeviceCopies, 2, 'two uploads (from, to)');
   t.equal(after.deviceToHostCopies - before.deviceToHostCopies, 7, 'seven downloads');
   t.equal(after.hostToDeviceBytes - before.hostToDeviceBytes, 2 * 6 * 4);
+  t.end();
+});
+
+t.test('every CPU kernel has a CUDA twin registered under the same name', (t) => {
+  t.ok(ops.relu, 'all ops loaded');
+  optimKernels(Tensor.zeros([1])); // registers the CPU optimizer kernels
+  registerCudaKernels();
+  registerCudaKernels(); // idempotent
+  const all = listKernels();
+  const cpu = all.filter((k) => k.endsWith('@cpu')).map((k) => k.slice(0, -4));
+  const cudaSet = new Set(all.filter((k) => k.endsWith('@cuda')).map((k) => k.slice(0, -5)));
+  const missing = cpu.filter((k) => !cudaSet.has(k));
+  t.same(missing, [], `CPU kernels without a CUDA twin: ${missing.join(', ') || 'none'}`);
+  t.ok(cudaSet.has('gradAccumulate'), 'the tape can accumulate cuda gradients');
   t.end();
 });

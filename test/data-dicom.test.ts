@@ -1,9 +1,11 @@
 import t from 'tap';
+import { deflateRawSync } from 'node:zlib';
+import sharp from 'sharp';
 import { decodeDicom, dicomToGray } from '../lib/data/dicom';
 import { DataFormatError, UnsupportedTransferSyntaxError } from '../lib/data/errors';
 import { seededRandom } from './support/check';
 import {
-  writeDicom, encodeFrame, encodeRle, packSamples, IMPLICIT_LE, EXPLICIT_LE, JPEG_LS, JPEG_2000, RLE,
+  writeDicom, encodeFrame, encodeRle, encodeJpegLossless, packSamples, IMPLICIT_LE, EXPLICIT_LE, JPEG_LS, JPEG_2000, RLE,
 } from './support/dicom-fixtures';
 
 const u8 = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -82,6 +84,9 @@ t.test('compressed transfer syntaxes decode to the written pixels', async (t) =>
       const img = await decodeDicom(u8(writeDicom({ width, height, values, bitsStored, transferSyntax: ts, encapsulated: [frame], intercept: 5 })), `${kind}.dcm`);
       t.same(Array.from(img.values), values.map((v) => v + 5), `${kind} ${bitsStored}-bit`);
     }
+    const jll = encodeJpegLossless(values, width, height, bitsStored);
+    const lossless = await decodeDicom(u8(writeDicom({ width, height, values, bitsStored, transferSyntax: '1.2.840.10008.1.2.4.70', encapsulated: [jll] })), 'jll.dcm');
+    t.same(Array.from(lossless.values), values, `JPEG lossless SV1 ${bitsStored}-bit`);
     const rle = encodeRle(samples, width * height, 16);
     const img = await decodeDicom(u8(writeDicom({ width, height, values, bitsStored, transferSyntax: RLE, encapsulated: [rle] })), 'rle.dcm');
     t.same(Array.from(img.values), values, `RLE ${bitsStored}-bit`);
@@ -90,6 +95,37 @@ t.test('compressed transfer syntaxes decode to the written pixels', async (t) =>
   const frame = await encodeFrame('jpeg-ls', width, height, packSamples(signedValues, 16, 12), 12);
   const img = await decodeDicom(u8(writeDicom({ width, height, values: signedValues, bitsStored: 12, signed: true, transferSyntax: JPEG_LS, encapsulated: [frame] })), 'jls-signed.dcm');
   t.same(Array.from(img.values), signedValues, 'JPEG-LS with signed 12-bit pixel representation');
+});
+
+t.test('JPEG baseline (8-bit grey) through libjpeg-turbo', async (t) => {
+  const width = 24, height = 16;
+  const values = Array.from({ length: width * height }, (_, i) => ((i % width) * 9 + Math.floor(i / width) * 5) % 256);
+  const jpeg = new Uint8Array(await sharp(Uint8Array.from(values), { raw: { width, height, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 95 }).toBuffer());
+  const reference = await sharp(jpeg).toColourspace('b-w').raw().toBuffer();
+  const img = await decodeDicom(u8(writeDicom({ width, height, values: [], bitsAllocated: 8, transferSyntax: '1.2.840.10008.1.2.4.50', encapsulated: [jpeg] })), 'jpeg.dcm');
+  t.ok(img.values.every((v, i) => Math.abs(v - reference[i]) <= 1), 'decoded like sharp decodes the same JPEG');
+  t.ok(img.values.every((v, i) => Math.abs(v - values[i]) <= 12), 'close to the original pixels (lossy)');
+});
+
+t.test('deflated explicit VR little endian', async (t) => {
+  const values = randomValues(11, 6 * 4, 16, false);
+  const plain = writeDicom({ width: 6, height: 4, values, transferSyntax: '1.2.840.10008.1.2.1.99', laterality: 'L' });
+  const groupLength = plain.readUInt32LE(132 + 8);
+  const bodyAt = 132 + 12 + groupLength;
+  const deflated = Buffer.concat([plain.subarray(0, bodyAt), deflateRawSync(plain.subarray(bodyAt))]);
+  t.ok(deflated.length !== plain.length, 'body is compressed');
+  const img = await decodeDicom(u8(deflated), 'deflated.dcm');
+  t.same([img.transferSyntax, img.laterality], ['1.2.840.10008.1.2.1.99', 'L']);
+  t.same(Array.from(img.values), values);
+});
+
+t.test('multi-frame encapsulated data: the first frame is read', async (t) => {
+  const width = 16, height = 8;
+  const f0 = randomValues(21, width * height, 12, false), f1 = randomValues(22, width * height, 12, false);
+  const frames = [await encodeFrame('jpeg-ls', width, height, packSamples(f0, 16, 12), 12), await encodeFrame('jpeg-ls', width, height, packSamples(f1, 16, 12), 12)];
+  const img = await decodeDicom(u8(writeDicom({ width, height, values: [], bitsStored: 12, transferSyntax: JPEG_LS, encapsulated: frames, extra: { NumberOfFrames: 2 } })), 'mf.dcm');
+  t.equal(img.frames, 2);
+  t.same(Array.from(img.values), f0);
 });
 
 t.test('bad input names the file and the problem', async (t) => {
@@ -106,8 +142,13 @@ t.test('bad input names the file and the problem', async (t) => {
   t.match(err.message, /^unknown\.dcm: cannot decode pixel data in unknown transfer syntax 1\.2\.3\.4\.5\.6; supported: .*convert the file first/);
   const mpeg = writeDicom({ width: 4, height: 4, values: [], transferSyntax: '1.2.840.10008.1.2.4.100', encapsulated: [new Uint8Array([1, 2, 3, 4])] });
   await t.rejects(decodeDicom(u8(mpeg), 'mpeg.dcm'), { name: 'UnsupportedTransferSyntaxError', transferSyntax: '1.2.840.10008.1.2.4.100', message: /MPEG2 Main Profile/ });
-  const badJls = writeDicom({ width: 4, height: 4, values: [], transferSyntax: JPEG_LS, encapsulated: [new Uint8Array([0xff, 0xd8, 0xff, 0xf7, 0, 0])] });
-  await t.rejects(decodeDicom(u8(badJls), 'badjls.dcm'), { name: 'DataFormatError', message: /^badjls\.dcm: cannot decode JPEG-LS Lossless pixel data: / });
+  const noHeader = writeDicom({ width: 4, height: 4, values: [], transferSyntax: JPEG_LS, encapsulated: [new Uint8Array([0xff, 0xd8, 0xff, 0xf7, 0, 0])] });
+  await t.rejects(decodeDicom(u8(noHeader), 'nohdr.dcm'), new DataFormatError('nohdr.dcm', 'no frame header found in the JPEG-LS Lossless pixel data'));
+  const frame = await encodeFrame('jpeg-ls', 32, 24, packSamples(randomValues(5, 32 * 24, 12, false), 16, 12), 12);
+  const wrongSize = writeDicom({ width: 16, height: 24, values: [], bitsStored: 12, transferSyntax: JPEG_LS, encapsulated: [frame] });
+  await t.rejects(decodeDicom(u8(wrongSize), 'size.dcm'), new DataFormatError('size.dcm', 'JPEG-LS Lossless frame header says 32x24 but the DICOM header says 16x24'));
+  const cut = writeDicom({ width: 32, height: 24, values: [], bitsStored: 12, transferSyntax: JPEG_LS, encapsulated: [frame.subarray(0, 40)] });
+  await t.rejects(decodeDicom(u8(cut), 'cut.dcm'), { name: 'DataFormatError', message: /^cut\.dcm: cannot decode JPEG-LS Lossless pixel data: ./ });
   const rgb = writeDicom({ width: 2, height: 2, values: [1, 2, 3, 4], bitsAllocated: 8, extra: { PhotometricInterpretation: 'RGB' } });
   await t.rejects(decodeDicom(u8(rgb), 'rgb.dcm'), new DataFormatError('rgb.dcm', 'photometric interpretation RGB is not grayscale (MONOCHROME1/2)'));
 });

@@ -4,6 +4,7 @@ import { loadDataset } from '../lib/data/load';
 import { parseMiasInfo } from '../lib/data/mias';
 import { encodePgm, decodePgm } from '../lib/data/pgm';
 import { summarizeDataset } from '../lib/data/summary';
+import { preprocessSample, boxToOriginal } from '../lib/data/preprocess';
 import { tempDir, writeFile, pattern } from './support/data-fixtures';
 
 const INFO = [
@@ -92,5 +93,20 @@ t.test('real mini-MIAS training split', { skip: existsSync(`${REAL}/mias.json`) 
   t.same([mdb001.image.width, mdb001.image.height], [512, 512]);
   t.same(mdb001.boxes, [[169, 201, 366, 398]], 'mdb001: box from (267.5, 299.5) r 98.5');
   t.equal(ds.samples.find((x) => x.id === 'mdb059')!.mask, null, 'mdb059 has no coordinates');
-  t.equal(ds.samples.find((x) => x.id === 'mdb144')?.label ?? 'malignant', 'malignant');
+  t.equal(ds.samples.find((x) => x.id === 'mdb144')!.label, 'malignant', 'mdb144: one benign and one malignant mass');
+  // Preprocessing real images: the chest wall ends up on the left, boxes map back exactly.
+  for (const id of ['mdb001', 'mdb002', 'mdb005']) {
+    const orig = ds.samples.find((x) => x.id === id)!;
+    const { sample: p, geometry: g } = preprocessSample(orig, { size: 256 });
+    let left = 0, right = 0;
+    for (let y = 0; y < g.contentHeight; y++) for (let k = 0; k < 10; k++) { left += p.image.data[y * 256 + k]; right += p.image.data[y * 256 + g.contentWidth - 1 - k]; }
+    t.ok(left > right, `${id}: chest wall on the left after preprocessing (flipped ${g.flipped}, ${g.flipReason})`);
+    p.boxes.forEach((b, k) => {
+      const o = orig.boxes[k], c = g.crop; // boxes are clipped to the breast crop
+      const expected = [Math.max(o[0], c.x), Math.max(o[1], c.y), Math.min(o[2], c.x + c.width), Math.min(o[3], c.y + c.height)];
+      const back = boxToOriginal(b, g);
+      t.ok(back.every((v, i) => Math.abs(v - expected[i]) < 1e-3), `${id} box ${k} maps back: [${back.map((v) => v.toFixed(2))}] vs [${expected}]`);
+    });
+    t.ok(Math.abs(p.mask!.reduce((a, v) => a + v, 0) / (g.scale * g.scale) - orig.mask!.reduce((a, v) => a + v, 0)) < 0.05 * orig.mask!.reduce((a, v) => a + v, 0) + 50, `${id}: mask area scales with the image`);
+  }
 });

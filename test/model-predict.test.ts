@@ -8,6 +8,7 @@ import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { predictGray } from '../lib/model/predict-run';
 import { resizeBilinear } from '../lib/model/predict-input';
 import { diskSample } from './support/model-fixtures';
+import { writeDicom } from './support/dicom-fixtures';
 
 const model = FTMTLNet.create({ imageSize: 32, seed: 4 }).eval();
 t.teardown(() => model.closePredictor());
@@ -55,6 +56,19 @@ t.test('predict on a PNG buffer and a PNG file: results in the input frame', asy
   const r = await model.predict(png, { preprocess: { crop: true, flip: 'content' } });
   checkPrediction(t, r, 60, 40);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+t.test('predict on a DICOM buffer and an ndarray', async (t) => {
+  const img = diskSample('d', 36, [6, 6, 20, 20], 'benign').image;
+  const dicom = writeDicom({ width: 36, height: 36, values: Uint16Array.from(img.data, (v) => Math.round(v * 4095)), bitsStored: 12 });
+  const p = await model.predict(dicom);
+  checkPrediction(t, p, 36, 36);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ndarray = require('ndarray');
+  const q = await model.predict(ndarray(Float32Array.from(img.data), [36, 36]));
+  checkPrediction(t, q, 36, 36);
+  const local = predictGray(model, img);
+  t.same(q.probabilities.map((v) => +v.toFixed(5)), local.probabilities.map((v) => +v.toFixed(5)), 'the ndarray reaches the worker intact');
 });
 
 t.test('changed weights reach the worker; bad input rejects with a clear error', async (t) => {

@@ -56,13 +56,14 @@ t.test('conv2d random shapes (odd sizes, batch 1 and 2)', (t) => {
   t.end();
 });
 
-// Shapes past the micro-tile and cache blocks (M > 128, K > 256, N > 768), checked against
+// Shapes past the micro-tile and cache blocks (M > 128, K = C*R*S > 640, N > 768), checked against
 // exact float64 gradients rather than finite differences (faster, just as strict).
 t.test('conv2d across GEMM blocking edges matches exact reference gradients', (t) => {
   const cases: Case[] = [
     { n: 2, c: 30, h: 13, w: 11, k: 137, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
     { n: 1, c: 3, h: 37, w: 29, k: 10, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
     { n: 2, c: 17, h: 15, w: 14, k: 19, r: 3, s: 3, sh: 2, sw: 2, ph: 1, pw: 1, bias: false },
+    { n: 2, c: 75, h: 9, w: 8, k: 20, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
   ];
   cases.forEach((cs, i) => {
     const rng = seededRandom(300 + i);

@@ -3,6 +3,7 @@
 import t from 'tap';
 import { Tensor } from '../lib/tensor';
 import * as ops from '../lib/ops/index';
+import { fakeCudaTensor } from './support/fake-device';
 import { seededRandom, randTensor, gradCheck, assertClose, Rng } from './support/check';
 
 const rng = seededRandom(7);
@@ -162,7 +163,7 @@ t.test('bad input throws exact messages', (t) => {
   t.throws(() => ops.add(x, NaN), new TypeError('Expected a number for b but received NaN'));
   t.throws(() => ops.sub(x, randTensor(rng, [4])),
     new RangeError('Expected a shape that broadcasts with [2, 3] (the shape of a) for b but received shape [4]'));
-  const onCuda = new Tensor(new Float32Array(6), [2, 3], false, 'cuda');
+  const onCuda = fakeCudaTensor([2, 3]);
   t.throws(() => ops.add(x, onCuda), new TypeError('Expected a tensor on cpu (the device of a) for b but received a tensor on cuda'));
   t.throws(() => ops.scale(x, '2' as unknown as number), new TypeError('Expected a number for s but received "2"'));
   t.throws(() => ops.dropout(x, { p: 1.5 }), new RangeError('Expected a number from 0 to 1 for p but received 1.5'));

@@ -29,7 +29,7 @@ t.test('linear forward and gradients match the float64 reference and finite diff
 
 t.test('linear across GEMM blocking edges matches exact gradients', (t) => {
   const rng = seededRandom(3);
-  const [n, inF, outF] = [37, 300, 130];
+  const [n, inF, outF] = [37, 700, 130];
   const x = randTensor(rng, [n, inF], { requiresGrad: true });
   const w = randTensor(rng, [outF, inF], { requiresGrad: true, scale: 0.1 });
   const b = randTensor(rng, [outF], { requiresGrad: true });

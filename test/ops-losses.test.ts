@@ -5,6 +5,7 @@ import { Tensor } from '../lib/tensor';
 import { noGrad } from '../lib/autograd';
 import { softmaxCrossEntropy, bceWithLogits, diceLoss, focalLoss, l1Loss } from '../lib/ops/losses';
 import { withTracer, TracedOp } from '../lib/trace';
+import { fakeCudaTensor } from './support/fake-device';
 import { assertClose, gradCheck, randInt, randTensor, seededRandom, Rng } from './support/check';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -204,6 +205,14 @@ t.test('focalLoss: CenterNet penalty-reduced focal loss', (t) => {
   assertClose(t, loss.data, [-((1 - 1e-4) ** 2) * Math.log(1e-4)], { atol: 1e-5, rtol: 1e-5 }, 'clamped at 1e-4');
   loss.backward();
   t.equal(x.grad!.data[0], 0, 'no gradient through the clamp');
+  // Infinite logits land on the clamp too: finite loss, zero gradient.
+  const inf = Tensor.from(new Float32Array([-Infinity, Infinity, 0, 0]), [1, 1, 2, 2], { requiresGrad: true });
+  const infLoss = focalLoss(inf, Tensor.from(new Float32Array([1, 0, 0.5, 0]), [1, 1, 2, 2]));
+  const clampTerm = -((1 - 1e-4) ** 2) * Math.log(1e-4);
+  const halfTerm = -(0.5 ** 4) * 0.25 * Math.log(0.5) - 0.25 * Math.log(0.5);
+  assertClose(t, infLoss.data, [2 * clampTerm + halfTerm], { atol: 1e-4, rtol: 1e-5 }, 'infinite logits are clamped');
+  infLoss.backward();
+  t.same([...inf.grad!.data.subarray(0, 2)], [0, 0], 'no gradient at infinite logits');
   t.end();
 });
 
@@ -306,5 +315,19 @@ t.test('losses reject bad input with exact messages', (t) => {
   t.throws(() => l1Loss(p, p, Tensor.zeros([2, 2, 4, 4])), new RangeError('Expected shape [2, 1, 4, 4] or [2, 3, 4, 4] for mask but received shape [2, 2, 4, 4]'));
   t.throws(() => l1Loss(Tensor.zeros([6, 16]), Tensor.zeros([6, 16]), Tensor.zeros([6, 16])), new RangeError('Expected a rank-4 tensor (N,C,H,W) for pred but received shape [6, 16]'));
   t.throws(() => l1Loss(p, p, 1 as unknown as Tensor), new TypeError('Expected a Tensor for mask but received 1'));
+  t.end();
+});
+
+t.test('losses reject tensors on different devices', (t) => {
+  const x = Tensor.zeros([2, 1, 4, 4]);
+  const cuda = fakeCudaTensor([2, 1, 4, 4]);
+  const msg = (name: string, first: string) => new TypeError(`Expected a tensor on cpu (the device of ${first}) for ${name} but received a tensor on cuda`);
+  t.throws(() => bceWithLogits(x, cuda), msg('targets', 'logits'));
+  t.throws(() => diceLoss(x, cuda), msg('targets', 'logits'));
+  t.throws(() => focalLoss(x, cuda), msg('targetHeatmap', 'logits'));
+  t.throws(() => l1Loss(x, cuda), msg('target', 'pred'));
+  t.throws(() => l1Loss(x, x, fakeCudaTensor([2, 1, 4, 4])), msg('mask', 'pred'));
+  t.throws(() => softmaxCrossEntropy(Tensor.zeros([2, 3]), [0, 1], { weight: fakeCudaTensor([3]) }), msg('options.weight', 'logits'));
+  t.throws(() => bceWithLogits(x, x, { posWeight: fakeCudaTensor([1]) }), msg('options.posWeight', 'logits'));
   t.end();
 });

@@ -4,6 +4,7 @@ import t from 'tap';
 import { Tensor } from '../lib/tensor';
 import { batchNorm2d } from '../lib/ops/norm';
 import { withTracer, TracedOp } from '../lib/trace';
+import { fakeCudaTensor } from './support/fake-device';
 import { assertClose, gradCheck, randInt, randTensor, seededRandom } from './support/check';
 
 // Float64 reference: y = (x - mean) / sqrt(var + eps) * w + b per channel, with the batch's
@@ -175,5 +176,13 @@ t.test('batchNorm2d lets NaN through', (t) => {
   const x = Tensor.from(new Float32Array([1, NaN, 3, 4]), [1, 1, 2, 2]);
   const y = batchNorm2d(x, null, null, null, null, { training: true });
   t.ok(Number.isNaN(y.data[0]), 'a NaN in the batch makes the statistics NaN');
+  t.end();
+});
+
+t.test('batchNorm2d rejects tensors on different devices', (t) => {
+  const x = Tensor.zeros([2, 3, 4, 4]);
+  const c3 = Tensor.ones([3]);
+  t.throws(() => batchNorm2d(x, c3, c3, fakeCudaTensor([3]), null), new TypeError('Expected a tensor on cpu (the device of x) for weight but received a tensor on cuda'));
+  t.throws(() => batchNorm2d(x, fakeCudaTensor([3]), c3, null, null), new TypeError('Expected a tensor on cpu (the device of x) for runningMean but received a tensor on cuda'));
   t.end();
 });

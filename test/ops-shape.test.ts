@@ -3,6 +3,7 @@
 import t from 'tap';
 import { Tensor } from '../lib/tensor';
 import * as ops from '../lib/ops/index';
+import { fakeCudaTensor } from './support/fake-device';
 import { seededRandom, randTensor, gradCheck } from './support/check';
 
 const rng = seededRandom(11);
@@ -125,7 +126,7 @@ t.test('bad input throws exact messages', (t) => {
   t.throws(() => ops.concat([x, randTensor(rng, [2, 3])], 1),
     new RangeError('Expected shape [2, *, 4] (the shape of xs[0] except at dim 1) for xs[1] but received shape [2, 3]'));
   t.throws(() => ops.concat([x, x], 3), new RangeError('Expected an integer from -3 to 2 for dim but received 3'));
-  t.throws(() => ops.concat([x, new Tensor(new Float32Array(24), [2, 3, 4], false, 'cuda')]),
+  t.throws(() => ops.concat([x, fakeCudaTensor([2, 3, 4])]),
     new TypeError('Expected a tensor on cpu (the device of xs[0]) for xs[1] but received a tensor on cuda'));
   t.throws(() => ops.sum(x, { dim: 3 }), new RangeError('Expected an integer from -3 to 2 for dim but received 3'));
   t.throws(() => ops.mean(x, { dim: [0, -3] }), new RangeError('Expected distinct dims for dim but received [0, -3]'));

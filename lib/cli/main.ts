@@ -6,13 +6,15 @@ import { Command } from 'commander';
 import * as synth from './commands/synth';
 import * as inspect from './commands/inspect';
 import * as dataset from './commands/dataset';
+import * as exportCommand from './commands/export';
+import * as parity from './commands/parity';
 import * as train from './commands/train';
 import * as evaluate from './commands/eval';
 import * as predict from './commands/predict';
 import * as demo from './commands/demo';
 import * as ablate from './commands/ablate';
 
-const commands: { register(program: Command): void }[] = [synth, inspect, dataset, train, evaluate, predict, demo, ablate];
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate];
 
 function packageVersion(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {

@@ -40,7 +40,15 @@ export function requireCuda(): void {
     availability = { ok: info.available, reason: info.reason ?? 'unknown reason' };
   }
   if (!availability.ok) throw new Error(`device 'cuda' is not available: ${availability.reason}`);
+  if (!kernelsRegistered) {
+    kernelsRegistered = true;
+    // Loaded here (not at the top) so the kernel modules, which import the ops, load after them.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./kernels/index') as typeof import('./kernels/index')).registerCudaKernels();
+  }
 }
+
+let kernelsRegistered = false;
 
 export function cudaNative(): CudaTensorNative {
   requireCuda();
@@ -77,4 +85,24 @@ export function cudaMemoryStats(): CudaStats {
 // Waits for all queued device work (benchmarks time with it).
 export function cudaSynchronize(): void {
   cudaNative().cudaSynchronize();
+}
+
+export type MatmulPrecision = 'fp32' | 'tf32' | 'bf16';
+const PRECISION_CODES: Record<MatmulPrecision, number> = { fp32: 0, tf32: 1, bf16: 2 };
+
+// Input precision of the CUDA convolution and linear GEMMs (FP32 accumulation always):
+// 'tf32' (default, tensor cores), 'bf16' (tensor cores, 8-bit mantissa) or 'fp32' (CUDA cores).
+export function setCudaMatmulPrecision(p: MatmulPrecision): void {
+  if (!(p in PRECISION_CODES)) {
+    throw new TypeError(`Expected one of "fp32", "tf32", "bf16" for precision but received ${JSON.stringify(p)}`);
+  }
+  const n = nativeFunctions<{ cudaSetMatmulPrecision?: (p: number) => void }>();
+  if (typeof n.cudaSetMatmulPrecision !== 'function') throw new Error('built without CUDA');
+  n.cudaSetMatmulPrecision(PRECISION_CODES[p]);
+}
+
+export function getCudaMatmulPrecision(): MatmulPrecision {
+  const n = nativeFunctions<{ cudaMatmulPrecision?: () => number }>();
+  const code = typeof n.cudaMatmulPrecision === 'function' ? n.cudaMatmulPrecision() : 1;
+  return (['fp32', 'tf32', 'bf16'] as const)[code];
 }

@@ -2,6 +2,7 @@
 // JPEG 2000 / HTJ2K, JPEG baseline, RLE), each through a maintained codec package.
 
 import { DataFormatError, UnsupportedTransferSyntaxError, describeThrown } from './errors';
+import { decodeInWorker } from './codec-worker';
 
 export interface DecodedFrame {
   width: number;
@@ -61,77 +62,6 @@ export function unsupportedSyntax(file: string, uid: string): UnsupportedTransfe
     `convert the file first (e.g. dcmdjpeg or gdcmconv --raw)`);
 }
 
-interface WasmDecoder {
-  getEncodedBuffer(length: number): Uint8Array;
-  decode(): void;
-  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
-  getDecodedBuffer(): Uint8Array;
-  delete?(): void;
-}
-type WasmModule = Record<string, new () => WasmDecoder>;
-
-const modules = new Map<string, Promise<WasmModule>>();
-let codecLog: string[] = [];
-
-function remember(line: string): void {
-  codecLog.push(String(line));
-  if (codecLog.length > 20) codecLog = codecLog.slice(-20);
-}
-
-function loadWasm(pkg: string): Promise<WasmModule> {
-  let m = modules.get(pkg);
-  if (!m) {
-    m = (async () => {
-      let factory: (overrides: object) => Promise<WasmModule>;
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        factory = require(pkg);
-      } catch {
-        throw new Error(`the codec package ${pkg} is not installed (npm install ${pkg})`);
-      }
-      // Keep the codec's console chatter (OpenJPEG prints [INFO] lines) for error messages instead.
-      return factory({ print: remember, printErr: remember });
-    })();
-    modules.set(pkg, m);
-    m.catch(() => modules.delete(pkg));
-  }
-  return m;
-}
-
-async function decodeWasm(pkg: string, decoderName: string, data: Uint8Array): Promise<DecodedFrame> {
-  const mod = await loadWasm(pkg);
-  const decoder = new mod[decoderName]();
-  codecLog = [];
-  try {
-    decoder.getEncodedBuffer(data.length).set(data);
-    decoder.decode();
-    const info = decoder.getFrameInfo();
-    const bytes = decoder.getDecodedBuffer().slice();
-    return {
-      width: info.width, height: info.height, bitsPerSample: info.bitsPerSample,
-      componentCount: info.componentCount, signed: !!info.isSigned, bytes,
-    };
-  } catch (e) {
-    const said = codecLog.filter((l) => /error/i.test(l)).pop();
-    throw new Error(said ? `${said.replace(/^\[ERROR\]\s*/, '').trim()} (${describeThrown(e)})` : describeThrown(e));
-  } finally {
-    decoder.delete?.();
-  }
-}
-
-function decodeJpegLossless(data: Uint8Array, bitsAllocated: number): DecodedFrame {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Decoder } = require('jpeg-lossless-decoder-js');
-  const decoder = new Decoder();
-  const copy = data.slice();
-  const out: Uint8Array | Uint16Array = decoder.decode(copy.buffer, 0, copy.length, bitsAllocated > 8 ? 2 : 1);
-  return {
-    width: decoder.xDim, height: decoder.yDim, bitsPerSample: decoder.precision ?? bitsAllocated,
-    componentCount: decoder.numComp, signed: false,
-    bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength),
-  };
-}
-
 // RLE Lossless (PS3.5 annex G): a 64-byte header of segment offsets, each segment PackBits coded.
 export function decodeRle(data: Uint8Array, width: number, height: number, bitsAllocated: number): DecodedFrame {
   if (data.length < 64) throw new Error('RLE frame shorter than its 64-byte header');
@@ -163,18 +93,54 @@ export function decodeRle(data: Uint8Array, width: number, height: number, bitsA
   return { width, height, bitsPerSample: bitsAllocated, componentCount: 1, signed: false, bytes: out };
 }
 
+// Reads the frame size from a JPEG / JPEG-LS (SOFn, SOF55) or JPEG 2000 (SIZ) codestream header,
+// so that a corrupt header claiming a huge image is refused before the codec allocates or loops.
+export function codestreamSize(data: Uint8Array, codec: Codec): { width: number; height: number } | null {
+  const u16 = (p: number) => (data[p] << 8) | data[p + 1];
+  if (codec === 'jpeg2000') {
+    const limit = Math.min(data.length - 22, 4096);
+    for (let p = 0; p < limit; p++) {
+      if (data[p] === 0xff && data[p + 1] === 0x51) {
+        const u32 = (q: number) => ((data[q] << 24) >>> 0) + (data[q + 1] << 16) + (data[q + 2] << 8) + data[q + 3];
+        return { width: u32(p + 6) - u32(p + 14), height: u32(p + 10) - u32(p + 18) };
+      }
+    }
+    return null;
+  }
+  if (data.length < 4 || u16(0) !== 0xffd8) return null;
+  let p = 2;
+  while (p + 9 < data.length) {
+    if (data[p] !== 0xff) return null;
+    const marker = data[p + 1];
+    if (marker === 0xff) { p++; continue; }
+    const isSof = (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) || marker === 0xf7;
+    if (isSof) return { height: u16(p + 5), width: u16(p + 7) };
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { p += 2; continue; }
+    p += 2 + u16(p + 2);
+  }
+  return null;
+}
+
 // Decodes one encapsulated frame in transfer syntax `uid`. Throws DataFormatError naming `file`.
 export async function decodeCompressedFrame(
   file: string, uid: string, data: Uint8Array, geometry: { width: number; height: number; bitsAllocated: number },
 ): Promise<DecodedFrame> {
   const info = transferSyntaxInfo(uid);
   if (!info || !info.codec || info.codec === 'uncompressed') throw unsupportedSyntax(file, uid);
+  if (info.codec !== 'rle') {
+    const size = codestreamSize(data, info.codec);
+    if (!size) throw new DataFormatError(file, `no frame header found in the ${info.name} pixel data`);
+    if (size.width !== geometry.width || size.height !== geometry.height) {
+      throw new DataFormatError(file, `${info.name} frame header says ${size.width}x${size.height} but the DICOM header says ${geometry.width}x${geometry.height}`);
+    }
+  }
+  const pixels = geometry.width * geometry.height;
   try {
     switch (info.codec) {
-      case 'jpeg-ls': return await decodeWasm('@cornerstonejs/codec-charls', 'JpegLSDecoder', data);
-      case 'jpeg2000': return await decodeWasm('@cornerstonejs/codec-openjpeg', 'J2KDecoder', data);
-      case 'jpeg-baseline': return await decodeWasm('@cornerstonejs/codec-libjpeg-turbo-8bit', 'JPEGDecoder', data);
-      case 'jpeg-lossless': return decodeJpegLossless(data, geometry.bitsAllocated);
+      case 'jpeg-ls': return await decodeInWorker({ kind: 'wasm', pkg: '@cornerstonejs/codec-charls', decoder: 'JpegLSDecoder', data, pixels });
+      case 'jpeg2000': return await decodeInWorker({ kind: 'wasm', pkg: '@cornerstonejs/codec-openjpeg', decoder: 'J2KDecoder', data, pixels });
+      case 'jpeg-baseline': return await decodeInWorker({ kind: 'wasm', pkg: '@cornerstonejs/codec-libjpeg-turbo-8bit', decoder: 'JPEGDecoder', data, pixels });
+      case 'jpeg-lossless': return await decodeInWorker({ kind: 'jpeg-lossless', pkg: 'jpeg-lossless-decoder-js', bytesPerSample: geometry.bitsAllocated > 8 ? 2 : 1, data, pixels });
       case 'rle': return decodeRle(data, geometry.width, geometry.height, geometry.bitsAllocated);
     }
   } catch (e) {

@@ -116,13 +116,26 @@ export async function readDicomFile(file: string): Promise<DicomImage> {
   return decodeDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }
 
-// Decodes DICOM bytes; `file` names the source in errors.
+// Larger images than this are refused before any allocation (a corrupt header can claim 4 G pixels).
+const MAX_PIXELS = 2 ** 28;
+
+// Decodes DICOM bytes; `file` names the source in errors. Throws only DataFormatError (or its
+// subclass UnsupportedTransferSyntaxError).
 export async function decodeDicom(bytes: Uint8Array, file = '<buffer>'): Promise<DicomImage> {
+  try {
+    return await decodeDicomFrame(bytes, file);
+  } catch (e) {
+    throw asDataFormatError(file, e, 'cannot decode DICOM');
+  }
+}
+
+async function decodeDicomFrame(bytes: Uint8Array, file: string): Promise<DicomImage> {
   const ds = parseHeader(file, bytes);
   const uid = (ds.string('x00020010') ?? '1.2.840.10008.1.2').replace(/\0/g, '').trim();
   const width = ds.uint16('x00280011') ?? 0;
   const height = ds.uint16('x00280010') ?? 0;
   if (!width || !height) throw new DataFormatError(file, `missing image size (Rows ${height}, Columns ${width})`);
+  if (width * height > MAX_PIXELS) throw new DataFormatError(file, `image size ${width}x${height} exceeds ${MAX_PIXELS} pixels`);
   const samplesPerPixel = ds.uint16('x00280002') ?? 1;
   if (samplesPerPixel !== 1) throw new DataFormatError(file, `has ${samplesPerPixel} samples per pixel; only grayscale images are read`);
   const photometric = (ds.string('x00280004') ?? 'MONOCHROME2').trim().toUpperCase();

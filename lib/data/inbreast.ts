@@ -36,6 +36,14 @@ export function roiKind(name: string): Lesion['kind'] {
 
 // Parses an OsiriX ROI file: Images[0].ROIs[] -> name, kind, points (pixels).
 export function parseInbreastXml(xml: string, file: string): InbreastRoi[] {
+  try {
+    return roisOf(xml, file);
+  } catch (e) {
+    throw asDataFormatError(file, e, 'cannot read ROI file');
+  }
+}
+
+function roisOf(xml: string, file: string): InbreastRoi[] {
   const root = parsePlistXml(xml, file) as Record<string, PlistValue>;
   if (!root || typeof root !== 'object' || Array.isArray(root)) throw new DataFormatError(file, 'the plist root is not a dict');
   const images = root.Images;
@@ -143,7 +151,9 @@ export async function readInbreast(dir: string, options: ReaderOptions & Inbreas
   if (!csvFile) throw new DataFormatError(dir, 'no INbreast CSV (INbreast.csv) found');
   const map = options.biradsMap ?? DEFAULT_BIRADS_MAP;
   const mapLower = Object.fromEntries(Object.entries(map).map(([k, v]) => [k.toLowerCase(), v]));
-  const classes = [...new Set(Object.values(map))];
+  // Classes in BI-RADS order of the categories that map to them (1, 2, 3, 4, 4a, 4b, 4c, 5, 6).
+  const order = (k: string) => parseFloat(k) * 10 + (/[a-c]$/i.test(k) ? k.toLowerCase().charCodeAt(k.length - 1) - 96 : 0);
+  const classes = [...new Set(Object.keys(map).sort((a, b) => order(a) - order(b)).map((k) => map[k]))];
   const { rows, skipped } = parseInbreastCsv(await readFile(csvFile, 'utf8'), csvFile);
   const dicoms = new Map<string, string>();
   for (const f of files) if (/\.dcm$/i.test(f)) dicoms.set(basename(f).split('_')[0].replace(/\.dcm$/i, ''), f);

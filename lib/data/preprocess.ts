@@ -99,21 +99,37 @@ function crop2d<T extends Float32Array | Uint8Array>(src: T, w: number, c: Geome
   return out;
 }
 
+// Normalises intensities over the breast pixels (all pixels when fg is null). Percentiles come
+// from a 4096-bin histogram (exact to 1/4096 of the range), not a sort.
 function normalise(data: Float32Array, fg: Uint8Array | null, mode: PreprocessOptions['normalize']): void {
   if (mode === 'none') return;
-  const values: number[] = [];
-  for (let i = 0; i < data.length; i++) if (!fg || fg[i]) values.push(data[i]);
-  if (!values.length) return;
+  let n = 0, lo = Infinity, hi = -Infinity, sum = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (fg && !fg[i]) continue;
+    const v = data[i]; n++; sum += v;
+    if (v < lo) lo = v; if (v > hi) hi = v;
+  }
+  if (!n) return;
   if (mode === 'zscore') {
-    let m = 0; for (const v of values) m += v; m /= values.length;
-    let s = 0; for (const v of values) s += (v - m) ** 2; s = Math.sqrt(s / values.length) || 1;
-    for (let i = 0; i < data.length; i++) data[i] = (data[i] - m) / s;
+    const m = sum / n;
+    let s = 0;
+    for (let i = 0; i < data.length; i++) if (!fg || fg[i]) s += (data[i] - m) ** 2;
+    const sd = Math.sqrt(s / n) || 1;
+    for (let i = 0; i < data.length; i++) data[i] = (data[i] - m) / sd;
     return;
   }
-  values.sort((a, b) => a - b);
-  const lo = values[Math.floor(0.005 * (values.length - 1))], hi = values[Math.ceil(0.995 * (values.length - 1))];
-  const span = hi > lo ? hi - lo : 1;
-  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(1, (data[i] - lo) / span));
+  const BINS = 4096, span0 = hi > lo ? hi - lo : 1;
+  const hist = new Uint32Array(BINS);
+  for (let i = 0; i < data.length; i++) if (!fg || fg[i]) hist[Math.min(BINS - 1, Math.floor(((data[i] - lo) / span0) * BINS))]++;
+  const edge = (q: number, upper: boolean): number => {
+    const target = q * n;
+    let c = 0;
+    for (let b = 0; b < BINS; b++) { c += hist[b]; if (c >= target) return lo + ((b + (upper ? 1 : 0)) / BINS) * span0; }
+    return hi;
+  };
+  const p0 = Math.max(lo, edge(0.005, false)), p1 = Math.min(hi, edge(0.995, true));
+  const span = p1 > p0 ? p1 - p0 : 1;
+  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(1, (data[i] - p0) / span));
 }
 
 export function preprocessImage(image: GrayImage, options: PreprocessOptions, laterality?: 'L' | 'R' | null, mask?: Uint8Array | null): { image: GrayImage; mask: Uint8Array | null; geometry: Geometry } {
@@ -193,8 +209,12 @@ export function maskToOriginal(mask: Uint8Array | Float32Array, g: Geometry, thr
 export function preprocessSample(sample: Sample, options: PreprocessOptions): { sample: Sample; geometry: Geometry } {
   const r = preprocessImage(sample.image, options, sample.meta.laterality ?? null, sample.mask);
   const g = r.geometry;
-  const clip = (b: Box): Box => [Math.max(0, b[0]), Math.max(0, b[1]), Math.min(g.contentWidth, b[2]), Math.min(g.contentHeight, b[3])];
-  const boxes = sample.boxes.map((b) => clip(boxToPreprocessed(b, g)));
+  // Clip to the crop's exact extent in output pixels, so that boxToOriginal gives back the
+  // original box clipped to the crop.
+  const cw = g.crop.width * g.scale, ch = g.crop.height * g.scale;
+  const clip = (b: Box): Box => [Math.max(0, b[0]), Math.max(0, b[1]), Math.min(cw, b[2]), Math.min(ch, b[3])];
+  // Boxes cut off by the crop entirely (outside the breast region) are dropped.
+  const boxes = sample.boxes.map((b) => clip(boxToPreprocessed(b, g))).filter((b) => b[2] > b[0] && b[3] > b[1]);
   const lesions = sample.meta.lesions?.map((l) => ({ ...l, box: clip(boxToPreprocessed(l.box, g)) }));
   return {
     sample: { ...sample, image: r.image, mask: r.mask, boxes, meta: { ...sample.meta, ...(lesions ? { lesions } : {}), geometry: g } },

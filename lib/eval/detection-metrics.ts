@@ -3,7 +3,7 @@
 import type { Box } from '../data/sample';
 
 export interface ScoredBox {
-  box: Box;     // [x1, y1, x2, y2] pixels
+  box: Box | readonly number[];   // [x1, y1, x2, y2] pixels
   score: number;
 }
 
@@ -86,7 +86,7 @@ export function frocSensitivityAt(points: FrocPoint[], lesions: number, fpPerIma
   return best;
 }
 
-export function boxIou(a: Box, b: Box): number {
+export function boxIou(a: Box | readonly number[], b: Box | readonly number[]): number {
   const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
   const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
   if (iw <= 0 || ih <= 0) return 0;

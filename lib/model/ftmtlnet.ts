@@ -111,6 +111,22 @@ export class FTMTLNet extends Module {
     if (p) await p.close();
   }
 
+  // Writes one ONNX graph (standard operators, weights as initializers, every head a named
+  // output, config and class names in metadata_props). Eval-mode semantics.
+  async exportOnnx(file: string, options: { opset?: number; dynamicBatch?: boolean } = {}): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { exportOnnx } = require('../onnx/export') as typeof import('../onnx/export');
+    await exportOnnx(this, file, options);
+  }
+
+  // Reads a graph written by exportOnnx back into a model (the ONNX file as portable form).
+  static async fromOnnx(file: string): Promise<FTMTLNet> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { modelFromOnnx } = require('../onnx/import') as typeof import('../onnx/import');
+    const model = await modelFromOnnx(file, (config) => FTMTLNet.fromConfig(config as unknown as FTMTLNetConfig));
+    return model.eval();
+  }
+
   // Parameter count and FLOPs per image, per branch.
   summary(imageSize = this.config.imageSize): ModelSummary {
     return summarize(this, imageSize);

@@ -3,11 +3,11 @@
 import { Tensor } from '../tensor';
 import { noGrad } from '../autograd';
 import type { GrayImage } from '../data/sample';
-import type { FTMTLNet } from './ftmtlnet';
+import type { FTMTLNet, FTMTLNetOutputs } from './ftmtlnet';
 import { decodeOutputs, Detection } from './decode';
 import { resizeBilinear, resizeMaskNearest } from './predict-input';
 import { boxToOriginal, maskToOriginal, preprocessImage, type Geometry } from '../data/preprocess';
-import type { PredictPreprocess } from './config';
+import type { FTMTLNetConfig, PredictPreprocess } from './config';
 
 export interface PredictOptions {
   threshold?: number;   // minimum detection score, 0.3 by default
@@ -23,9 +23,16 @@ export interface Prediction {
   mask: { width: number; height: number; data: Uint8Array };
 }
 
-export function predictGray(model: FTMTLNet, image: GrayImage, options: PredictOptions = {}, laterality: 'L' | 'R' | null = null): Prediction {
-  const S = model.config.imageSize;
-  const pre = options.preprocess !== undefined ? options.preprocess : model.config.preprocess;
+// An image made ready for the network: the (1,1,S,S) input and how to map results back.
+export interface PreparedInput {
+  x: Tensor;
+  image: GrayImage;            // the original image
+  geometry: Geometry | null;   // preprocessing geometry, or null for a plain resize
+}
+
+export function preparePredictInput(config: FTMTLNetConfig, image: GrayImage, options: PredictOptions = {}, laterality: 'L' | 'R' | null = null): PreparedInput {
+  const S = config.imageSize;
+  const pre = options.preprocess !== undefined ? options.preprocess : config.preprocess;
   let input: GrayImage;
   let geometry: Geometry | null = null;
   if (pre) {
@@ -35,23 +42,22 @@ export function predictGray(model: FTMTLNet, image: GrayImage, options: PredictO
   } else {
     input = resizeBilinear(image, S, S);
   }
-  const x = Tensor.from(Float32Array.from(input.data), [1, 1, S, S]);
-  const wasTraining = model.training;
-  model.eval();
-  let pred;
-  try {
-    const { threshold, topK } = options;
-    pred = decodeOutputs(noGrad(() => model.forward(x)), { stride: model.config.headStride, threshold, topK })[0];
-  } finally {
-    model.train(wasTraining);
-  }
+  return { x: Tensor.from(Float32Array.from(input.data), [1, 1, S, S]), image, geometry };
+}
+
+// Decodes the raw heads of one image and maps boxes and mask to the input image's frame.
+export function finishPrediction(config: FTMTLNetConfig, outputs: FTMTLNetOutputs, prepared: PreparedInput, options: PredictOptions = {}): Prediction {
+  const S = config.imageSize;
+  const { image, geometry } = prepared;
+  const { threshold, topK } = options;
+  const pred = decodeOutputs(outputs, { stride: config.headStride, threshold, topK })[0];
   const sx = image.width / S, sy = image.height / S;
   const toInput = (b: Detection['box']): Detection['box'] =>
     geometry ? boxToOriginal(b, geometry) : [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
   return {
-    classes: [...model.config.classNames],
+    classes: [...config.classNames],
     probabilities: pred.probabilities,
-    label: model.config.classNames[pred.classIndex],
+    label: config.classNames[pred.classIndex],
     detections: pred.detections.map((d) => ({ box: toInput(d.box), score: d.score })),
     mask: {
       width: image.width,
@@ -59,4 +65,15 @@ export function predictGray(model: FTMTLNet, image: GrayImage, options: PredictO
       data: geometry ? maskToOriginal(pred.mask.data, geometry) : resizeMaskNearest(pred.mask.data, S, S, image.width, image.height),
     },
   };
+}
+
+export function predictGray(model: FTMTLNet, image: GrayImage, options: PredictOptions = {}, laterality: 'L' | 'R' | null = null): Prediction {
+  const prepared = preparePredictInput(model.config, image, options, laterality);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return finishPrediction(model.config, noGrad(() => model.forward(prepared.x)), prepared, options);
+  } finally {
+    model.train(wasTraining);
+  }
 }

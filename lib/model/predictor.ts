@@ -22,12 +22,22 @@ function weightsChecksum(model: FTMTLNet): number {
   return h;
 }
 
+// Running from TypeScript sources (tests, ts-node): the worker needs a TS loader too. Workers
+// inherit the parent's execArgv; a loader registered with -r/--require is added explicitly.
+const TS_REGISTER = ['ts-node/register/transpile-only', '@isaacs/ts-node-temp-fork-for-pr-2009/register/transpile-only'];
+
 function workerFile(): { file: string; execArgv?: string[] } {
   const ext = path.extname(__filename);
   const file = path.join(__dirname, `predict-worker${ext}`);
   if (ext !== '.ts') return { file };
-  // Running from TypeScript sources (tests): the worker registers the same TS loader.
-  return { file, execArgv: [...process.execArgv, '--require', require.resolve('@isaacs/ts-node-temp-fork-for-pr-2009/register/transpile-only')] };
+  for (const id of TS_REGISTER) {
+    try {
+      return { file, execArgv: [...process.execArgv, '--require', require.resolve(id)] };
+    } catch {
+      // not installed: try the next one
+    }
+  }
+  return { file };
 }
 
 export class Predictor {

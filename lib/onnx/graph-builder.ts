@@ -18,11 +18,15 @@ export class GraphBuilder {
   private names = new Set<string>();
   private counter = 0;
 
-  // A fresh tensor name starting with `prefix`.
+  // A fresh tensor name starting with `prefix`, reserved for a node output.
   fresh(prefix: string): string {
+    return this.reserve(this.unusedName(prefix));
+  }
+
+  // A name not used yet (not reserved: pass it to addInitializer, which reserves it).
+  unusedName(prefix: string): string {
     let name = prefix;
     while (this.names.has(name)) name = `${prefix}_${++this.counter}`;
-    this.names.add(name);
     return name;
   }
 

@@ -108,7 +108,7 @@ function classIndices(targets: unknown, n: number, k: number): Int32Array {
   let values: ArrayLike<number>;
   if (targets instanceof Tensor) {
     expectShape(targets, [n], 'targets');
-    values = targets.data;
+    values = targets.toFloat32Array();  // class indices are checked on the host (a copy for cuda)
   } else if (targets instanceof Int32Array || Array.isArray(targets)) {
     if (targets.length !== n) fail('range', `${n} class indices (one per row of logits)`, 'targets', `length ${targets.length}`);
     values = targets;
@@ -163,12 +163,14 @@ export function bceWithLogits(logits: Tensor, targets: Tensor, options?: BceOpti
   const channelDim = logits.ndim === 1 ? 0 : 1;
   const channels = logits.shape[channelDim];
   let posWeight: Tensor | null = null;
+  let posWeightValue: number | null = null;
   if (opts.posWeight instanceof Tensor) {
     posWeight = expectShape(opts.posWeight, [channels], 'options.posWeight');
   } else if (opts.posWeight !== undefined && opts.posWeight !== null) {
-    posWeight = Tensor.full([1], expectNumber(opts.posWeight, 'options.posWeight'));
+    posWeightValue = expectNumber(opts.posWeight, 'options.posWeight');
   }
   const device = expectSameDevice({ logits, targets, 'options.posWeight': posWeight }) as Tensor['device'];
+  if (posWeightValue !== null) posWeight = Tensor.full([1], posWeightValue, { device });
   const rows = posWeight && posWeight.numel > 1 ? shapeSize(logits.shape.slice(0, channelDim + 1)) : 1;
   const inner = logits.numel / rows;
   const result = getKernel<(...a: unknown[]) => LossResult>('bceWithLogits', device)(logits, targets, rows, inner, posWeight, wantsGrad(logits));

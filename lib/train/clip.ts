@@ -7,7 +7,7 @@ import { optimKernels } from './optim-kernels';
 // sqrt(sum of squares) over every tensor's values; NaN/Inf anywhere make it non-finite.
 export function globalNorm(tensors: readonly (Tensor | null)[]): number {
   let sum = 0;
-  for (const t of tensors) if (t) sum += optimKernels(t).sumSquares(t.data);
+  for (const t of tensors) if (t) sum += optimKernels(t).sumSquares(t.storage);
   return Math.sqrt(sum);
 }
 
@@ -25,6 +25,6 @@ export function clipGradNorm(params: readonly Tensor[], maxNorm: number): ClipRe
   if (!Number.isFinite(norm)) return { norm, clipped: false, finite: false };
   if (norm <= maxNorm || maxNorm === Infinity) return { norm, clipped: false, finite: true };
   const scale = maxNorm / (norm + 1e-6);
-  for (const g of grads) if (g) optimKernels(g).scaleInPlace(g.data, scale);
+  for (const g of grads) if (g) optimKernels(g).scaleInPlace(g.storage, scale);
   return { norm, clipped: true, finite: true };
 }

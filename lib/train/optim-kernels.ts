@@ -1,20 +1,22 @@
-// The optimizer kernels, registered by (op, backend) like every op: fused in-place SGD and
+// The optimizer kernels, registered by (op, backend) like every op (arguments are the storage
+// of the tensors' device: Float32Array on the CPU, DeviceBuffer on CUDA): fused in-place SGD and
 // AdamW updates, sum of squares (for the global gradient norm) and in-place scaling.
 import { nativeFunctions } from '../native';
 import { getKernel, hasKernel, registerKernel } from '../ops/registry';
 import type { Tensor } from '../tensor';
+import type { Storage } from '../storage';
 
 export interface OptimKernels {
   // p, g, momentumBuf: (n) -> p, momentumBuf updated in place
-  sgdStep(p: Float32Array, g: Float32Array, momentumBuf: Float32Array | null, lr: number, momentum: number,
+  sgdStep(p: Storage, g: Storage, momentumBuf: Storage | null, lr: number, momentum: number,
     dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean): void;
   // p, g, m, v: (n) -> p, m, v updated in place; step is 1-based (bias correction)
-  adamwStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number,
+  adamwStep(p: Storage, g: Storage, m: Storage, v: Storage, lr: number, beta1: number,
     beta2: number, eps: number, weightDecay: number, step: number): void;
   // x: (n) -> sum of squares (double, independent of the thread count)
-  sumSquares(x: Float32Array): number;
+  sumSquares(x: Storage): number;
   // x: (n) -> x * s in place
-  scaleInPlace(x: Float32Array, s: number): void;
+  scaleInPlace(x: Storage, s: number): void;
 }
 
 const names = ['sgdStep', 'adamwStep', 'sumSquares', 'scaleInPlace'] as const;

@@ -2,7 +2,8 @@
 // (momentum, Nesterov, L2 weight decay; PyTorch semantics) and AdamW (decoupled weight
 // decay, bias correction). State (momentum / moments / step counts) round-trips through
 // stateDict() for resume, and snapshot()/restore() back the trainer's NaN guard.
-import { Tensor, allocCpu } from '../tensor';
+import { Tensor, allocOn } from '../tensor';
+import { Storage, allocLike, copyStorage, hostCopy } from '../storage';
 import { describe, expectBool, expectNumber, expectOptions, fail } from '../ops/validate';
 import { optimKernels } from './optim-kernels';
 
@@ -19,7 +20,7 @@ interface Slot {
   name: string;
   param: Tensor;
   weightDecay: number;
-  buffers: Float32Array[];  // per-optimizer state: SGD [momentum], AdamW [m, v]
+  buffers: Storage[];       // per-optimizer state on the parameter's device: SGD [momentum], AdamW [m, v]
   step: number;             // updates applied to this parameter
 }
 
@@ -33,7 +34,7 @@ export interface OptimizerStateDict {
 export interface OptimizerSnapshot {
   lr: number;
   steps: number[];
-  buffers: Float32Array[];
+  buffers: Storage[];  // on the parameters' devices
 }
 
 function isNamed(p: unknown): p is NamedTensor {
@@ -76,14 +77,14 @@ export abstract class Optimizer {
       name,
       param,
       weightDecay: wd,
-      buffers: Array.from({ length: buffersPerSlot }, () => allocCpu(param.numel, true)),
+      buffers: Array.from({ length: buffersPerSlot }, () => allocOn(param.device, param.numel, true)),
       step: 0,
     }));
   }
 
   abstract readonly type: 'sgd' | 'adamw';
   protected abstract options(): Record<string, number | boolean>;
-  protected abstract update(slot: Slot, grad: Float32Array): void;
+  protected abstract update(slot: Slot, grad: Storage): void;
 
   get params(): Tensor[] {
     return this.slots.map((s) => s.param);
@@ -97,8 +98,11 @@ export abstract class Optimizer {
       if (g.numel !== slot.param.numel) {
         fail('range', `a gradient of ${slot.param.numel} elements`, `${slot.name}.grad`, `${g.numel} elements`);
       }
+      if (g.device !== slot.param.device) {
+        fail('type', `a gradient on ${slot.param.device} (the device of ${slot.name})`, `${slot.name}.grad`, `a tensor on ${g.device}`);
+      }
       slot.step++;
-      this.update(slot, g.data);
+      this.update(slot, g.storage);
     }
   }
 
@@ -116,7 +120,7 @@ export abstract class Optimizer {
         name: s.name,
         step: s.step,
         shape: [...s.param.shape],
-        buffers: s.buffers.map((b) => new Float32Array(b)),
+        buffers: s.buffers.map((b) => hostCopy(b)),
       })),
     };
   }
@@ -137,7 +141,7 @@ export abstract class Optimizer {
     });
     state.slots.forEach((s, i) => {
       this.slots[i].step = s.step;
-      s.buffers.forEach((b, k) => this.slots[i].buffers[k].set(b));
+      s.buffers.forEach((b, k) => copyStorage(this.slots[i].buffers[k], b));
     });
     this.lr = state.lr;
     this.setOptions(state.options);
@@ -147,11 +151,11 @@ export abstract class Optimizer {
 
   // A cheap in-memory copy of the whole state, reusing `into` when given.
   snapshot(into?: OptimizerSnapshot): OptimizerSnapshot {
-    const snap = into ?? { lr: 0, steps: [], buffers: this.slots.flatMap((s) => s.buffers.map((b) => new Float32Array(b.length))) };
+    const snap = into ?? { lr: 0, steps: [], buffers: this.slots.flatMap((s) => s.buffers.map((b) => allocLike(b, false))) };
     snap.lr = this.lr;
     snap.steps = this.slots.map((s) => s.step);
     let k = 0;
-    for (const s of this.slots) for (const b of s.buffers) snap.buffers[k++].set(b);
+    for (const s of this.slots) for (const b of s.buffers) copyStorage(snap.buffers[k++], b);
     return snap;
   }
 
@@ -160,7 +164,7 @@ export abstract class Optimizer {
     let k = 0;
     this.slots.forEach((s, i) => {
       s.step = snap.steps[i];
-      for (const b of s.buffers) b.set(snap.buffers[k++]);
+      for (const b of s.buffers) copyStorage(b, snap.buffers[k++]);
     });
   }
 }
@@ -205,8 +209,8 @@ export class SGD extends Optimizer {
     this.nesterov = Boolean(o.nesterov);
   }
 
-  protected update(slot: Slot, grad: Float32Array): void {
-    optimKernels(slot.param).sgdStep(slot.param.data, grad, slot.buffers[0] ?? null, this.lr, this.momentum,
+  protected update(slot: Slot, grad: Storage): void {
+    optimKernels(slot.param).sgdStep(slot.param.storage, grad, (slot.buffers[0] ?? null), this.lr, this.momentum,
       this.dampening, slot.weightDecay, this.nesterov, slot.step === 1);
   }
 }
@@ -249,8 +253,9 @@ export class AdamW extends Optimizer {
     this.eps = Number(o.eps);
   }
 
-  protected update(slot: Slot, grad: Float32Array): void {
-    optimKernels(slot.param).adamwStep(slot.param.data, grad, slot.buffers[0], slot.buffers[1], this.lr, this.beta1,
+  protected update(slot: Slot, grad: Storage): void {
+    optimKernels(slot.param).adamwStep(slot.param.storage, grad, slot.buffers[0],
+      slot.buffers[1], this.lr, this.beta1,
       this.beta2, this.eps, slot.weightDecay, slot.step);
   }
 }

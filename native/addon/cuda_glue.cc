@@ -32,6 +32,11 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
 #ifdef FTMTLNET_WITH_CUDA
   // Built with nvcc: device tensors and kernels (each throws the reason when no GPU is found).
   registerCudaTensor(env, exports);
+  registerCudaElementwise(env, exports);
+  registerCudaConv(env, exports);
+  registerCudaLayers(env, exports);
+  registerCudaOptim(env, exports);
+  registerCudaLoss(env, exports);
 #endif
 }
 

@@ -54,6 +54,23 @@ inline void requireOptionalLength(Napi::Env env, const DeviceF32& a, size_t expe
   if (a.data != nullptr) requireLength(env, a, expected, name);
 }
 
+// An array of `count` integers >= min (e.g. paddings, which may be 0).
+inline std::vector<int64_t> argInts(const Napi::CallbackInfo& info, size_t i, const char* name, size_t count,
+                                    int64_t min) {
+  Napi::Value v = info[i];
+  if (!v.IsArray() || v.As<Napi::Array>().Length() != count)
+    throwType(info.Env(), "an array of " + std::to_string(count) + " integers", name, v);
+  std::vector<int64_t> out(count);
+  for (uint32_t k = 0; k < count; ++k) {
+    Napi::Value e = v.As<Napi::Array>().Get(k);
+    const double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : -1e300;
+    if (!(d >= static_cast<double>(min)) || d != static_cast<double>(static_cast<int64_t>(d)))
+      throwRange(info.Env(), "integers >= " + std::to_string(min), name, describeValue(e));
+    out[k] = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
 // A new device buffer of `length` floats (uninitialised unless zero).
 Napi::Value newDeviceBuffer(Napi::Env env, size_t length, bool zero);
 
@@ -62,6 +79,7 @@ void registerCudaTensor(Napi::Env env, Napi::Object exports);
 void registerCudaElementwise(Napi::Env env, Napi::Object exports);
 void registerCudaConv(Napi::Env env, Napi::Object exports);
 void registerCudaLayers(Napi::Env env, Napi::Object exports);
+void registerCudaOptim(Napi::Env env, Napi::Object exports);
 void registerCudaLoss(Napi::Env env, Napi::Object exports);
 
 }  // namespace ftm

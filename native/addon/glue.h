@@ -149,6 +149,7 @@ void registerMemory(Napi::Env env, Napi::Object exports);
 void registerInfo(Napi::Env env, Napi::Object exports);
 void registerConv(Napi::Env env, Napi::Object exports);
 void registerLinear(Napi::Env env, Napi::Object exports);
+void registerBench(Napi::Env env, Napi::Object exports);
 void registerElementwise(Napi::Env env, Napi::Object exports);
 void registerNorm(Napi::Env env, Napi::Object exports);
 void registerPool(Napi::Env env, Napi::Object exports);

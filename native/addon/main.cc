@@ -6,6 +6,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ftm::registerInfo(env, exports);
   ftm::registerConv(env, exports);
   ftm::registerLinear(env, exports);
+  ftm::registerBench(env, exports);
   ftm::registerElementwise(env, exports);
   ftm::registerNorm(env, exports);
   ftm::registerPool(env, exports);

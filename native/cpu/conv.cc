@@ -232,9 +232,12 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
         double sum = 0;
         for (int64_t n = 0; n < s.N; ++n) {
           const float* row = dy + (n * s.K + static_cast<int64_t>(k)) * PQ;
-          float part = 0;
-          for (int64_t i = 0; i < PQ; ++i) part += row[i];
-          sum += part;
+          float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // independent sums (vectorisable)
+          int64_t i = 0;
+          for (; i + 8 <= PQ; i += 8)
+            for (int l = 0; l < 8; ++l) part[l] += row[i + l];
+          for (; i < PQ; ++i) part[0] += row[i];
+          for (int l = 0; l < 8; ++l) sum += part[l];
         }
         db[k] = static_cast<float>(sum);
       }
@@ -284,12 +287,14 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
   });
   if (threads > 1) {
     const int64_t count = s.K * CRS;
-    parallelFor(static_cast<size_t>(count), [&](size_t begin, size_t end, int) {
+    const auto reduce = [&](size_t begin, size_t end, int) {
       for (int t = 1; t < threads; ++t) {
         const float* src = partial[t].get();
         for (size_t i = begin; i < end; ++i) dw[i] += src[i];
       }
-    });
+    };
+    if (count < (1 << 16)) reduce(0, static_cast<size_t>(count), 0);
+    else parallelFor(static_cast<size_t>(count), reduce);
   }
 }
 

@@ -1,6 +1,11 @@
 // Elementwise kernels: multi-threaded over chunks, vectorised per ISA through simd_dispatch.h.
+#if defined(__GNUC__) && !defined(__clang__)
+// FP ops never trap here, so compare-and-select loops may be if-converted and vectorised.
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -25,10 +30,14 @@ FTM_ALWAYS_INLINE float bitsToFloat(int32_t i) {
   return f;
 }
 
-// exp(x) for float, vectorisable (no libm call): 2^n * p(r), |rel err| < 2e-7 on [-87, 88].
+// exp(x) for float, vectorisable (no libm call, no NaN-aware min/max): 2^n * p(r) with
+// |rel err| < 2e-7 on [-87, 88]; inputs outside are clamped; NaN stays NaN.
 FTM_ALWAYS_INLINE float expApprox(float x) {
-  x = std::fmin(std::fmax(x, -87.0f), 88.0f);
-  const float n = std::floor(x * 1.44269504088896341f + 0.5f);
+  x = std::max(x, -87.0f);  // std::min/max on floats become vminps/vmaxps; NaN passes through
+  x = std::min(x, 88.0f);
+  // Round to nearest with the 1.5 * 2^23 trick (exact IEEE arithmetic, vectorises anywhere).
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const int32_t k = static_cast<int32_t>(n);
   float r = x - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -38,7 +47,7 @@ FTM_ALWAYS_INLINE float expApprox(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  return p * bitsToFloat((static_cast<int32_t>(n) + 127) << 23);
+  return p * bitsToFloat((k + 127) << 23);
 }
 
 FTM_ALWAYS_INLINE void reluForwardBody(const float* x, float* y, size_t n) {
@@ -99,12 +108,37 @@ FTM_ALWAYS_INLINE void binaryRowBody(int op, const float* a, int64_t sa, const f
 FTM_MULTIVERSION(binaryRow, (int op, const float* a, int64_t sa, const float* b, int64_t sb, float* y, int64_t n),
                  (op, a, sa, b, sb, y, n))
 
-// splitmix64: a strong 64-bit mix, used as a counter-based generator.
-FTM_ALWAYS_INLINE uint64_t mix64(uint64_t z) {
+// splitmix64: a strong 64-bit mix (turns the seed into two 32-bit keys).
+inline uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+
+// lowbias32 (Wellons): a 32-bit integer hash that vectorises (vpmulld).
+FTM_ALWAYS_INLINE uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+// mask[i] for i in [begin, begin + n): two keyed hash rounds of the element index, 24 bits
+// compared with p.
+FTM_ALWAYS_INLINE void dropoutMaskBody(float* mask, uint64_t begin, size_t n, uint32_t key0, uint32_t key1, float p,
+                                       float keep) {
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t idx = static_cast<uint32_t>(begin + i);
+    const uint32_t h = hash32(hash32(idx ^ key0) + key1);
+    const float u = static_cast<float>(static_cast<int32_t>(h >> 8)) * (1.0f / 16777216.0f);  // [0, 1)
+    mask[i] = u < p ? 0.0f : keep;
+  }
+}
+FTM_MULTIVERSION(dropoutMask,
+                 (float* mask, uint64_t begin, size_t n, uint32_t key0, uint32_t key1, float p, float keep),
+                 (mask, begin, n, key0, key1, p, keep))
 
 }  // namespace
 
@@ -149,14 +183,9 @@ void binaryBroadcast(BinaryOp op, const float* a, const std::vector<int64_t>& aS
 
 void dropoutMask(float* mask, size_t n, float p, uint64_t seed) {
   const float keep = 1.0f / (1.0f - p);
-  const uint64_t base = mix64(seed ^ 0x9e3779b97f4a7c15ULL);
-  parallelChunks(n, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) {
-      const uint64_t h = mix64(base + 0x9e3779b97f4a7c15ULL * (i + 1));
-      const float u = static_cast<float>(h >> 40) * (1.0f / 16777216.0f);  // [0, 1), 24 bits
-      mask[i] = u < p ? 0.0f : keep;
-    }
-  });
+  const uint64_t k = mix64(seed ^ 0x9e3779b97f4a7c15ULL);
+  const uint32_t key0 = static_cast<uint32_t>(k), key1 = static_cast<uint32_t>(k >> 32);
+  parallelChunks(n, [&](size_t b, size_t e) { dropoutMaskDispatch(mask + b, b, e - b, key0, key1, p, keep); });
 }
 
 }  // namespace ftm

@@ -10,18 +10,25 @@
 #include "cpu_features.h"
 #include "gemm_kernels.h"
 #include "thread_pool.h"
+#include "transpose_avx512.h"
 
 namespace ftm {
 
-const GemmKernel& gemmKernel() {
+static GemmKernel chooseKernel() {
+  GemmKernel k = kGemmKernelScalar;
 #if defined(__x86_64__)
   switch (simdLevel()) {
-    case SimdLevel::Avx512: return kGemmKernelAvx512;
-    case SimdLevel::Avx2: return kGemmKernelAvx2;
+    case SimdLevel::Avx512: k = kGemmKernelAvx512; break;
+    case SimdLevel::Avx2: k = kGemmKernelAvx2; break;
     default: break;
   }
 #endif
-  return kGemmKernelScalar;
+  return k;
+}
+
+const GemmKernel& gemmKernel() {
+  static const GemmKernel k = chooseKernel();
+  return k;
 }
 
 namespace {
@@ -50,14 +57,29 @@ thread_local AlignedBuffer tScratch[kScratchSlots];
 
 int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
+// Floats of packed B kept per thread (about a quarter of a 1 MB L2).
+constexpr int64_t kBlockFloats = 64 * 1024;
+
 }  // namespace
 
 float* threadScratch(int slot, size_t floats) { return tScratch[slot].reserve(floats); }
+
+int64_t gemmKBlock(const GemmKernel& kern, int64_t kLength) {
+  const int64_t blocks = std::max<int64_t>(1, (kLength + kern.kc - 1) / kern.kc);
+  return std::max<int64_t>(1, (kLength + blocks - 1) / blocks);
+}
 
 const float* MatrixAPacker::pack(int64_t m0, int64_t mc, int64_t k0, int64_t kc, int mr, float* dst) const {
   for (int64_t ir = 0; ir < mc; ir += mr) {
     float* panel = dst + ir * kc;
     const int rows = static_cast<int>(std::min<int64_t>(mr, std::min(mc - ir, rows_ - (m0 + ir))));
+#if defined(__x86_64__)
+    if (cs_ == 1 && rows > 0 && mr <= 16 && simdLevel() == SimdLevel::Avx512) {
+      const float* src = p_ + (m0 + ir) * rs_ + k0;
+      for (int64_t kb = 0; kb < kc; kb += 16)
+        transposeBlock16Avx512(src + kb, rs_, rows, static_cast<int>(std::min<int64_t>(16, kc - kb)), panel + kb * mr, mr);
+    } else
+#endif
     if (cs_ == 1) {
       for (int i = 0; i < rows; ++i) {
         const float* src = p_ + (m0 + ir + i) * rs_ + k0;
@@ -91,6 +113,15 @@ void MatrixBPacker::pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, int nr,
         float* d = panel + k * nr;
         for (int j = 0; j < nr; ++j) d[j] = 0.0f;
       }
+#if defined(__x86_64__)
+      if (rs_ == 1 && simdLevel() == SimdLevel::Avx512) {
+        for (int jg = 0; jg < cols; jg += 16)
+          for (int64_t kb = 0; kb < kc; kb += 16)
+            transposeBlock16Avx512(p_ + (n0 + jr + jg) * cs_ + k0 + kb, cs_, std::min(16, cols - jg),
+                                   static_cast<int>(std::min<int64_t>(16, kc - kb)), panel + kb * nr + jg, nr);
+        continue;
+      }
+#endif
       for (int j = 0; j < cols; ++j) {
         const float* src = p_ + k0 * rs_ + (n0 + jr + j) * cs_;
         for (int64_t k = 0; k < kc; ++k) panel[k * nr + j] = src[k * rs_];
@@ -106,19 +137,24 @@ PrepackedA::PrepackedA(const APacker& source, int64_t M, int64_t K) {
   data_ = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
   if (data_ == nullptr) throw std::bad_alloc();
   // Block (k0, kc) holds all M panels at data_ + k0*mpad_, panel p at + p*kc*mr.
-  const int64_t kBlocks = (K + kern.kc - 1) / kern.kc;
+  const int64_t kcBlock = gemmKBlock(kern, K);
+  const int64_t kBlocks = (K + kcBlock - 1) / kcBlock;
   const int64_t mPanels = mpad_ / kern.mr;
-  parallelFor(static_cast<size_t>(kBlocks * mPanels), [&](size_t begin, size_t end, int) {
+  // Small weights are packed on the calling thread (waking the pool costs more than it saves).
+  const auto packPanels = [&](size_t begin, size_t end, int) {
     for (size_t u = begin; u < end; ++u) {
       const int64_t kb = static_cast<int64_t>(u) / mPanels;
       const int64_t p = static_cast<int64_t>(u) % mPanels;
-      const int64_t k0 = kb * kern.kc;
-      const int64_t kc = std::min(kern.kc, K - k0);
+      const int64_t k0 = kb * kcBlock;
+      const int64_t kc = std::min(kcBlock, K - k0);
       float* dst = data_ + k0 * mpad_ + p * kc * kern.mr;
       const float* got = source.pack(p * kern.mr, kern.mr, k0, kc, kern.mr, dst);
       if (got != dst) std::memcpy(dst, got, sizeof(float) * kc * kern.mr);
     }
-  });
+  };
+  const size_t units = static_cast<size_t>(kBlocks * mPanels);
+  if (mpad_ * K < (1 << 18)) packPanels(0, units, 0);
+  else parallelFor(units, packPanels);
 }
 
 PrepackedA::~PrepackedA() { std::free(data_); }
@@ -139,8 +175,10 @@ void gemmSerial(const GemmKernel& kern, int64_t M, int64_t n0, int64_t n1, int64
       for (int64_t j = n0; j < n1; ++j) c[i * ldc + j] = rowBias ? rowBias[i] : 0.0f;
     return;
   }
-  const int64_t kcMax = kern.kc;
-  const int64_t ncMax = kern.nc;
+  // K blocks of equal size up to kern.kc (a whole small K in one block, so C is written once);
+  // N blocks sized so the packed B block (kc x nc) stays in L2 next to the A block.
+  const int64_t kcMax = gemmKBlock(kern, k1 - k0);
+  const int64_t ncMax = std::max<int64_t>(nr, std::min(kern.nc, kBlockFloats / (kcMax * nr) * nr));
   const int64_t mcMax = kern.mc;
   float* bufB = threadScratch(0, static_cast<size_t>(kcMax * roundUp(ncMax, nr)));
   float* bufA = threadScratch(1, static_cast<size_t>(kcMax * roundUp(mcMax, mr)));

@@ -15,12 +15,15 @@ using MicroKernelFn = void (*)(int64_t kc, const float* a, const float* b, float
 struct GemmKernel {
   const char* name;
   int mr, nr;           // register tile
-  int64_t kc, mc, nc;   // cache blocking: K block, M block, N block (multiples of mr / nr)
+  int64_t kc, mc, nc;   // cache blocking: max K block, M block, max N block (multiples of mr / nr)
   MicroKernelFn fn;
 };
 
 // The micro-kernel chosen for this CPU (simdLevel()).
 const GemmKernel& gemmKernel();
+
+// K block length used for a K range of kLength: equal blocks of at most kern.kc.
+int64_t gemmKBlock(const GemmKernel& kern, int64_t kLength);
 
 // Packs rows [m0, m0+mc) x cols [k0, k0+kc) of A into ceil(mc/mr) panels, each kc x mr
 // (panel p at dst + p*kc*mr, element (k, i) at [k*mr + i]), rows past M zero.

@@ -56,7 +56,7 @@ __attribute__((target("avx2,fma"))) void kernelAvx2(int64_t kc, const float* a, 
 
 }  // namespace
 
-const GemmKernel kGemmKernelAvx2 = {"avx2 6x16", MR, NR, 256, 132, 1024, kernelAvx2};
+const GemmKernel kGemmKernelAvx2 = {"avx2 6x16", MR, NR, 512, 132, 1024, kernelAvx2};
 
 }  // namespace ftm
 #endif

@@ -76,7 +76,7 @@ FTM_AVX512 void kernelAvx512(int64_t kc, const float* a, const float* b, float* 
 
 }  // namespace
 
-const GemmKernel kGemmKernelAvx512 = {"avx512 8x48", MR, NR, 192, 128, 768, kernelAvx512};
+const GemmKernel kGemmKernelAvx512 = {"avx512 8x48", MR, NR, 640, 128, 768, kernelAvx512};
 
 }  // namespace ftm
 #endif

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "loss_segments.h"
 #include "thread_pool.h"
 
 namespace ftm {
@@ -23,17 +24,29 @@ void forEachBlock(size_t m, F&& f) {
   });
 }
 
-inline float sigmoidOf(float x) {
-  if (x >= 0) return 1.0f / (1.0f + std::exp(-x));
-  const float e = std::exp(x);
-  return e / (1.0f + e);
-}
-
 // d|d|/dd with 0 at 0 and NaN kept.
 inline float signOf(float d) { return d > 0 ? 1.0f : (d < 0 ? -1.0f : (d == 0 ? 0.0f : d)); }
 
-template <bool kDefaultPowers>
-double focalLossImpl(const float* x, const float* t, size_t m, float alpha, float beta, float* dx) {
+// Sum of the block sums / max(1, positives); the gradient is scaled the same way.
+double finishFocal(const std::vector<double>& sum, const std::vector<size_t>& positives, size_t m, float* dx) {
+  double total = 0;
+  size_t pos = 0;
+  for (size_t b = 0; b < sum.size(); ++b) {
+    total += sum[b];
+    pos += positives[b];
+  }
+  const double norm = static_cast<double>(std::max<size_t>(1, pos));
+  if (dx) {
+    const float inv = static_cast<float>(1.0 / norm);
+    forEachBlock(m, [&](size_t, size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) dx[i] *= inv;
+    });
+  }
+  return total / norm;
+}
+
+// The portable focal loss for any alpha and beta (alpha 2, beta 4 take the vectorised path).
+double focalLossGeneral(const float* x, const float* t, size_t m, float alpha, float beta, float* dx) {
   constexpr float kLo = 1e-4f, kHi = 1.0f - 1e-4f;
   const size_t nb = blockCount(m);
   std::vector<double> sum(nb);
@@ -52,14 +65,14 @@ double focalLossImpl(const float* x, const float* t, size_t m, float alpha, floa
       float loss, grad;
       if (t[i] == 1.0f) {
         ++pos;
-        const float qa = kDefaultPowers ? q * q : std::pow(q, alpha);
+        const float qa = std::pow(q, alpha);
         const float lp = std::log(p);
         loss = -qa * lp;
         grad = alpha * p * qa * lp - qa * q;
       } else {
         const float u = 1.0f - t[i];
-        const float w = kDefaultPowers ? (u * u) * (u * u) : std::pow(u, beta);
-        const float pa = kDefaultPowers ? p * p : std::pow(p, alpha);
+        const float w = std::pow(u, beta);
+        const float pa = std::pow(p, alpha);
         const float lq = std::log(q);
         loss = -w * pa * lq;
         grad = w * pa * (p - alpha * q * lq);
@@ -70,20 +83,7 @@ double focalLossImpl(const float* x, const float* t, size_t m, float alpha, floa
     sum[b] = s;
     positives[b] = pos;
   });
-  double total = 0;
-  size_t pos = 0;
-  for (size_t b = 0; b < nb; ++b) {
-    total += sum[b];
-    pos += positives[b];
-  }
-  const double norm = static_cast<double>(std::max<size_t>(1, pos));
-  if (dx) {
-    const float inv = static_cast<float>(1.0 / norm);
-    forEachBlock(m, [&](size_t, size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) dx[i] *= inv;
-    });
-  }
-  return total / norm;
+  return finishFocal(sum, positives, m, dx);
 }
 
 }  // namespace
@@ -137,24 +137,15 @@ double bceWithLogits(const float* logits, const float* targets, int64_t rows, in
   const size_t m = R * I;
   const float invM = static_cast<float>(1.0 / static_cast<double>(m));
   std::vector<double> partial(blockCount(m));
+  const LossSegmentKernels& k = lossSegmentKernels();
   forEachBlock(m, [&](size_t b, size_t begin, size_t end) {
     double acc = 0;
-    size_t i = begin;
-    while (i < end) {
+    for (size_t i = begin; i < end;) {
       const size_t row = i / I;
       const size_t rowEnd = std::min(end, (row + 1) * I);
       const float pw = posWeight ? posWeight[row % static_cast<size_t>(channels)] : 1.0f;
-      for (; i < rowEnd; ++i) {
-        const float x = logits[i], t = targets[i];
-        const float e = std::exp(-std::fabs(x));
-        const float softplusNeg = std::log1p(e) + std::max(-x, 0.0f);  // log(1 + exp(-x))
-        const float l = 1.0f + (pw - 1.0f) * t;
-        acc += (1.0f - t) * x + l * softplusNeg;
-        if (dlogits) {
-          const float sig = x >= 0 ? 1.0f / (1.0f + e) : e / (1.0f + e);
-          dlogits[i] = ((1.0f - t) + l * (sig - 1.0f)) * invM;
-        }
-      }
+      acc += k.bce(logits + i, targets + i, rowEnd - i, pw, invM, dlogits ? dlogits + i : nullptr);
+      i = rowEnd;
     }
     partial[b] = acc;
   });
@@ -168,21 +159,13 @@ double diceLoss(const float* logits, const float* targets, int64_t n, int64_t m,
   const size_t per = blockCount(M);
   std::vector<double> partial(3 * N * per);
   // Pass 1: per image sum(p*t), sum(p), sum(t); p is kept in dlogits for pass 2.
+  const LossSegmentKernels& k = lossSegmentKernels();
   parallelFor(N * per, [&](size_t t0, size_t t1, int) {
     for (size_t task = t0; task < t1; ++task) {
       const size_t img = task / per, blk = task % per;
       const size_t begin = img * M + blk * kBlock, end = img * M + std::min(M, (blk + 1) * kBlock);
-      double pt = 0, ps = 0, ts = 0;
-      for (size_t i = begin; i < end; ++i) {
-        const float p = sigmoidOf(logits[i]);
-        pt += p * targets[i];
-        ps += p;
-        ts += targets[i];
-        if (dlogits) dlogits[i] = p;
-      }
-      partial[3 * task] = pt;
-      partial[3 * task + 1] = ps;
-      partial[3 * task + 2] = ts;
+      k.sigmoidSums(logits + begin, targets + begin, end - begin, &partial[3 * task],
+                    dlogits ? dlogits + begin : nullptr);
     }
   });
   std::vector<double> inter(N, 0), denom(N, 0);
@@ -216,8 +199,17 @@ double diceLoss(const float* logits, const float* targets, int64_t n, int64_t m,
 
 double focalLoss(const float* logits, const float* targets, size_t m, double alpha, double beta,
                  float* dlogits) {
-  if (alpha == 2 && beta == 4) return focalLossImpl<true>(logits, targets, m, 2.0f, 4.0f, dlogits);
-  return focalLossImpl<false>(logits, targets, m, static_cast<float>(alpha), static_cast<float>(beta), dlogits);
+  if (alpha != 2 || beta != 4)
+    return focalLossGeneral(logits, targets, m, static_cast<float>(alpha), static_cast<float>(beta), dlogits);
+  const LossSegmentKernels& k = lossSegmentKernels();
+  const size_t nb = blockCount(m);
+  std::vector<double> sum(nb);
+  std::vector<size_t> positives(nb);
+  forEachBlock(m, [&](size_t b, size_t begin, size_t end) {
+    sum[b] = k.focalDefault(logits + begin, targets + begin, end - begin, &positives[b],
+                            dlogits ? dlogits + begin : nullptr);
+  });
+  return finishFocal(sum, positives, m, dlogits);
 }
 
 double l1Loss(const float* pred, const float* target, const float* mask, int64_t n, int64_t c, int64_t hw,

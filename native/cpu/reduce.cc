@@ -1,5 +1,9 @@
 // Sum-to-shape and broadcast-to kernels: coalesced strided loops, split over the thread pool
 // along a kept dim (disjoint outputs) or a reduced dim (per-thread partial sums).
+#if defined(__GNUC__) && !defined(__clang__)
+// FP ops never trap here, so compare-and-select loops may be if-converted and vectorised.
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "reduce.h"
 
 #include <algorithm>

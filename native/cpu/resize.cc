@@ -1,11 +1,18 @@
-// Nearest and bilinear upsampling: per-axis source indices and weights are computed once per
-// call; the planes (N*C) are spread over the thread pool.
+// Nearest and bilinear upsampling. Planes (N*C) are spread over the thread pool. Bilinear is
+// separable: each input row is interpolated along W into a per-thread scratch plane, then
+// output rows blend two scratch rows (the same arithmetic order as torch). Scale 2 (the U-Net
+// decoder) has vectorised interior loops; other integer scales use the generic tables.
+#if defined(__GNUC__) && !defined(__clang__)
+// FP ops never trap here, so compare-and-select loops may be if-converted and vectorised.
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "resize.h"
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "simd_dispatch.h"
 #include "thread_pool.h"
 
 namespace ftm {
@@ -22,8 +29,15 @@ void forEachPlane(int64_t planes, int64_t workPerPlane, Fn&& fn) {
   });
 }
 
-// For one axis of length `in` scaled by `scale`: the lower source index, whether an upper
-// neighbour exists (0 or 1 step), and the two weights, per output index. Same float math as
+// A per-thread scratch buffer reused across calls (fresh memory is slow to fault in).
+float* scratch(size_t n) {
+  thread_local std::vector<float> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+// For one axis of length `in` scaled by `scale`: per output index, the lower source index,
+// the step to the upper neighbour (0 at the border) and the two weights. Same float math as
 // torch's area_pixel_compute_source_index (align_corners = false, clamped at 0).
 struct Axis {
   std::vector<int64_t> i0, step;
@@ -50,6 +64,84 @@ Axis bilinearAxis(int64_t in, int64_t scale) {
   return a;
 }
 
+// ---- vectorised row bodies ----
+
+// row: (w) -> out: (2w), out[2i] = out[2i+1] = row[i]
+FTM_ALWAYS_INLINE void repeat2Body(const float* row, float* out, int64_t w) {
+  for (int64_t i = 0; i < w; ++i) {
+    out[2 * i] = row[i];
+    out[2 * i + 1] = row[i];
+  }
+}
+FTM_MULTIVERSION(repeat2, (const float* row, float* out, int64_t w), (row, out, w))
+
+// g: (2w) -> dst: (w), dst[i] += g[2i] + g[2i+1]
+FTM_ALWAYS_INLINE void pairSumAddBody(const float* g, float* dst, int64_t w) {
+  for (int64_t i = 0; i < w; ++i) dst[i] += g[2 * i] + g[2 * i + 1];
+}
+FTM_MULTIVERSION(pairSumAdd, (const float* g, float* dst, int64_t w), (g, dst, w))
+
+// out = a*x + b*y over n
+FTM_ALWAYS_INLINE void blendBody(const float* x, float a, const float* y, float b, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = a * x[i] + b * y[i];
+}
+FTM_MULTIVERSION(blend, (const float* x, float a, const float* y, float b, float* out, int64_t n), (x, a, y, b, out, n))
+
+// acc += a*x over n
+FTM_ALWAYS_INLINE void axpyBody(float a, const float* x, float* acc, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += a * x[i];
+}
+FTM_MULTIVERSION(axpy, (float a, const float* x, float* acc, int64_t n), (a, x, acc, n))
+
+// Scale-2 interior of the horizontal bilinear pass: for i in [1, w-2],
+// out[2i] = 0.25 r[i-1] + 0.75 r[i], out[2i+1] = 0.75 r[i] + 0.25 r[i+1].
+FTM_ALWAYS_INLINE void bilinear2RowBody(const float* r, float* out, int64_t w) {
+  for (int64_t i = 1; i + 1 < w; ++i) {
+    out[2 * i] = 0.25f * r[i - 1] + 0.75f * r[i];
+    out[2 * i + 1] = 0.75f * r[i] + 0.25f * r[i + 1];
+  }
+}
+FTM_MULTIVERSION(bilinear2Row, (const float* r, float* out, int64_t w), (r, out, w))
+
+// Its transpose for i in [1, w-2]: g[i] = 0.25 t[2i-1] + 0.75 t[2i] + 0.75 t[2i+1] + 0.25 t[2i+2].
+FTM_ALWAYS_INLINE void bilinear2RowBackBody(const float* t, float* g, int64_t w) {
+  for (int64_t i = 1; i + 1 < w; ++i)
+    g[i] = 0.25f * t[2 * i - 1] + 0.75f * t[2 * i] + 0.75f * t[2 * i + 1] + 0.25f * t[2 * i + 2];
+}
+FTM_MULTIVERSION(bilinear2RowBack, (const float* t, float* g, int64_t w), (t, g, w))
+
+// Horizontal bilinear pass of one row, r: (w) -> out: (ow).
+void bilinearRow(const float* r, float* out, const Axis& a, int64_t w, int64_t scale) {
+  const int64_t ow = w * scale;
+  auto one = [&](int64_t q) { out[q] = a.l0[q] * r[a.i0[q]] + a.l1[q] * r[a.i0[q] + a.step[q]]; };
+  if (scale != 2 || w < 3) {
+    for (int64_t q = 0; q < ow; ++q) one(q);
+    return;
+  }
+  bilinear2RowDispatch(r, out, w);
+  for (int64_t q : {int64_t{0}, int64_t{1}, ow - 2, ow - 1}) one(q);
+}
+
+// Transpose of bilinearRow: t: (ow) -> g: (w), overwritten.
+void bilinearRowBack(const float* t, float* g, const Axis& a, int64_t w, int64_t scale) {
+  const int64_t ow = w * scale;
+  auto scatter = [&](int64_t q, bool edgesOnly) {
+    const int64_t j = a.i0[q], k = j + a.step[q];
+    if (!edgesOnly || j == 0 || j == w - 1) g[j] += a.l0[q] * t[q];
+    if (!edgesOnly || k == 0 || k == w - 1) g[k] += a.l1[q] * t[q];
+  };
+  if (scale != 2 || w < 3) {
+    std::memset(g, 0, sizeof(float) * static_cast<size_t>(w));
+    for (int64_t q = 0; q < ow; ++q) scatter(q, false);
+    return;
+  }
+  bilinear2RowBackDispatch(t, g, w);
+  g[0] = 0.0f;
+  g[w - 1] = 0.0f;
+  // Outputs that touch the first or last input pixel (for scale 2: q < 3 or q >= ow - 3).
+  for (int64_t q : {int64_t{0}, int64_t{1}, int64_t{2}, ow - 3, ow - 2, ow - 1}) scatter(q, true);
+}
+
 }  // namespace
 
 void upsampleNearestForward(const float* x, float* y, int64_t n, int64_t c, int64_t h, int64_t w,
@@ -61,8 +153,12 @@ void upsampleNearestForward(const float* x, float* y, int64_t n, int64_t c, int6
     for (int64_t hh = 0; hh < h; ++hh) {
       float* row = yp + hh * scaleH * ow;
       const float* src = xp + hh * w;
-      for (int64_t ww = 0; ww < w; ++ww)
-        for (int64_t k = 0; k < scaleW; ++k) row[ww * scaleW + k] = src[ww];
+      if (scaleW == 2) {
+        repeat2Dispatch(src, row, w);
+      } else {
+        for (int64_t ww = 0; ww < w; ++ww)
+          for (int64_t k = 0; k < scaleW; ++k) row[ww * scaleW + k] = src[ww];
+      }
       for (int64_t r = 1; r < scaleH; ++r) std::memcpy(row + r * ow, row, sizeof(float) * static_cast<size_t>(ow));
     }
   });
@@ -76,13 +172,17 @@ void upsampleNearestBackward(const float* gy, float* gx, int64_t n, int64_t c, i
     float* gxp = gx + i * h * w;
     for (int64_t hh = 0; hh < h; ++hh) {
       float* dst = gxp + hh * w;
-      for (int64_t ww = 0; ww < w; ++ww) dst[ww] = 0.0f;
+      std::memset(dst, 0, sizeof(float) * static_cast<size_t>(w));
       for (int64_t r = 0; r < scaleH; ++r) {
         const float* row = gp + (hh * scaleH + r) * ow;
-        for (int64_t ww = 0; ww < w; ++ww) {
-          float s = 0.0f;
-          for (int64_t k = 0; k < scaleW; ++k) s += row[ww * scaleW + k];
-          dst[ww] += s;
+        if (scaleW == 2) {
+          pairSumAddDispatch(row, dst, w);
+        } else {
+          for (int64_t ww = 0; ww < w; ++ww) {
+            float s = 0.0f;
+            for (int64_t k = 0; k < scaleW; ++k) s += row[ww * scaleW + k];
+            dst[ww] += s;
+          }
         }
       }
     }
@@ -96,15 +196,11 @@ void upsampleBilinearForward(const float* x, float* y, int64_t n, int64_t c, int
   forEachPlane(n * c, oh * ow, [&](int64_t i) {
     const float* xp = x + i * h * w;
     float* yp = y + i * oh * ow;
+    float* tmp = scratch(static_cast<size_t>(h * ow));  // (H, OW): rows interpolated along W
+    for (int64_t r = 0; r < h; ++r) bilinearRow(xp + r * w, tmp + r * ow, aw, w, scaleW);
     for (int64_t p = 0; p < oh; ++p) {
-      const float* r0 = xp + ah.i0[p] * w;
-      const float* r1 = r0 + ah.step[p] * w;
-      const float h0 = ah.l0[p], h1 = ah.l1[p];
-      float* out = yp + p * ow;
-      for (int64_t q = 0; q < ow; ++q) {
-        const int64_t j = aw.i0[q], k = j + aw.step[q];
-        out[q] = h0 * (aw.l0[q] * r0[j] + aw.l1[q] * r0[k]) + h1 * (aw.l0[q] * r1[j] + aw.l1[q] * r1[k]);
-      }
+      const float* t0 = tmp + ah.i0[p] * ow;
+      blendDispatch(t0, ah.l0[p], t0 + ah.step[p] * ow, ah.l1[p], yp + p * ow, ow);
     }
   });
 }
@@ -116,21 +212,14 @@ void upsampleBilinearBackward(const float* gy, float* gx, int64_t n, int64_t c, 
   forEachPlane(n * c, oh * ow, [&](int64_t i) {
     const float* gp = gy + i * oh * ow;
     float* gxp = gx + i * h * w;
-    std::memset(gxp, 0, sizeof(float) * static_cast<size_t>(h * w));
+    float* tmp = scratch(static_cast<size_t>(h * ow));  // (H, OW): gradient before the W pass
+    std::memset(tmp, 0, sizeof(float) * static_cast<size_t>(h * ow));
     for (int64_t p = 0; p < oh; ++p) {
-      float* r0 = gxp + ah.i0[p] * w;
-      float* r1 = r0 + ah.step[p] * w;
-      const float h0 = ah.l0[p], h1 = ah.l1[p];
-      const float* g = gp + p * ow;
-      for (int64_t q = 0; q < ow; ++q) {
-        const int64_t j = aw.i0[q], k = j + aw.step[q];
-        const float a = h0 * g[q], b = h1 * g[q];
-        r0[j] += aw.l0[q] * a;
-        r0[k] += aw.l1[q] * a;
-        r1[j] += aw.l0[q] * b;
-        r1[k] += aw.l1[q] * b;
-      }
+      float* t0 = tmp + ah.i0[p] * ow;
+      axpyDispatch(ah.l0[p], gp + p * ow, t0, ow);
+      axpyDispatch(ah.l1[p], gp + p * ow, t0 + ah.step[p] * ow, ow);
     }
+    for (int64_t r = 0; r < h; ++r) bilinearRowBack(tmp + r * ow, gxp + r * w, aw, w, scaleW);
   });
 }
 

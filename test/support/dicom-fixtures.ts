@@ -132,3 +132,34 @@ export function encodeRle(samples: Uint8Array, count: number, bitsAllocated: 8 |
   for (const seg of segments) { out.set(seg, p); p += seg.length; }
   return out;
 }
+
+// JPEG lossless (process 14, selection value 1) encoding of one grey component, with one Huffman
+// table giving every difference category 0..16 a 5-bit code (valid, not compact).
+export function encodeJpegLossless(values: ArrayLike<number>, width: number, height: number, precision: number): Uint8Array {
+  const out: number[] = [0xff, 0xd8];
+  const seg = (marker: number, body: number[]) => out.push(0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body);
+  seg(0xc3, [precision, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]);
+  const counts = new Array(16).fill(0); counts[4] = 17;
+  seg(0xc4, [0x00, ...counts, ...Array.from({ length: 17 }, (_, i) => i)]);
+  seg(0xda, [1, 1, 0x00, 1, 0, 0]);
+  let acc = 0, nbits = 0;
+  const put = (code: number, len: number) => {
+    for (let b = len - 1; b >= 0; b--) {
+      acc = (acc << 1) | ((code >> b) & 1); nbits++;
+      if (nbits === 8) { out.push(acc); if (acc === 0xff) out.push(0); acc = 0; nbits = 0; }
+    }
+  };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const pred = x === 0 && y === 0 ? 1 << (precision - 1) : x === 0 ? values[(y - 1) * width] : values[y * width + x - 1];
+      let diff = (values[y * width + x] - pred) % 65536;
+      if (diff > 32767) diff -= 65536; else if (diff < -32768) diff += 65536;
+      const ssss = diff === 0 ? 0 : diff === -32768 ? 16 : Math.floor(Math.log2(Math.abs(diff))) + 1;
+      put(ssss, 5);
+      if (ssss > 0 && ssss < 16) put(diff > 0 ? diff : diff - 1 + (1 << ssss), ssss);
+    }
+  }
+  if (nbits) put((1 << (8 - nbits)) - 1, 8 - nbits);
+  out.push(0xff, 0xd9);
+  return Uint8Array.from(out);
+}

@@ -1,0 +1,26 @@
+// Benchmark entry point: `npm run bench -- <subcommand> [options]`. Each subcommand lives in
+// its own file and exports run(args).
+import { run as runOps } from './ops';
+import { run as runNormLosses } from './norm-losses';
+
+const commands: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
+  ops: { describe: 'heavy ops (conv passes, featureTransfer, linear) vs onnxruntime-node; --json, --repeat N, --threads N (default: all cores)', run: runOps },
+  'norm-losses': { describe: 'batchNorm2d vs copy bandwidth, losses vs plain JS; --json, --threads N (run node with --expose-gc)', run: runNormLosses },
+};
+
+async function main(): Promise<void> {
+  const [name, ...args] = process.argv.slice(2);
+  const cmd = name ? commands[name] : undefined;
+  if (!cmd) {
+    console.error(`usage: npm run bench -- <subcommand> [options]\n\nsubcommands:`);
+    for (const [n, c] of Object.entries(commands)) console.error(`  ${n.padEnd(8)} ${c.describe}`);
+    process.exitCode = name ? 1 : 0;
+    return;
+  }
+  await cmd.run(args);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,96 @@
+// CUDA twins of the elementwise, broadcast, reduce and shape kernels (lib/ops/activation.ts,
+// broadcast.ts, shape.ts, dropout.ts) and of the gradient accumulation the tape uses.
+import { registerKernel } from '../../ops/registry';
+import { Tensor, shapeSize } from '../../tensor';
+import { padShape, BinaryKernel, AffineKernel, SumToShapeKernel, BroadcastToKernel } from '../../ops/broadcast';
+import { cudaKernels, dev, emptyCuda } from './native';
+
+const BINARY_CODES = { add: 0, sub: 1, mul: 2 } as const;
+
+export function registerElementwise(): void {
+  const k = cudaKernels;
+  registerKernel('relu', 'cuda', (x: Tensor): Tensor => {
+    const y = emptyCuda(x.shape);
+    k().cudaReluForward(dev(x), dev(y));
+    return y;
+  });
+  registerKernel('reluBackward', 'cuda', (x: Tensor, gy: Tensor): Tensor => {
+    const gx = emptyCuda(x.shape);
+    k().cudaReluBackward(dev(x), dev(gy), dev(gx));
+    return gx;
+  });
+  registerKernel('sigmoid', 'cuda', (x: Tensor): Tensor => {
+    const y = emptyCuda(x.shape);
+    k().cudaSigmoidForward(dev(x), dev(y));
+    return y;
+  });
+  registerKernel('sigmoidBackward', 'cuda', (y: Tensor, gy: Tensor): Tensor => {
+    const gx = emptyCuda(y.shape);
+    k().cudaSigmoidBackward(dev(y), dev(gy), dev(gx));
+    return gx;
+  });
+  registerKernel('binaryBroadcast', 'cuda', ((op, a, b, outShape) => {
+    const y = emptyCuda(outShape);
+    const rank = outShape.length;
+    k().cudaBinaryBroadcast(BINARY_CODES[op], dev(a), padShape(a.shape, rank), dev(b), padShape(b.shape, rank), dev(y), [...outShape]);
+    return y;
+  }) as BinaryKernel);
+  registerKernel('affineScalar', 'cuda', ((x, s, c) => {
+    const y = emptyCuda(x.shape);
+    k().cudaAffineScalar(dev(x), dev(y), s, c);
+    return y;
+  }) as AffineKernel);
+  registerKernel('sumToShape', 'cuda', ((g, targetShape, scale) => {
+    const y = emptyCuda(targetShape);
+    k().cudaSumToShape(dev(g), [...g.shape], dev(y), padShape(targetShape, g.shape.length), scale);
+    return y;
+  }) as SumToShapeKernel);
+  registerKernel('broadcastTo', 'cuda', ((x, outShape, scale) => {
+    const y = emptyCuda(outShape);
+    k().cudaBroadcastTo(dev(x), padShape(x.shape, outShape.length), dev(y), [...outShape], scale);
+    return y;
+  }) as BroadcastToKernel);
+  registerKernel('dropoutMask', 'cuda', (shape: readonly number[], p: number, seed: number): Tensor => {
+    const mask = emptyCuda(shape);
+    k().cudaDropoutMask(dev(mask), p, seed);
+    return mask;
+  });
+  registerKernel('reshape', 'cuda', (x: Tensor, shape: readonly number[]): Tensor => new Tensor(dev(x), shape));
+
+  // concat / split along `dim`: (outer, D_k, inner) blocks, one strided row copy per source.
+  const geometry = (shape: readonly number[], dim: number) => ({
+    outer: shapeSize(shape.slice(0, dim)),
+    inner: shapeSize(shape.slice(dim + 1)),
+  });
+  registerKernel('concat', 'cuda', (xs: readonly Tensor[], dim: number): Tensor => {
+    const total = xs.reduce((s, x) => s + x.shape[dim], 0);
+    const shape = xs[0].shape.map((s, i) => (i === dim ? total : s));
+    const y = emptyCuda(shape);
+    const { outer, inner } = geometry(shape, dim);
+    let offset = 0;
+    for (const x of xs) {
+      const row = x.shape[dim] * inner;
+      k().cudaCopyRows(dev(x), 0, row, dev(y), offset, total * inner, outer, row);
+      offset += row;
+    }
+    return y;
+  });
+  registerKernel('split', 'cuda', (g: Tensor, sizes: readonly number[], dim: number): Tensor[] => {
+    const total = g.shape[dim];
+    const { outer, inner } = geometry(g.shape, dim);
+    let offset = 0;
+    return sizes.map((size) => {
+      const piece = emptyCuda(g.shape.map((s, i) => (i === dim ? size : s)));
+      const row = size * inner;
+      k().cudaCopyRows(dev(g), offset, total * inner, dev(piece), 0, row, outer, row);
+      offset += row;
+      return piece;
+    });
+  });
+  // The tape's gradient accumulation (Tensor.plusForGrad): a + b, same shapes.
+  registerKernel('gradAccumulate', 'cuda', (a: Tensor, b: Tensor): Tensor => {
+    const y = emptyCuda(a.shape);
+    k().cudaBinaryBroadcast(0, dev(a), [...a.shape], dev(b), [...b.shape], dev(y), [...a.shape]);
+    return y;
+  });
+}
