@@ -77,7 +77,7 @@ export async function runDemo(flags: DemoFlags): Promise<{ out: string; passed: 
   for (const i of picks.slice(0, cfg.overlays)) {
     const s = evaluation.samples[i];
     const p = evaluation.predictions[i];
-    const png = await renderOverlay(s.image, p, { groundTruth: { boxes: s.boxes, mask: s.mask, label: s.label } });
+    const png = await renderOverlay(s.image, { ...p, detections: p.detections.map((d) => ({ box: [...d.box], score: d.score })) }, { groundTruth: { boxes: s.boxes, mask: s.mask, label: s.label } });
     await fsp.writeFile(path.join(overlayDir, `${s.id}-${s.label}-as-${p.label}.png`), png);
   }
 
