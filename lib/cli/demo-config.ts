@@ -15,16 +15,17 @@ export interface DemoConfig {
   lr: number;
   loss: MultiTaskLossOptions;
   overlays: number;
+  trainBudget: number;   // seconds: no epoch starts that would likely end past it (keeps the demo under 15 min)
 }
 
 export const DEMO_TARGETS = { auc: 0.9, dice: 0.7, froc1: 0.8 };
 
 export const FULL_DEMO: DemoConfig = {
-  size: 128, preset: 'xs', trainCount: 480, valCount: 48, testCount: 120, epochs: 14, batch: 16, lr: 3e-3,
-  loss: { weights: { cls: 4, det: 1, seg: 1 } }, overlays: 6,
+  size: 128, preset: 'xs', trainCount: 480, valCount: 48, testCount: 120, epochs: 22, batch: 16, lr: 3e-3,
+  loss: { weights: { cls: 4, det: 1, seg: 1 } }, overlays: 6, trainBudget: 690,
 };
 
 export const QUICK_DEMO: DemoConfig = {
   size: 64, preset: 'xs', trainCount: 64, valCount: 16, testCount: 24, epochs: 2, batch: 16, lr: 3e-3,
-  loss: { weights: { cls: 1, det: 1, seg: 1 } }, overlays: 2,
+  loss: { weights: { cls: 4, det: 1, seg: 1 } }, overlays: 2, trainBudget: 50,
 };

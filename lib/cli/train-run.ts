@@ -31,6 +31,7 @@ export interface TrainRunOptions {
   loss?: MultiTaskLossOptions;
   headStride?: 4 | 8;
   progress?: ProgressMode;
+  timeBudget?: number;
   log?: (line: string) => void;
 }
 
@@ -42,7 +43,7 @@ export async function trainModel(o: TrainRunOptions): Promise<{ model: FTMTLNet;
   const trainer = new Trainer(model, o.train, o.val, {
     epochs: o.epochs, batchSize: o.batch, lr: o.lr, seed: o.seed, threads: o.threads, outDir: o.out, resume: o.resume,
     optimizer: o.optimizer, weightDecay: o.weightDecay, earlyStopping: o.earlyStopping, augment: o.augment, loss: o.loss,
-    progress: o.progress, log: o.log,
+    progress: o.progress, log: o.log, timeBudget: o.timeBudget,
   });
   const result = await trainer.fit();
   if (o.out && result.best) {

@@ -56,7 +56,7 @@ export async function runDemo(flags: DemoFlags): Promise<{ out: string; passed: 
 
   const { model, result } = await trainModel({
     train, val, classes: CLASSES, preset: cfg.preset, size: cfg.size, transfer: 'full', epochs: cfg.epochs, batch: cfg.batch,
-    lr: cfg.lr, seed, out, loss: cfg.loss,
+    lr: cfg.lr, seed, out, loss: cfg.loss, timeBudget: cfg.trainBudget,
   });
   const trainSeconds = result.seconds;
 
