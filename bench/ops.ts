@@ -1,6 +1,8 @@
 // `npm run bench -- ops [--json] [--repeat N] [--threads N]`: median time, GFLOP/s and fraction of the
 // measured FP32 FMA peak for the heavy ops (conv passes, featureTransfer, linear), beside
 // onnxruntime-node running the same forward in the same run with the same thread count.
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { Tensor } from '../lib/tensor';
 import { nativeCore, nativeFunctions } from '../lib/native';
 import { getKernel } from '../lib/ops/registry';
@@ -37,19 +39,38 @@ function rand(shape: number[], scale = 1): Tensor {
   return Tensor.from(d, shape);
 }
 
-// Times fn and (interleaved, to share the machine's noise) the peer; returns medians in ms.
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// A full GC before each timed run lets the finalizers of the previous outputs hand their
+// buffers back to the caching pool, as in a steady training loop: without it every output is
+// fresh system memory and the first-touch page faults (several ms per MB in a VM) swamp the op.
+v8.setFlagsFromString('--expose-gc');
+const collect = vm.runInNewContext('gc') as () => void;
+async function settle(): Promise<void> {
+  collect();
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+// Times fn and the peer in alternating blocks (3 rounds) so both see the machine's noise; a
+// pause between blocks lets onnxruntime's spinning pool threads go idle before we run.
 async function measure(fn: () => void, peer: PeerRun | null, repeat: number): Promise<{ ms: number; ortMs: number | null }> {
-  for (let i = 0; i < 2; i++) {
-    fn();
-    if (peer) await peer.run();
-  }
+  fn();
+  if (peer) await peer.run();
   const ours: number[] = [];
   const theirs: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    ours.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    if (peer) {
+  const rounds = 3;
+  for (let round = 0; round < rounds; round++) {
+    const count = Math.ceil(repeat / rounds);
+    await pause(20);
+    for (let i = 0; i < count; i++) {
+      await settle();
+      const t0 = process.hrtime.bigint();
+      fn();
+      ours.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    if (!peer) continue;
+    for (let i = 0; i < count; i++) {
+      await settle();
       const t1 = process.hrtime.bigint();
       await peer.run();
       theirs.push(Number(process.hrtime.bigint() - t1) / 1e6);
@@ -165,7 +186,7 @@ export async function run(args: string[]): Promise<void> {
   const rows: Row[] = [];
   for (const cs of convCases) rows.push(...(await benchConv(cs, repeat, threads, peak)));
   rows.push(...(await benchLinear(64, 1024, 1024, repeat, threads, peak)));
-  const header = `ftmtlnet ops bench: simd ${core.simdLevel()}, ${threads} threads, measured FMA peak ${peak.toFixed(1)} GFLOP/s, median of ${repeat} after warm-up; ours/ort = time ratio (< 1: faster), fwd/this = forward GFLOP/s over this pass's`;
+  const header = `ftmtlnet ops bench: simd ${core.simdLevel()}, ${threads} threads, measured FMA peak ${peak.toFixed(1)} GFLOP/s, median of ${Math.ceil(repeat / 3) * 3} after warm-up (3 alternating rounds, GC before each run); ours/ort = time ratio (< 1: faster), fwd/this = forward GFLOP/s over this pass's`;
   if (json) console.log(JSON.stringify({ simd: core.simdLevel(), threads, peakGflops: peak, repeat, rows }, null, 2));
   else printTable(rows, header);
 }

@@ -33,19 +33,19 @@ export function sampleMassShape(kind: MassKind, size: number, cx: number, cy: nu
     for (let k = 2; k <= 3; k++) harmonics.push({ k, amp: rng.uniform(0, 0.03), phase: rng.uniform(0, 2 * Math.PI) });
   } else {
     // Irregular outline: several strong low harmonics plus microlobulation.
-    const total = rng.uniform(0.22, 0.34);
+    const total = rng.uniform(0.25, 0.38);
     const weights = [];
     for (let k = 2; k <= 7; k++) weights.push(rng.uniform(0.2, 1) / Math.sqrt(k - 1));
     const sum = weights.reduce((s, w) => s + w, 0);
     for (let k = 2; k <= 7; k++) harmonics.push({ k, amp: (total * weights[k - 2]) / sum, phase: rng.uniform(0, 2 * Math.PI) });
     for (let k = 9; k <= 15; k += 2) harmonics.push({ k, amp: rng.uniform(0.01, 0.035), phase: rng.uniform(0, 2 * Math.PI) });
-    const n = rng.int(8, 18);
+    const n = rng.int(10, 20);
     const offset = rng.uniform(0, 2 * Math.PI);
     for (let s = 0; s < n; s++) {
       spicules.push({
         angle: offset + ((s + rng.uniform(-0.35, 0.35)) / n) * 2 * Math.PI,
-        length: radius * rng.uniform(0.45, 1.2),
-        width: px * rng.uniform(0.8, 1.6),
+        length: radius * rng.uniform(0.6, 1.4),
+        width: Math.max(0.6, px * rng.uniform(0.9, 1.7)),
       });
     }
   }
@@ -133,7 +133,7 @@ export function renderMass(m: MassShape, image: Float32Array, mask: Uint8Array, 
         const q = dx * s.uy - dy * s.ux;
         const frac = Math.max(0, (t - s.base) / s.length);
         const w = s.width * (1 - 0.6 * frac);
-        const amp = m.contrast * 0.75 * (1 - frac);
+        const amp = m.contrast * 0.85 * (1 - 0.8 * frac);
         const v = amp * Math.exp(-(q * q) / (2 * w * w));
         if (v > value) value = v;
       }

@@ -287,12 +287,14 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
   });
   if (threads > 1) {
     const int64_t count = s.K * CRS;
-    parallelFor(static_cast<size_t>(count), [&](size_t begin, size_t end, int) {
+    const auto reduce = [&](size_t begin, size_t end, int) {
       for (int t = 1; t < threads; ++t) {
         const float* src = partial[t].get();
         for (size_t i = begin; i < end; ++i) dw[i] += src[i];
       }
-    });
+    };
+    if (count < (1 << 16)) reduce(0, static_cast<size_t>(count), 0);
+    else parallelFor(static_cast<size_t>(count), reduce);
   }
 }
 

@@ -25,7 +25,7 @@ void binaryBroadcast(BinaryOp op, const float* a, const std::vector<int64_t>& aS
                      const std::vector<int64_t>& bShape, float* y, const std::vector<int64_t>& outShape);
 
 // mask: (n), each element 0 with probability p, else 1 / (1 - p). Counter-based: the value at
-// i depends only on (seed, i), never on the thread count.
+// i depends only on (seed, i), never on the thread count (indices past 2^32 repeat the pattern).
 void dropoutMask(float* mask, size_t n, float p, uint64_t seed);
 
 }  // namespace ftm

@@ -140,7 +140,8 @@ PrepackedA::PrepackedA(const APacker& source, int64_t M, int64_t K) {
   const int64_t kcBlock = gemmKBlock(kern, K);
   const int64_t kBlocks = (K + kcBlock - 1) / kcBlock;
   const int64_t mPanels = mpad_ / kern.mr;
-  parallelFor(static_cast<size_t>(kBlocks * mPanels), [&](size_t begin, size_t end, int) {
+  // Small weights are packed on the calling thread (waking the pool costs more than it saves).
+  const auto packPanels = [&](size_t begin, size_t end, int) {
     for (size_t u = begin; u < end; ++u) {
       const int64_t kb = static_cast<int64_t>(u) / mPanels;
       const int64_t p = static_cast<int64_t>(u) % mPanels;
@@ -150,7 +151,10 @@ PrepackedA::PrepackedA(const APacker& source, int64_t M, int64_t K) {
       const float* got = source.pack(p * kern.mr, kern.mr, k0, kc, kern.mr, dst);
       if (got != dst) std::memcpy(dst, got, sizeof(float) * kc * kern.mr);
     }
-  });
+  };
+  const size_t units = static_cast<size_t>(kBlocks * mPanels);
+  if (mpad_ * K < (1 << 18)) packPanels(0, units, 0);
+  else parallelFor(units, packPanels);
 }
 
 PrepackedA::~PrepackedA() { std::free(data_); }

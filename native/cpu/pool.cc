@@ -1,4 +1,5 @@
-// Max and average pooling: parallel over (N*C) planes; each plane is a serial window loop.
+// Max and average pooling: parallel over (N*C) planes; 2x2 stride-2 windows have vectorised row
+// loops, other windows reduce rows then columns (forward) or recompute each argmax (backward).
 #if defined(__GNUC__) && !defined(__clang__)
 // FP ops never trap here, so compare-and-select loops may be if-converted and vectorised.
 #pragma GCC optimize("no-trapping-math")
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "simd_dispatch.h"
 #include "thread_pool.h"
@@ -114,6 +116,54 @@ FTM_ALWAYS_INLINE void avgPool2x2RowBackBody(const float* gy, float* g, int64_t 
 }
 FTM_MULTIVERSION(avgPool2x2RowBack, (const float* gy, float* g, int64_t q), (gy, g, q))
 
+// acc[i] = the NaN-sticky max of acc[i] and row[i] (the vertical pass of a general window).
+FTM_ALWAYS_INLINE void columnMaxBody(const float* row, float* acc, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] = winsOver(row[i], acc[i]) ? row[i] : acc[i];
+}
+FTM_MULTIVERSION(columnMax, (const float* row, float* acc, int64_t n), (row, acc, n))
+
+// acc[i] += row[i]
+FTM_ALWAYS_INLINE void columnSumBody(const float* row, float* acc, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += row[i];
+}
+FTM_MULTIVERSION(columnSum, (const float* row, float* acc, int64_t n), (row, acc, n))
+
+// A per-thread scratch row reused across calls.
+float* scratchRow(size_t n) {
+  thread_local std::vector<float> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+// General windows, one plane, separably: the window rows of output row p are reduced into a
+// scratch row (vectorised), then each output reduces its columns of that row. Every window
+// holds at least one input pixel (padding <= kernel/2), so the max never sees only padding.
+template <bool isMax>
+void poolPlaneSeparable(const float* xp, float* yp, const Pool2dShape& s) {
+  float* acc = scratchRow(static_cast<size_t>(s.w));
+  const float inv = 1.0f / static_cast<float>(s.kernelH * s.kernelW);
+  for (int64_t p = 0; p < s.p; ++p) {
+    const int64_t h0 = p * s.strideH - s.padH;
+    const int64_t hs = std::max<int64_t>(h0, 0), he = std::min(h0 + s.kernelH, s.h);
+    std::memcpy(acc, xp + hs * s.w, sizeof(float) * static_cast<size_t>(s.w));
+    for (int64_t h = hs + 1; h < he; ++h) {
+      if (isMax) columnMaxDispatch(xp + h * s.w, acc, s.w);
+      else columnSumDispatch(xp + h * s.w, acc, s.w);
+    }
+    float* out = yp + p * s.q;
+    for (int64_t q = 0; q < s.q; ++q) {
+      const int64_t w0 = q * s.strideW - s.padW;
+      const int64_t ws = std::max<int64_t>(w0, 0), we = std::min(w0 + s.kernelW, s.w);
+      float m = acc[ws];
+      for (int64_t w = ws + 1; w < we; ++w) {
+        if (isMax) m = winsOver(acc[w], m) ? acc[w] : m;
+        else m += acc[w];
+      }
+      out[q] = isMax ? m : m * inv;
+    }
+  }
+}
+
 bool isTwoByTwo(const Pool2dShape& s) {
   return s.kernelH == 2 && s.kernelW == 2 && s.strideH == 2 && s.strideW == 2 && s.padH == 0 && s.padW == 0;
 }
@@ -141,8 +191,7 @@ void maxPool2dForward(const float* x, float* y, const Pool2dShape& s) {
       }
       return;
     }
-    for (int64_t p = 0; p < s.p; ++p)
-      for (int64_t q = 0; q < s.q; ++q) windowArgmax(xp, s, p, q, &yp[p * s.q + q]);
+    poolPlaneSeparable<true>(xp, yp, s);
   });
 }
 
@@ -173,7 +222,6 @@ void maxPool2dBackward(const float* x, const float* gy, float* gx, const Pool2dS
 
 void avgPool2dForward(const float* x, float* y, const Pool2dShape& s) {
   const bool twoByTwo = isTwoByTwo(s);
-  const float inv = 1.0f / static_cast<float>(s.kernelH * s.kernelW);
   forEachPlane(s, [&](int64_t i) {
     const float* xp = x + i * s.h * s.w;
     float* yp = y + i * s.p * s.q;
@@ -184,18 +232,7 @@ void avgPool2dForward(const float* x, float* y, const Pool2dShape& s) {
       }
       return;
     }
-    for (int64_t p = 0; p < s.p; ++p) {
-      const int64_t h0 = p * s.strideH - s.padH;
-      const int64_t hs = std::max<int64_t>(h0, 0), he = std::min(h0 + s.kernelH, s.h);
-      for (int64_t q = 0; q < s.q; ++q) {
-        const int64_t w0 = q * s.strideW - s.padW;
-        const int64_t ws = std::max<int64_t>(w0, 0), we = std::min(w0 + s.kernelW, s.w);
-        float sum = 0.0f;
-        for (int64_t h = hs; h < he; ++h)
-          for (int64_t w = ws; w < we; ++w) sum += xp[h * s.w + w];
-        yp[p * s.q + q] = sum * inv;
-      }
-    }
+    poolPlaneSeparable<false>(xp, yp, s);
   });
 }
 

@@ -1,0 +1,96 @@
+// Test-only (plain CommonJS so a child process starts without a TypeScript loader): one
+// seeded run of the GEMM-based kernels (conv2d passes, featureTransfer, linear) on odd shapes
+// that cover the micro-kernel and cache-block edges. test/ops-conv-simd.test.ts runs it in
+// child processes capped at FTMTLNET_SIMD=scalar and avx2 and compares with its own process.
+'use strict';
+const path = require('node:path');
+
+function loadAddon() {
+  const root = path.join(__dirname, '..', '..');
+  return process.env.FTMTLNET_ADDON ? require(path.resolve(process.env.FTMTLNET_ADDON)) : require('node-gyp-build')(root);
+}
+
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function convCases(k = loadAddon()) {
+  const rng = seeded(7);
+  const rand = (n, scale = 1) => {
+    const a = k.alloc(n, false);
+    for (let i = 0; i < n; i++) a[i] = (rng() * 2 - 1) * scale;
+    return a;
+  };
+  const out = {};
+  const convs = [
+    [2, 13, 11, 9, 19, 3, 3, 1, 1, 1, 1],
+    [1, 75, 9, 10, 20, 3, 3, 1, 1, 1, 1],
+    [2, 5, 15, 14, 9, 3, 3, 2, 2, 1, 1],
+    [1, 3, 12, 13, 137, 5, 5, 2, 1, 2, 2],
+    [3, 7, 6, 50, 11, 1, 1, 1, 1, 0, 0],
+  ];
+  for (const [n, c, h, w, kk, r, s, sh, sw, ph, pw] of convs) {
+    const name = `conv ${n}x${c}x${h}x${w} k${kk} ${r}x${s} s${sh},${sw} p${ph},${pw}`;
+    const P = Math.floor((h + 2 * ph - r) / sh) + 1;
+    const Q = Math.floor((w + 2 * pw - s) / sw) + 1;
+    const x = rand(n * c * h * w);
+    const wt = rand(kk * c * r * s, 0.3);
+    const b = rand(kk);
+    const y = k.alloc(n * kk * P * Q, false);
+    k.conv2dForward(x, [n, c, h, w], wt, [kk, c, r, s], b, y, sh, sw, ph, pw);
+    out[`${name} forward`] = Array.from(y);
+    const dy = rand(n * kk * P * Q);
+    const dx = k.alloc(n * c * h * w, false);
+    k.conv2dBackwardData(dy, wt, [kk, c, r, s], dx, [n, c, h, w], sh, sw, ph, pw);
+    out[`${name} backward-data`] = Array.from(dx);
+    const dw = k.alloc(kk * c * r * s, false);
+    const db = k.alloc(kk, false);
+    k.conv2dBackwardWeight(x, [n, c, h, w], dy, dw, [kk, c, r, s], db, sh, sw, ph, pw);
+    out[`${name} backward-weight`] = Array.from(dw);
+    out[`${name} backward-bias`] = Array.from(db);
+  }
+  {
+    const channels = [3, 8, 5];
+    const [n, h, w, kk] = [2, 7, 9, 10];
+    const xs = channels.map((c) => rand(n * c * h * w));
+    const wt = rand(kk * 16 * 9, 0.3);
+    const y = k.alloc(n * kk * h * w, false);
+    k.featureTransferForward(xs, channels, [n, h, w], wt, [kk, 16, 3, 3], null, y, 1, 1, 1, 1);
+    out['featureTransfer forward'] = Array.from(y);
+    const dy = rand(n * kk * h * w);
+    const dxs = channels.map((c) => k.alloc(n * c * h * w, false));
+    const dw = k.alloc(kk * 16 * 9, false);
+    k.featureTransferBackward(xs, channels, [n, h, w], wt, [kk, 16, 3, 3], dy, dxs, dw, null, 1, 1, 1, 1);
+    dxs.forEach((d, i) => (out[`featureTransfer d/d xs[${i}]`] = Array.from(d)));
+    out['featureTransfer d/d weight'] = Array.from(dw);
+  }
+  {
+    const [n, inF, outF] = [9, 700, 53];
+    const x = rand(n * inF);
+    const wt = rand(outF * inF, 0.1);
+    const b = rand(outF);
+    const y = k.alloc(n * outF, false);
+    k.linearForward(x, wt, b, y, n, inF, outF);
+    out['linear forward'] = Array.from(y);
+    const dy = rand(n * outF);
+    const dx = k.alloc(n * inF, false);
+    const dw = k.alloc(outF * inF, false);
+    const db = k.alloc(outF, false);
+    k.linearBackward(x, wt, dy, dx, dw, db, n, inF, outF);
+    out['linear dx'] = Array.from(dx);
+    out['linear dw'] = Array.from(dw);
+    out['linear db'] = Array.from(db);
+  }
+  return { simd: k.simdLevel(), cases: out };
+}
+
+module.exports = { convCases };
+
+if (require.main === module) process.stdout.write(JSON.stringify(convCases()));
