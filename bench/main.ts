@@ -1,9 +1,11 @@
 // Benchmark entry point: `npm run bench -- <subcommand> [options]`. Each subcommand lives in
 // its own file and exports run(args).
 import { run as runOps } from './ops';
+import { run as runCuda } from './cuda';
 import { run as runNormLosses } from './norm-losses';
 
 const commands: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
+  cuda: { describe: 'CUDA conv passes, featureTransfer and an FTMTLNet training step (batch 16, image 512); --json FILE, --repeat N; needs a GPU', run: runCuda },
   ops: { describe: 'heavy ops (conv passes, featureTransfer, linear) vs onnxruntime-node; --json, --repeat N, --threads N (default: all cores)', run: runOps },
   'norm-losses': { describe: 'batchNorm2d vs copy bandwidth, losses vs plain JS; --json, --threads N (run node with --expose-gc)', run: runNormLosses },
 };

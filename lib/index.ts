@@ -3,6 +3,8 @@ export { Tensor } from './tensor';
 export type { Device, TensorOptions } from './tensor';
 export { noGrad, isGradEnabled } from './autograd';
 export { capabilities, setNumThreads, getNumThreads, memoryStats } from './capabilities';
+export { cudaMemoryStats, cudaSynchronize, setCudaMatmulPrecision, getCudaMatmulPrecision } from './cuda/device';
+export type { CudaStats, MatmulPrecision } from './cuda/device';
 export type { Capabilities } from './capabilities';
 export * as ops from './ops/index';
 export { generatePhantom, generatePhantoms, phantomStream, phantomDataset, PHANTOM_CLASSES } from './data/phantom';

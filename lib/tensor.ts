@@ -61,10 +61,9 @@ export function allocOn(device: Device, length: number, zero = true): Float32Arr
 
 export class Tensor {
   readonly shape: readonly number[];
-  readonly device: Device;
-  private readonly cpuData: Float32Array | null;
-  // The device memory of a 'cuda' tensor (null on the CPU).
-  readonly deviceBuffer: DeviceBuffer | null;
+  private dev: Device;
+  private cpuData: Float32Array | null;
+  private devData: DeviceBuffer | null;
   requiresGrad: boolean;
   grad: Tensor | null = null;
   gradFn: GradFn | null = null;
@@ -75,13 +74,13 @@ export class Tensor {
     if (data instanceof Float32Array) {
       if (device === 'cuda') throw new Error('internal: a Float32Array cannot back a cuda tensor');
       this.cpuData = data;
-      this.deviceBuffer = null;
-      this.device = 'cpu';
+      this.devData = null;
+      this.dev = 'cpu';
     } else {
       if (device === 'cpu' || !isDeviceBuffer(data)) throw new Error('internal: a cuda tensor needs a device buffer');
       this.cpuData = null;
-      this.deviceBuffer = data;
-      this.device = 'cuda';
+      this.devData = data;
+      this.dev = 'cuda';
     }
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
@@ -99,9 +98,39 @@ export class Tensor {
     return this.cpuData;
   }
 
+  get device(): Device {
+    return this.dev;
+  }
+
+  // The device memory of a 'cuda' tensor (null on the CPU).
+  get deviceBuffer(): DeviceBuffer | null {
+    return this.devData;
+  }
+
   // The storage of either device: a Float32Array (cpu) or a DeviceBuffer (cuda).
   get storage(): Float32Array | DeviceBuffer {
-    return this.cpuData ?? this.deviceBuffer!;
+    return this.cpuData ?? this.devData!;
+  }
+
+  // Moves this tensor's values to `device` in place (one counted copy) and drops its gradient:
+  // Module.to() uses it so layers keep their parameter references. Not for tensors on a tape.
+  moveTo(device: Device): void {
+    const target = checkDevice(device);
+    if (target === this.dev) return;
+    if (this.gradFn) throw new Error('moveTo() is for leaf tensors (parameters, buffers); use to() inside a computation');
+    if (target === 'cuda') {
+      const buf = deviceAlloc(this.numel, false);
+      cudaNative().cudaUpload(buf, this.cpuData!);
+      this.devData = buf;
+      this.cpuData = null;
+    } else {
+      const host = allocCpu(this.numel, false);
+      cudaNative().cudaDownload(host, this.devData!);
+      this.cpuData = host;
+      this.devData = null;
+    }
+    this.dev = target;
+    this.grad = null;
   }
 
   // Copies `data` into a new native tensor of `shape`.

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the native addon: a matching prebuild if present, else cmake-js (CUDA when nvcc is
 // found), else node-gyp (CPU only). Env: FTMTLNET_BUILD_FROM_SOURCE=1 ignores prebuilds,
-// FTMTLNET_CUDA=OFF skips CUDA, FTMTLNET_BUILDER=gyp forces the node-gyp fallback.
+// FTMTLNET_CUDA=OFF skips CUDA, FTMTLNET_BUILDER=gyp forces the node-gyp fallback,
+// FTMTLNET_REQUIRE_CUDA=1 makes a failed cmake-js (CUDA) build an error instead of a fallback.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -31,6 +32,11 @@ if (!process.env.FTMTLNET_BUILD_FROM_SOURCE && hasPrebuild()) {
 const cuda = (process.env.FTMTLNET_CUDA || 'ON').toUpperCase() === 'OFF' ? 'OFF' : 'ON';
 if (process.env.FTMTLNET_BUILDER !== 'gyp') {
   if (fs.existsSync(bin('cmake-js')) && run(bin('cmake-js'), ['compile', `--CDFTMTLNET_CUDA=${cuda}`])) process.exit(0);
+  if (process.env.FTMTLNET_REQUIRE_CUDA === '1') {
+    // CI with nvcc on PATH: a CUDA compile error must fail the build, not fall back to the CPU.
+    console.error('[ftmtlnet] cmake-js build failed and FTMTLNET_REQUIRE_CUDA=1: not falling back to node-gyp');
+    process.exit(1);
+  }
   console.error('[ftmtlnet] cmake-js build failed; falling back to node-gyp (CPU only)');
 }
 if (fs.existsSync(bin('node-gyp')) && run(bin('node-gyp'), ['rebuild'])) process.exit(0);

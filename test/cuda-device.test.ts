@@ -27,6 +27,11 @@ t.test('capabilities().cuda reports the build and the reason it is unavailable',
   t.end();
 });
 
+t.test('CI with nvcc on PATH builds the CUDA backend', { skip: process.env.FTMTLNET_REQUIRE_CUDA === '1' ? false : 'FTMTLNET_REQUIRE_CUDA is not set' }, (t) => {
+  t.equal(cuda.built, true, `capabilities().cuda.built (reason: ${cuda.reason ?? 'none'})`);
+  t.end();
+});
+
 t.test("without a GPU, device: 'cuda' throws the reason", { skip: cuda.available ? 'a GPU is present' : false }, (t) => {
   const msg = `device 'cuda' is not available: ${cuda.reason}`;
   t.throws(() => Tensor.from(new Float32Array(4), [4], { device: 'cuda' }), new Error(msg));

@@ -70,18 +70,18 @@ export class MultiTaskLoss extends Module {
       ? uncertaintyWeightedSum([cls, det, seg], w, this.logVars)
       : weightedSum([cls, det, seg], w);
     const parts: LossParts = {
-      total: total.data[0],
-      cls: cls.data[0],
-      det: det.data[0],
-      seg: seg.data[0],
-      focal: focal.data[0],
-      size: size.data[0],
-      offset: offset.data[0],
-      bce: bce.data[0],
-      dice: dice.data[0],
+      total: total.item(),
+      cls: cls.item(),
+      det: det.item(),
+      seg: seg.item(),
+      focal: focal.item(),
+      size: size.item(),
+      offset: offset.item(),
+      bce: bce.item(),
+      dice: dice.item(),
     };
     if (this.logVars) {
-      const s = this.logVars.data;
+      const s = this.logVars.toFloat32Array();
       parts.logVars = { cls: s[0], det: s[1], seg: s[2] };
     }
     return { total, parts };

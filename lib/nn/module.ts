@@ -1,7 +1,8 @@
 // Module: the base of every layer. Holds registered parameters, buffers and children under
 // dotted names (PyTorch style: `seg.enc1.conv1.weight`), the train/eval switch, and the
 // state dict used by checkpoints.
-import { Tensor } from '../tensor';
+import { Tensor, Device } from '../tensor';
+import { copyStorage } from '../storage';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -88,6 +89,14 @@ export class Module {
     for (const p of this.parameters()) p.grad = null;
   }
 
+  // Moves every parameter and buffer to `device` in place (layers keep their references;
+  // gradients are dropped). Create optimizers after moving the model.
+  to(device: Device): this {
+    for (const [, t] of this.namedParameters()) t.moveTo(device);
+    for (const [, t] of this.namedBuffers()) t.moveTo(device);
+    return this;
+  }
+
   // Parameters and buffers by dotted name, in registration order. The tensors are live
   // (not copies): clone them to keep a snapshot.
   stateDict(): StateDict {
@@ -125,7 +134,7 @@ export class Module {
     }
     for (const [name, target] of Object.entries(own)) {
       const src = sd[name];
-      if (src) target.data.set(src.data);
+      if (src) copyStorage(target.storage, src.storage);
     }
     return { missingKeys, unexpectedKeys };
   }

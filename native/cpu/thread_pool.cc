@@ -1,9 +1,10 @@
-// Persistent thread pool: workers sleep on a condition variable between jobs; the calling
-// thread takes part as thread 0. Nested or concurrent calls run inline (no deadlock).
+// Persistent thread pool: workers spin briefly, then sleep on a condition variable between
+// jobs; the calling thread takes part as thread 0. Nested or concurrent calls run inline (no deadlock).
 #include "thread_pool.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -18,6 +19,28 @@ thread_local bool tInsideParallel = false;
 struct Job {
   std::function<void(int)> run;  // run(threadIndex)
 };
+
+// Spin this long for the next job (or for workers to finish) before sleeping: waking a
+// sleeping thread costs tens of microseconds to milliseconds on a busy machine, while ops
+// in a training step come back to back.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until pred() holds or kSpin has passed; returns pred().
+template <typename Pred>
+bool spinUntil(Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (pred()) return true;
+    cpuRelax();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return pred();
+  }
+}
 
 class ThreadPool {
  public:
@@ -35,7 +58,7 @@ class ThreadPool {
     std::lock_guard<std::mutex> run(runMu_);
     stopAll();
     threads_ = std::max(1, n);
-    stop_ = false;
+    stop_.store(false);
     for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { workerLoop(t); });
   }
 
@@ -44,25 +67,27 @@ class ThreadPool {
     if (tInsideParallel || threads_ == 1) return false;
     std::unique_lock<std::mutex> run(runMu_, std::try_to_lock);
     if (!run.owns_lock()) return false;
+    error_ = nullptr;
+    job_.store(&job, std::memory_order_relaxed);
+    pending_.store(threads_ - 1, std::memory_order_relaxed);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      job_ = &job;
-      pending_ = threads_ - 1;
-      error_ = nullptr;
-      generation_++;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     tInsideParallel = true;
     try {
       job.run(0);
     } catch (...) {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::lock_guard<std::mutex> lock(errorMu_);
       if (!error_) error_ = std::current_exception();
     }
     tInsideParallel = false;
-    std::unique_lock<std::mutex> lock(mu_);
-    doneCv_.wait(lock, [this] { return pending_ == 0; });
-    job_ = nullptr;
+    if (!spinUntil([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> lock(mu_);
+      doneCv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
+    job_.store(nullptr, std::memory_order_relaxed);
     error = error_;
     return true;
   }
@@ -72,29 +97,33 @@ class ThreadPool {
     tInsideParallel = true;
     uint64_t seen = 0;
     for (;;) {
-      const Job* job;
-      {
+      const auto arrived = [&] {
+        return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
+      };
+      if (!spinUntil(arrived)) {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
-        job = job_;
+        cv_.wait(lock, arrived);
       }
+      if (stop_.load(std::memory_order_acquire)) return;
+      seen = generation_.load(std::memory_order_acquire);
+      const Job* job = job_.load(std::memory_order_relaxed);
       try {
         job->run(index);
       } catch (...) {
-        std::lock_guard<std::mutex> lock(mu_);
+        std::lock_guard<std::mutex> lock(errorMu_);
         if (!error_) error_ = std::current_exception();
       }
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) doneCv_.notify_one();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lock(mu_);
+        doneCv_.notify_one();
+      }
     }
   }
 
   void stopAll() {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
+      stop_.store(true, std::memory_order_release);
     }
     cv_.notify_all();
     for (auto& w : workers_) w.join();
@@ -103,14 +132,15 @@ class ThreadPool {
 
   int threads_ = 1;
   std::vector<std::thread> workers_;
-  std::mutex runMu_;
-  std::mutex mu_;
+  std::mutex runMu_;   // one job at a time
+  std::mutex mu_;      // guards sleeping on cv_/doneCv_
+  std::mutex errorMu_;
   std::condition_variable cv_;
   std::condition_variable doneCv_;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
-  const Job* job_ = nullptr;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  std::atomic<const Job*> job_{nullptr};
   std::exception_ptr error_;
 };
 

@@ -137,16 +137,20 @@ __global__ void sumToShapeBlockKernel(const float* g, float* y, Strides kept, St
   }
 }
 
-__device__ __forceinline__ uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+// lowbias32 (Wellons), as native/cpu/elementwise.cc: mask[i] depends only on (seed, i).
+__device__ __forceinline__ uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
 }
 
-__global__ void dropoutMaskKernel(float* mask, size_t n, float p, float keep, uint64_t base) {
+__global__ void dropoutMaskKernel(float* mask, size_t n, float p, float keep, uint32_t key0, uint32_t key1) {
   CUDA_GRID_LOOP(i, n) {
-    const uint64_t h = mix64(base + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(i + 1));
-    const float u = static_cast<float>(h >> 40) * (1.0f / 16777216.0f);
+    const uint32_t h = hash32(hash32(static_cast<uint32_t>(i) ^ key0) + key1);
+    const float u = static_cast<float>(static_cast<int32_t>(h >> 8)) * (1.0f / 16777216.0f);
     mask[i] = u < p ? 0.0f : keep;
   }
 }
@@ -216,8 +220,9 @@ void binaryBroadcast(BinaryOp op, const float* a, const std::vector<int64_t>& aS
 
 void dropoutMask(float* mask, size_t n, float p, uint64_t seed) {
   if (n == 0) return;
-  const uint64_t base = hostMix64(seed ^ 0x9e3779b97f4a7c15ULL);
-  dropoutMaskKernel<<<gridFor(n), kThreads, 0, stream()>>>(mask, n, p, 1.0f / (1.0f - p), base);
+  const uint64_t k = hostMix64(seed ^ 0x9e3779b97f4a7c15ULL);
+  dropoutMaskKernel<<<gridFor(n), kThreads, 0, stream()>>>(mask, n, p, 1.0f / (1.0f - p), static_cast<uint32_t>(k),
+                                                           static_cast<uint32_t>(k >> 32));
   CUDA_CHECK_LAUNCH();
 }
 
