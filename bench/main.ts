@@ -3,9 +3,11 @@
 import { run as runOps } from './ops';
 import { run as runCuda } from './cuda';
 import { run as runNormLosses } from './norm-losses';
+import { run as runForward } from './model-forward';
 
 const commands: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
   cuda: { describe: 'CUDA conv passes, featureTransfer and an FTMTLNet training step (batch 16, image 512); --json FILE, --repeat N; needs a GPU', run: runCuda },
+  forward: { describe: 'FTMTLNet forward, ours vs onnxruntime-node on the exported graph, batch 1 and 8, + parity; --model DIR | --preset P --size S, --threads N, --repeat N, --json', run: runForward },
   ops: { describe: 'heavy ops (conv passes, featureTransfer, linear) vs onnxruntime-node; --json, --repeat N, --threads N (default: all cores)', run: runOps },
   'norm-losses': { describe: 'batchNorm2d vs copy bandwidth, losses vs plain JS; --json, --threads N (run node with --expose-gc)', run: runNormLosses },
 };
