@@ -3,26 +3,9 @@ import { join } from 'node:path';
 import { writeDicom } from './support/dicom-fixtures';
 import { tempDir, writeFile } from './support/data-fixtures';
 import { encodePgm } from '../lib/data/pgm';
-import { buildProgram } from '../lib/cli/main';
+import { runCli } from './support/run-cli';
 
-// Runs the CLI in this process, capturing its output and the exit code it sets (a spawned
-// ts-node child costs ~20 s on this machine; the exit path is process.exitCode either way).
-async function cli(...args: string[]) {
-  let stdout = '', stderr = '';
-  const out = process.stdout.write, err = process.stderr.write;
-  const saved = process.exitCode;
-  process.exitCode = undefined;
-  process.stdout.write = ((s: string) => { stdout += s; return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => { stderr += s; return true; }) as typeof process.stderr.write;
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'ftmtlnet', ...args]);
-  } finally {
-    process.stdout.write = out; process.stderr.write = err;
-  }
-  const code = process.exitCode ?? 0;
-  process.exitCode = saved;
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 t.test('inspect --json reports header and rescaled stored values', async (t) => {
   const dir = tempDir(t);

@@ -7,6 +7,10 @@ import { readImageFile } from '../../data/image-file';
 import { promises as fsp } from 'node:fs';
 import { renderOverlay } from '../../report/overlay';
 import { addThreadsOption, parseNumberArg } from '../options';
+import { exportOnnxBytes } from '../../onnx/export';
+import { OnnxPredictor } from '../../onnx/predict-onnx';
+import { getNumThreads } from '../../capabilities';
+import type { Prediction, PredictOptions } from '../../model/predict-run';
 
 interface PredictFlags {
   model: string;
@@ -14,6 +18,17 @@ interface PredictFlags {
   json?: boolean;
   threshold: number;
   threads?: number;
+  engine: 'ftmtlnet' | 'onnx';
+}
+
+// The forward pass by our engine (model.predict, in a worker) or by onnxruntime-node on the
+// checkpoint's exported graph; both share the same pre- and post-processing.
+async function runPrediction(model: FTMTLNet, image: string, flags: PredictFlags, options: PredictOptions): Promise<Prediction> {
+  if (flags.engine === 'onnx') {
+    const onnx = await OnnxPredictor.open(exportOnnxBytes(model), { threads: getNumThreads(), name: `${flags.model} (exported)` });
+    return onnx.predict(image, options);
+  }
+  return model.predict(image, options);
 }
 
 export function register(program: Command): void {
@@ -24,19 +39,21 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'checkpoint folder (config.json + weights.safetensors)')
     .option('--overlay <file.png>', 'write the image with predicted boxes and the mask outline')
     .addOption(new Option('--threshold <score>', 'minimum detection score').argParser(parseNumberArg('--threshold', 0)).default(0.3))
-    .option('--json', 'print the prediction as JSON (the mask as its area and bounding box)');
+    .option('--json', 'print the prediction as JSON (the mask as its area and bounding box)')
+    .addOption(new Option('--engine <name>', 'forward pass by our engine or by onnxruntime-node on the exported graph').choices(['ftmtlnet', 'onnx']).default('ftmtlnet'));
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
 Boxes are [x1, y1, x2, y2] in the input image's pixels.
 
 Examples:
   ftmtlnet predict --model runs/demo/best image.png
-  ftmtlnet predict --model runs/demo/best scan.dcm --overlay scan-overlay.png --json`);
+  ftmtlnet predict --model runs/demo/best scan.dcm --overlay scan-overlay.png --json
+  ftmtlnet predict --model runs/demo/best image.png --engine onnx   # same result from onnxruntime-node`);
   cmd.action(async (image: string, flags: PredictFlags) => {
     if (flags.threads) setNumThreads(flags.threads);
     const model = await FTMTLNet.load(flags.model);
     try {
-      const pred = await model.predict(image, { threshold: flags.threshold });
+      const pred = await runPrediction(model, image, flags, { threshold: flags.threshold });
       const m = pred.mask;
       let area = 0, x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
       for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) {
