@@ -34,3 +34,12 @@ export function addThreadsOption(cmd: Command): Command {
 export function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
 }
+
+// --loss-weights cls,det,seg (e.g. 4,1,1)
+export function parseLossWeights(v: string): { cls: number; det: number; seg: number } {
+  const parts = v.split(',').map(Number);
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0)) {
+    throw new InvalidArgumentError('--loss-weights must be three numbers >= 0: cls,det,seg (e.g. 4,1,1).');
+  }
+  return { cls: parts[0], det: parts[1], seg: parts[2] };
+}

@@ -8,7 +8,7 @@ import type { EvaluationMetrics } from '../../eval/metrics';
 import type { Preset, Transfer } from '../../model/config';
 import { validate } from '../../train/validate';
 import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../data-source';
-import { addDataOptions, addThreadsOption, parseIntArg, parseNumberArg, timestamp } from '../options';
+import { addDataOptions, addThreadsOption, parseIntArg, parseLossWeights, parseNumberArg, timestamp } from '../options';
 import { trainModel } from '../train-run';
 import { metricsJson } from './eval';
 import { formatMetricsTable } from '../../report/summary-table';
@@ -29,6 +29,7 @@ interface AblateFlags {
   valFraction: number;
   testCount: number;
   json?: boolean;
+  lossWeights: { cls: number; det: number; seg: number };
 }
 
 export function register(program: Command): void {
@@ -44,6 +45,7 @@ export function register(program: Command): void {
     .option('--val-fraction <f>', 'share of a real data set held out for evaluation', parseNumberArg('--val-fraction', 0), 0.25)
     .option('--test-count <n>', 'synthetic: held-out phantoms to evaluate on', parseIntArg('--test-count', 1), 100)
     .option('--out <dir>', 'folder for both runs (default runs/ablate-<timestamp>)')
+    .addOption(new Option('--loss-weights <cls,det,seg>', 'task weights of the multi-task loss').argParser(parseLossWeights).default({ cls: 4, det: 1, seg: 1 }, '4,1,1'))
     .option('--json', 'print { full, none } metrics as JSON');
   addDataOptions(cmd);
   addThreadsOption(cmd);
@@ -72,7 +74,7 @@ Examples:
       process.stderr.write(`\n== transfer: ${transfer}\n`);
       const { model, result } = await trainModel({
         train, val, classes, preset: flags.preset, size: flags.size, transfer, epochs: flags.epochs, batch: flags.batch,
-        lr: flags.lr, seed: flags.seed, threads: flags.threads, out: path.join(out, transfer),
+        lr: flags.lr, seed: flags.seed, threads: flags.threads, out: path.join(out, transfer), loss: { weights: flags.lossWeights },
       });
       results[transfer] = (await validate(model, test, { batchSize: flags.batch })).metrics;
       process.stderr.write(`transfer ${transfer}: ${result.seconds.toFixed(0)} s\n`);

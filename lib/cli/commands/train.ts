@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { Command, Option } from 'commander';
 import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../data-source';
-import { addDataOptions, addThreadsOption, parseIntArg, parseNumberArg, timestamp } from '../options';
+import { addDataOptions, addThreadsOption, parseIntArg, parseLossWeights, parseNumberArg, timestamp } from '../options';
 import { trainModel } from '../train-run';
 import type { Preset, Transfer } from '../../model/config';
 
@@ -28,6 +28,7 @@ interface TrainFlags {
   earlyStopping?: number;
   augment: boolean;
   json?: boolean;
+  lossWeights: { cls: number; det: number; seg: number };
 }
 
 export function register(program: Command): void {
@@ -47,6 +48,7 @@ export function register(program: Command): void {
     .option('--val-fraction <f>', 'share of the data held out for validation', parseNumberArg('--val-fraction', 0), 0.2)
     .option('--early-stopping <epochs>', 'stop after this many epochs without a better validation score', parseIntArg('--early-stopping', 1))
     .option('--no-augment', 'turn off flip/affine/intensity augmentation')
+    .addOption(new Option('--loss-weights <cls,det,seg>', 'task weights of the multi-task loss').argParser(parseLossWeights).default({ cls: 4, det: 1, seg: 1 }, '4,1,1'))
     .option('--json', 'print the final validation metrics as JSON on stdout');
   addDataOptions(cmd);
   addThreadsOption(cmd);
@@ -69,6 +71,7 @@ holds optimizer.safetensors and train-state.json for --resume) and history.json.
       train, val, classes, preset: flags.preset, size: flags.size, transfer: flags.transfer, epochs: flags.epochs,
       batch: flags.batch, lr: flags.lr, seed: flags.seed, threads: flags.threads, out, resume: flags.resume,
       optimizer: flags.optimizer, earlyStopping: flags.earlyStopping ?? false, augment: flags.augment ? {} : false,
+      loss: { weights: flags.lossWeights },
     });
     const best = result.best ? result.history.find((r) => r.epoch === result.best!.epoch) : undefined;
     await fsp.writeFile(path.join(out, 'metrics.json'), JSON.stringify(best?.metrics ?? null, null, 2) + '\n');
