@@ -2,6 +2,7 @@
 // graph), compared output by output: max |d| and max |d| / max |ref| with ref = onnxruntime.
 import { Tensor } from '../tensor';
 import { noGrad } from '../autograd';
+import { seededRng } from '../nn/init';
 import { exportOnnxBytes, ExportableModel, HEAD_NAMES } from './export';
 import { createOrtSession, runOrt } from './onnxruntime';
 
@@ -31,15 +32,8 @@ export interface ParityOptions {
 }
 
 function seededUniform(seed: number, n: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
+  const rng = seededRng(seed);
+  return Float32Array.from({ length: n }, rng);
 }
 
 export function compareOutputs(ours: Float32Array, ref: Float32Array): { maxAbs: number; maxRel: number } {

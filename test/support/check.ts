@@ -5,17 +5,10 @@ import { Tensor } from '../../lib/tensor';
 
 export type Rng = () => number;
 
-// mulberry32: small, fast, seeded.
-export function seededRandom(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32, the same generator as the library's weight initialisation.
+import { seededRng } from '../../lib/nn/init';
+
+export const seededRandom: (seed: number) => Rng = seededRng;
 
 export function randInt(rng: Rng, lo: number, hi: number): number {
   return lo + Math.floor(rng() * (hi - lo + 1));
