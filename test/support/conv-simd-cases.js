@@ -3,31 +3,10 @@
 // that cover the micro-kernel and cache-block edges. test/ops-conv-simd.test.ts runs it in
 // child processes capped at FTMTLNET_SIMD=scalar and avx2 and compares with its own process.
 'use strict';
-const path = require('node:path');
-
-function loadAddon() {
-  const root = path.join(__dirname, '..', '..');
-  return process.env.FTMTLNET_ADDON ? require(path.resolve(process.env.FTMTLNET_ADDON)) : require('node-gyp-build')(root);
-}
-
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { loadAddon, seededBuffers } = require('./simd-child.js');
 
 function convCases(k = loadAddon()) {
-  const rng = seeded(7);
-  const rand = (n, scale = 1) => {
-    const a = k.alloc(n, false);
-    for (let i = 0; i < n; i++) a[i] = (rng() * 2 - 1) * scale;
-    return a;
-  };
+  const rand = seededBuffers(k, 7, 1);
   const out = {};
   const convs = [
     [2, 13, 11, 9, 19, 3, 3, 1, 1, 1, 1],

@@ -3,32 +3,10 @@
 // lengths so the vector tails run too. test/ops-simd-paths.test.ts runs it in child processes
 // capped at FTMTLNET_SIMD=scalar and avx2 and compares with its own process.
 'use strict';
-const path = require('node:path');
-
-function loadAddon() {
-  const root = path.join(__dirname, '..', '..');
-  return process.env.FTMTLNET_ADDON ? require(path.resolve(process.env.FTMTLNET_ADDON)) : require('node-gyp-build')(root);
-}
-
-// mulberry32, as test/support/check.ts.
-function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { loadAddon, seededBuffers } = require('./simd-child.js');
 
 function simdCases(k = loadAddon()) {
-  const rng = seeded(99);
-  const rand = (n, scale = 4) => {
-    const a = k.alloc(n, false);
-    for (let i = 0; i < n; i++) a[i] = (rng() * 2 - 1) * scale;
-    return a;
-  };
+  const rand = seededBuffers(k, 99, 4);
   const S = [3, 5, 9, 37];
   const n = 3 * 5 * 9 * 37;
   const out = {};
