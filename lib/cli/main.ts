@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The `ftmtlnet` command line: each subcommand lives in lib/cli/commands/<name>.ts and is listed here.
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command } from 'commander';
+import { packageVersion } from '../package-version';
 import * as synth from './commands/synth';
 import * as inspect from './commands/inspect';
 import * as dataset from './commands/dataset';
@@ -16,13 +15,6 @@ import * as ablate from './commands/ablate';
 
 const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate];
 
-function packageVersion(): string {
-  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return 'unknown';
-}
 
 // configure runs before the subcommands are added, so they inherit its settings (tests use
 // it for exitOverride() and configureOutput()).

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Tensor } from '../tensor';
+import { packageVersion } from '../package-version';
 import { noGrad } from '../autograd';
 import { withTracer, TracedOp } from '../trace';
 import { GraphBuilder } from './graph-builder';
@@ -32,16 +33,6 @@ export interface ExportOptions {
 
 // Opsets this exporter accepts; a model whose ops need more fails naming the layer.
 const SUPPORTED_OPSETS = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
-
-function packageVersion(): string {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(path.join(__dirname, '..', '..', 'package.json')).version ?? '0.0.0';
-  } catch {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(path.join(__dirname, '..', '..', '..', 'package.json')).version ?? '0.0.0';
-  }
-}
 
 // Builds the ONNX model bytes for `model` (does not write a file).
 export function exportOnnxBytes(model: ExportableModel, options: ExportOptions = {}): Uint8Array {
