@@ -1,18 +1,23 @@
-// Convolution passes as GEMMs over implicit im2col panels:
-//   forward:         y_n (K x PQ)  = W (K x CRS) * cols(x_n) (CRS x PQ)
+// Convolution passes as GEMMs whose B operand is read in place from zero-bordered planes
+// (shifted_planes.h, gemm_rows.h): no im2col buffer, no gather.
+//   forward:         y_n (K x grid)  = W (K x CRS) * rows(x_n)
 //   backward-data:   for each stride phase (a,b), dx_n[:, a::sh, b::sw] is a stride-1
 //                    correlation of dy_n with the phase's flipped taps (no col2im, no atomics)
-//   backward-weight: dW (K x CRS) = sum_n dy_n (K x PQ) * cols(x_n)^T, pixels split over
+//   backward-weight: dW (K x CRS) = sum_n dy_n (K x grid) * rows(x_n)^T, pixels split over
 //                    threads with per-thread partial sums.
+// The grid is the output with rows Wg >= Q long; its extra columns are computed and dropped.
 #include "conv.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
-#include <string>
 
 #include "conv_packing.h"
 #include "gemm.h"
+#include "gemm_rows.h"
+#include "memory_pool.h"
+#include "shifted_planes.h"
 #include "thread_pool.h"
 
 namespace ftm {
@@ -21,70 +26,147 @@ namespace {
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t roundUp(int64_t x, int64_t m) { return ceilDiv(x, m) * m; }
 
-// Channel planes of image n of the concatenated sources, from channel c0 on.
-std::vector<const float*> imagePlanes(const std::vector<ConvSource>& xs, int64_t n, int64_t HW) {
-  std::vector<const float*> planes;
-  for (const ConvSource& src : xs)
-    for (int64_t c = 0; c < src.channels; ++c) planes.push_back(src.data + (n * src.channels + c) * HW);
-  return planes;
-}
+// Pool-backed scratch that frees itself.
+struct PoolFloats {
+  float* data;
+  explicit PoolFloats(int64_t n) : data(static_cast<float*>(poolAlloc(static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float)))) {}
+  ~PoolFloats() { poolFree(data); }
+  PoolFloats(const PoolFloats&) = delete;
+  PoolFloats& operator=(const PoolFloats&) = delete;
+};
 
-// A restricted to rows [m0, ...) (so per-unit GEMMs can work on a row chunk).
-struct RowShiftedA : APacker {
-  const APacker& base;
-  int64_t off;
-  RowShiftedA(const APacker& b, int64_t o) : base(b), off(o) {}
-  const float* pack(int64_t m, int64_t mc, int64_t k, int64_t kc, int mr, float* dst) const override {
-    return base.pack(m + off, mc, k, kc, mr, dst);
+// Channel c of the concatenated sources -> (source, channel within it).
+struct ChannelMap {
+  std::vector<int> source;
+  std::vector<int64_t> local;
+  explicit ChannelMap(const std::vector<ConvSource>& xs) {
+    for (size_t i = 0; i < xs.size(); ++i)
+      for (int64_t c = 0; c < xs[i].channels; ++c) {
+        source.push_back(static_cast<int>(i));
+        local.push_back(c);
+      }
+  }
+  const float* plane(const std::vector<ConvSource>& xs, int64_t n, int64_t c, int64_t HW) const {
+    const ConvSource& src = xs[static_cast<size_t>(source[c])];
+    return src.data + (n * src.channels + local[c]) * HW;
   }
 };
 
-// Row and column chunking of an (M x N) output so that every thread gets work.
-struct Chunking {
-  int64_t mChunk, mChunks, nChunk, nChunks;
-};
-
-Chunking chooseChunks(int64_t M, int64_t N, int64_t batch) {
-  const GemmKernel& kern = gemmKernel();
-  const int threads = numThreads();
-  Chunking ch;
-  ch.nChunk = std::min<int64_t>(kern.nc, roundUp(N, kern.nr));
-  const int64_t want = 2 * threads;
-  if (batch * ceilDiv(N, ch.nChunk) < want)
-    ch.nChunk = std::max<int64_t>(kern.nr, roundUp(ceilDiv(N * batch, want), kern.nr));
-  ch.nChunk = std::min(ch.nChunk, roundUp(N, kern.nr));
-  ch.nChunks = ceilDiv(N, ch.nChunk);
-  ch.mChunk = M;
-  if (batch * ch.nChunks < threads && M >= 2 * kern.mr * threads)
-    ch.mChunk = roundUp(ceilDiv(M, threads), kern.mr);
-  ch.mChunks = ceilDiv(M, ch.mChunk);
-  return ch;
+// The forward taps of a convolution: out(i, j) reads x(i*sh + r - ph, j*sw + q - pw).
+Taps forwardTaps(const ConvShape& s) {
+  Taps t;
+  t.sy = s.sh;
+  t.sx = s.sw;
+  for (int64_t r = 0; r < s.R; ++r)
+    for (int64_t q = 0; q < s.S; ++q) {
+      t.oy.push_back(r - s.ph);
+      t.ox.push_back(q - s.pw);
+    }
+  return t;
 }
 
-// Forward-style GEMMs for a batch: C_n (M x N, ldc) = A (M x Kdim) * patches(n) [+ bias].
-template <typename PatchesFor, typename OutputFor>
-void batchedPatchGemm(int64_t batch, int64_t M, int64_t N, int64_t Kdim, const APacker& a,
-                      PatchesFor patchesFor, OutputFor outputFor, int64_t ldc, const float* rowBias) {
-  const GemmKernel& kern = gemmKernel();
-  const Chunking ch = chooseChunks(M, N, batch);
-  const int64_t perImage = ch.mChunks * ch.nChunks;
-  parallelForDynamic(static_cast<size_t>(batch * perImage), 1, [&](size_t begin, size_t end, int) {
+// Where output row m, pixel (i, j) of image n goes: base + n*image + m*row + i*iStride + j*jStride.
+struct GridTarget {
+  float* base;
+  int64_t image, row, iStride, jStride;
+  int64_t outW;
+  const float* bias;  // per row m, or null
+};
+
+// out[u*jStride] = v[u] + bias for u < count.
+void storeRow(float* __restrict out, const float* __restrict v, int64_t count, int64_t jStride, float bias) {
+  if (jStride == 1) {
+    for (int64_t u = 0; u < count; ++u) out[u] = v[u] + bias;
+  } else {
+    for (int64_t u = 0; u < count; ++u) out[u * jStride] = v[u] + bias;
+  }
+}
+
+// Copies rows [m0, m0+mc) x grid pixels [p0, p1) of a scratch tile to the target, dropping
+// the grid's extra columns.
+void scatterTile(const GridTarget& t, int64_t n, int64_t m0, int64_t mc, int64_t p0, int64_t p1, int64_t Wg,
+                 const float* tile, int64_t ldt) {
+  for (int64_t p = p0; p < p1;) {
+    const int64_t i = p / Wg;
+    const int64_t j = p - i * Wg;
+    const int64_t len = std::min(Wg - j, p1 - p);
+    const int64_t valid = std::min(len, t.outW - j);
+    if (valid > 0) {
+      float* out = t.base + n * t.image + m0 * t.row + i * t.iStride + j * t.jStride;
+      const float* src = tile + (p - p0);
+      for (int64_t m = 0; m < mc; ++m)
+        storeRow(out + m * t.row, src + m * ldt, valid, t.jStride, t.bias != nullptr ? t.bias[m0 + m] : 0.0f);
+    }
+    p += len;
+  }
+}
+
+// target(n) = A (M x channels*T, prepacked) * im2col(planes of image n, taps) on an outH-row grid,
+// for every image; (image, row chunk, pixel chunk) units are spread over the thread pool.
+void rowsGemmBatch(int64_t images, int64_t M, const PrepackedA& a, const ShiftedPlanes& planes, int64_t channels,
+                   const Taps& taps, int64_t outH, const GridTarget& target) {
+  const RowsKernel& kern = rowsKernel();
+  const int64_t Kdim = channels * taps.count();
+  const int64_t Wg = planes.gridWidth();
+  const int64_t grid = planes.gridPixels(outH);
+  const int threads = numThreads();
+  // About ten kernel panels per unit; fewer when that leaves threads idle.
+  int64_t nChunk = std::min(roundUp(grid, kern.nr), 10 * static_cast<int64_t>(kern.nr));
+  if (images * ceilDiv(grid, nChunk) < 2 * threads)
+    nChunk = std::min(nChunk, std::max<int64_t>(kern.nr, roundUp(ceilDiv(grid * images, 2 * threads), kern.nr)));
+  const int64_t nChunks = ceilDiv(grid, nChunk);
+  int64_t mChunk = M;
+  if (images * nChunks < threads && M >= 2 * kern.mr * threads) mChunk = roundUp(ceilDiv(M, threads), kern.mr);
+  const int64_t mChunks = ceilDiv(M, mChunk);
+  const int64_t perImage = mChunks * nChunks;
+  const int64_t ldt = roundUp(nChunk, kern.nr);
+  const double flops = 2.0 * M * Kdim * grid * images;
+  const auto work = [&](size_t begin, size_t end, int) {
+    // Row pointers (two float slots each) and the output tile live in per-thread scratch.
+    const float** rows = reinterpret_cast<const float**>(threadScratch(3, static_cast<size_t>(2 * Kdim + 16)));
+    float* tile = threadScratch(4, static_cast<size_t>(roundUp(mChunk, kern.mr) * ldt));
+    int64_t rowsOf = -1;
     for (size_t u = begin; u < end; ++u) {
       const int64_t n = static_cast<int64_t>(u) / perImage;
       const int64_t rest = static_cast<int64_t>(u) % perImage;
-      const int64_t mi = rest % ch.mChunks;
-      const int64_t ni = rest / ch.mChunks;
-      const int64_t m0 = mi * ch.mChunk;
-      const int64_t mc = std::min(ch.mChunk, M - m0);
-      const int64_t n0 = ni * ch.nChunk;
-      const int64_t n1 = std::min(N, n0 + ch.nChunk);
-      const ConvPatches patches = patchesFor(n);
-      PatchColumnsPacker packB(patches);
-      RowShiftedA shifted(a, m0);
-      gemmSerial(kern, mc, n0, n1, 0, Kdim, shifted, packB, outputFor(n) + m0 * ldc, ldc, false,
-                 rowBias ? rowBias + m0 : nullptr);
+      const int64_t m0 = (rest % mChunks) * mChunk;
+      const int64_t mc = std::min(mChunk, M - m0);
+      const int64_t p0 = (rest / mChunks) * nChunk;
+      const int64_t p1 = std::min(grid, p0 + nChunk);
+      if (n != rowsOf) {
+        planes.rows(n, taps, rows);
+        rowsOf = n;
+      }
+      gemmRowsSerial(m0, mc, Kdim, a, rows, p0, p1, tile, ldt);
+      scatterTile(target, n, m0, mc, p0, p1, Wg, tile, ldt);
     }
-  });
+  };
+  const size_t units = static_cast<size_t>(images * perImage);
+  if (units == 1 || flops < 4e5) work(0, units, 0);
+  else parallelForDynamic(units, 1, work);
+}
+
+// out (K x CRS) [+]= dyGrid (K x pixels [p0, p1)) * rows^T, packing A once per pixel block.
+void weightGradSerial(int64_t K, int64_t CRS, int64_t p0, int64_t p1, const float* dyGrid, int64_t grid,
+                      const float* const* rows, float* out, bool accumulate) {
+  const GemmKernel& kern = gemmKernel();
+  const int64_t kcBlock = gemmKBlock(kern, p1 - p0);
+  float* bufA = threadScratch(1, static_cast<size_t>(roundUp(K, kern.mr) * kcBlock));
+  float* bufB = threadScratch(0, static_cast<size_t>(kcBlock * kern.nr));
+  MatrixAPacker dyRows(dyGrid, K, grid, 1);
+  TransposedRowsPacker cols(rows, CRS, grid);
+  for (int64_t pc = p0; pc < p1; pc += kcBlock) {
+    const int64_t kc = std::min(kcBlock, p1 - pc);
+    dyRows.pack(0, K, pc, kc, kern.mr, bufA);
+    const bool add = accumulate || pc > p0;
+    for (int64_t jr = 0; jr < CRS; jr += kern.nr) {
+      const int nrr = static_cast<int>(std::min<int64_t>(kern.nr, CRS - jr));
+      cols.pack(pc, kc, jr, nrr, kern.nr, bufB);
+      for (int64_t ir = 0; ir < K; ir += kern.mr)
+        kern.fn(kc, bufA + ir * kc, bufB, out + ir * CRS + jr, CRS, static_cast<int>(std::min<int64_t>(kern.mr, K - ir)),
+                nrr, add, nullptr);
+    }
+  }
 }
 
 }  // namespace
@@ -106,28 +188,14 @@ void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, c
   const int64_t HW = s.H * s.W;
   const int64_t PQ = s.P * s.Q;
   const int64_t CRS = s.C * s.R * s.S;
-  ConvPatches base;
-  base.H = s.H;
-  base.W = s.W;
-  for (int64_t r = 0; r < s.R; ++r)
-    for (int64_t q = 0; q < s.S; ++q) {
-      base.oy.push_back(r - s.ph);
-      base.ox.push_back(q - s.pw);
-    }
-  base.sy = s.sh;
-  base.sx = s.sw;
-  base.outH = s.P;
-  base.outW = s.Q;
+  const Taps taps = forwardTaps(s);
+  const ChannelMap channels(xs);
+  ShiftedPlanes planes(s.N, s.C, s.H, s.W, taps, s.P, s.Q);
+  planes.fillAll([&](int64_t n, int64_t c) { return channels.plane(xs, n, c, HW); });
   MatrixAPacker wRows(w, s.K, CRS, 1);
   PrepackedA a(wRows, s.K, CRS);
-  batchedPatchGemm(
-      s.N, s.K, PQ, CRS, a,
-      [&](int64_t n) {
-        ConvPatches p = base;
-        p.planes = imagePlanes(xs, n, HW);
-        return p;
-      },
-      [&](int64_t n) { return y + n * s.K * PQ; }, PQ, b);
+  const GridTarget target{y, s.K * PQ, PQ, s.Q, 1, s.Q, b};
+  rowsGemmBatch(s.N, s.K, a, planes, s.C, taps, s.P, target);
 }
 
 void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w, const std::vector<float*>& dxs,
@@ -135,89 +203,68 @@ void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w
   const int64_t HW = s.H * s.W;
   const int64_t PQ = s.P * s.Q;
   const int64_t RS = s.R * s.S;
-  const bool unitStride = s.sh == 1 && s.sw == 1;
+  // Phase (a, b) holds dx rows a, a+sh, ... and columns b, b+sw, ...; tap (r, q) reaches it
+  // when h = p*sh - ph + r lands there: dx(a + sh*i) gets dy(i + (a + ph - r)/sh).
+  struct Phase {
+    int64_t a, b, Hi, Wi;
+    Taps taps;
+    std::vector<int64_t> weightIndex;  // r*S + q per tap
+  };
+  std::vector<Phase> phases;
+  Taps all;
+  int64_t maxHi = 1, maxWi = 1;
+  for (int64_t a = 0; a < s.sh; ++a)
+    for (int64_t bph = 0; bph < s.sw; ++bph) {
+      Phase ph{a, bph, ceilDiv(s.H - a, s.sh), ceilDiv(s.W - bph, s.sw), Taps{}, {}};
+      if (ph.Hi <= 0 || ph.Wi <= 0) continue;
+      for (int64_t r = 0; r < s.R; ++r) {
+        if (((a + s.ph - r) % s.sh + s.sh) % s.sh != 0) continue;
+        for (int64_t q = 0; q < s.S; ++q) {
+          if (((bph + s.pw - q) % s.sw + s.sw) % s.sw != 0) continue;
+          ph.taps.oy.push_back((a + s.ph - r) / s.sh);
+          ph.taps.ox.push_back((bph + s.pw - q) / s.sw);
+          ph.weightIndex.push_back(r * s.S + q);
+          all.oy.push_back(ph.taps.oy.back());
+          all.ox.push_back(ph.taps.ox.back());
+        }
+      }
+      maxHi = std::max(maxHi, ph.Hi);
+      maxWi = std::max(maxWi, ph.Wi);
+      phases.push_back(std::move(ph));
+    }
+  std::unique_ptr<ShiftedPlanes> dyPlanes;
+  if (all.count() > 0) {
+    dyPlanes.reset(new ShiftedPlanes(s.N, s.K, s.P, s.Q, all, maxHi, maxWi));
+    dyPlanes->fillAll([&](int64_t n, int64_t k) { return dy + (n * s.K + k) * PQ; });
+  }
   int64_t cBegin = 0;
   for (size_t src = 0; src < dxs.size(); cBegin += channels[src], ++src) {
     float* dx = dxs[src];
     const int64_t Cs = channels[src];
     if (dx == nullptr) continue;
-    // Strided convs write each phase into a scratch image, then interleave.
-    std::unique_ptr<float[]> phased(unitStride ? nullptr : new float[static_cast<size_t>(s.N * Cs * HW)]);
-    int64_t phaseOffset = 0;  // sum of earlier phases' pixel counts
-    for (int64_t a = 0; a < s.sh; ++a) {
-      for (int64_t bph = 0; bph < s.sw; ++bph) {
-        const int64_t Hi = ceilDiv(s.H - a, s.sh);
-        const int64_t Wi = ceilDiv(s.W - bph, s.sw);
-        if (Hi <= 0 || Wi <= 0) continue;
-        // Taps that reach this phase: h = p*sh - ph + r with h = a + sh*i -> p = i + (a+ph-r)/sh.
-        std::vector<int64_t> rs, qs;
-        for (int64_t r = 0; r < s.R; ++r)
-          if (((a + s.ph - r) % s.sh + s.sh) % s.sh == 0) rs.push_back(r);
-        for (int64_t q = 0; q < s.S; ++q)
-          if (((bph + s.pw - q) % s.sw + s.sw) % s.sw == 0) qs.push_back(q);
-        ConvPatches base;
-        base.H = s.P;
-        base.W = s.Q;
-        for (int64_t r : rs)
-          for (int64_t q : qs) {
-            base.oy.push_back((a + s.ph - r) / s.sh);
-            base.ox.push_back((bph + s.pw - q) / s.sw);
-          }
-        const int64_t T = static_cast<int64_t>(base.oy.size());
-        base.outH = Hi;
-        base.outW = Wi;
-        // A: (Cs x K*T), A[c][k*T + t] = w[k][cBegin + c][r_t][q_t].
-        const int64_t Kdim = s.K * T;
-        std::unique_ptr<float[]> wt(new float[static_cast<size_t>(std::max<int64_t>(Cs * Kdim, 1))]);
-        for (int64_t c = 0; c < Cs; ++c)
-          for (int64_t k = 0; k < s.K; ++k) {
-            const float* wk = w + (k * s.C + cBegin + c) * RS;
-            float* dstRow = wt.get() + c * Kdim + k * T;
-            int64_t t = 0;
-            for (int64_t r : rs)
-              for (int64_t q : qs) dstRow[t++] = wk[r * s.S + q];
-          }
-        MatrixAPacker wRows(wt.get(), Cs, Kdim, 1);
-        PrepackedA packed(wRows, Cs, Kdim);
-        const int64_t Ni = Hi * Wi;
-        batchedPatchGemm(
-            s.N, Cs, Ni, Kdim, packed,
-            [&](int64_t n) {
-              ConvPatches p = base;
-              p.planes.resize(static_cast<size_t>(s.K));
-              for (int64_t k = 0; k < s.K; ++k) p.planes[k] = dy + (n * s.K + k) * PQ;
-              return p;
-            },
-            [&](int64_t n) {
-              return unitStride ? dx + n * Cs * HW : phased.get() + n * Cs * HW + Cs * phaseOffset;
-            },
-            Ni, nullptr);
-        phaseOffset += Ni;
+    for (const Phase& ph : phases) {
+      const int64_t T = ph.taps.count();
+      if (T == 0) {
+        // No tap reaches these pixels: their gradient is zero.
+        for (int64_t nc = 0; nc < s.N * Cs; ++nc)
+          for (int64_t i = 0; i < ph.Hi; ++i)
+            for (int64_t j = 0; j < ph.Wi; ++j) dx[nc * HW + (ph.a + s.sh * i) * s.W + ph.b + s.sw * j] = 0.0f;
+        continue;
       }
+      // A: (Cs x K*T), A[c][k*T + t] = w[k][cBegin + c][tap t].
+      const int64_t Kdim = s.K * T;
+      std::unique_ptr<float[]> wt(new float[static_cast<size_t>(Cs * Kdim)]);
+      for (int64_t c = 0; c < Cs; ++c)
+        for (int64_t k = 0; k < s.K; ++k) {
+          const float* wk = w + (k * s.C + cBegin + c) * RS;
+          float* dstRow = wt.get() + c * Kdim + k * T;
+          for (int64_t t = 0; t < T; ++t) dstRow[t] = wk[ph.weightIndex[t]];
+        }
+      MatrixAPacker wRows(wt.get(), Cs, Kdim, 1);
+      PrepackedA packed(wRows, Cs, Kdim);
+      const GridTarget target{dx + ph.a * s.W + ph.b, Cs * HW, HW, s.sh * s.W, s.sw, ph.Wi, nullptr};
+      rowsGemmBatch(s.N, Cs, packed, *dyPlanes, s.K, ph.taps, ph.Hi, target);
     }
-    if (unitStride) continue;
-    // Interleave the phases: dx[n][c][a + sh*i][b + sw*j] = phase(a,b)[c][i][j].
-    parallelFor(static_cast<size_t>(s.N * Cs), [&](size_t begin, size_t end, int) {
-      for (size_t u = begin; u < end; ++u) {
-        const int64_t n = static_cast<int64_t>(u) / Cs;
-        const int64_t c = static_cast<int64_t>(u) % Cs;
-        float* out = dx + (n * Cs + c) * HW;
-        int64_t off = 0;
-        for (int64_t a = 0; a < s.sh; ++a)
-          for (int64_t bph = 0; bph < s.sw; ++bph) {
-            const int64_t Hi = ceilDiv(s.H - a, s.sh);
-            const int64_t Wi = ceilDiv(s.W - bph, s.sw);
-            if (Hi <= 0 || Wi <= 0) continue;
-            const float* ph = phased.get() + n * Cs * HW + Cs * off + c * Hi * Wi;
-            for (int64_t i = 0; i < Hi; ++i) {
-              float* row = out + (a + s.sh * i) * s.W + bph;
-              const float* src = ph + i * Wi;
-              for (int64_t j = 0; j < Wi; ++j) row[j * s.sw] = src[j];
-            }
-            off += Hi * Wi;
-          }
-      }
-    });
   }
 }
 
@@ -227,7 +274,7 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
   const int64_t PQ = s.P * s.Q;
   const int64_t CRS = s.C * s.R * s.S;
   if (db != nullptr) {
-    parallelFor(static_cast<size_t>(s.K), [&](size_t begin, size_t end, int) {
+    const auto sums = [&](size_t begin, size_t end, int) {
       for (size_t k = begin; k < end; ++k) {
         double sum = 0;
         for (int64_t n = 0; n < s.N; ++n) {
@@ -241,55 +288,63 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
         }
         db[k] = static_cast<float>(sum);
       }
-    });
+    };
+    if (s.N * s.K * PQ < (1 << 16)) sums(0, static_cast<size_t>(s.K), 0);
+    else parallelFor(static_cast<size_t>(s.K), sums);
   }
   if (dw == nullptr) return;
-  ConvPatches base;
-  base.H = s.H;
-  base.W = s.W;
-  for (int64_t r = 0; r < s.R; ++r)
-    for (int64_t q = 0; q < s.S; ++q) {
-      base.oy.push_back(r - s.ph);
-      base.ox.push_back(q - s.pw);
+  const Taps taps = forwardTaps(s);
+  const ChannelMap channelMap(xs);
+  ShiftedPlanes planes(s.N, s.C, s.H, s.W, taps, s.P, s.Q);
+  planes.fillAll([&](int64_t n, int64_t c) { return channelMap.plane(xs, n, c, HW); });
+  // dy on the grid, zero in the extra columns so they add nothing.
+  const int64_t Wg = planes.gridWidth();
+  const int64_t grid = planes.gridPixels(s.P);
+  PoolFloats dyGrid(s.N * s.K * grid);
+  const auto copyDy = [&](size_t begin, size_t end, int) {
+    for (size_t u = begin; u < end; ++u) {
+      const float* src = dy + static_cast<int64_t>(u) * PQ;
+      float* dst = dyGrid.data + static_cast<int64_t>(u) * grid;
+      for (int64_t i = 0; i < s.P; ++i) {
+        std::memcpy(dst + i * Wg, src + i * s.Q, sizeof(float) * static_cast<size_t>(s.Q));
+        std::memset(dst + i * Wg + s.Q, 0, sizeof(float) * static_cast<size_t>(Wg - s.Q));
+      }
     }
-  base.sy = s.sh;
-  base.sx = s.sw;
-  base.outH = s.P;
-  base.outW = s.Q;
+  };
+  if (s.N * s.K * grid < (1 << 15)) copyDy(0, static_cast<size_t>(s.N * s.K), 0);
+  else parallelFor(static_cast<size_t>(s.N * s.K), copyDy);
   // Split the (image, pixel) reduction range over threads; each sums into its own dW.
-  const GemmKernel& kern = gemmKernel();
-  const int64_t total = s.N * PQ;
-  const int64_t minPerThread = 256;
+  const int64_t total = s.N * grid;
+  const double flops = 2.0 * s.K * CRS * total;
   const int threads = static_cast<int>(std::max<int64_t>(
-      1, std::min<int64_t>(numThreads(), total / minPerThread)));
-  std::vector<std::unique_ptr<float[]>> partial(static_cast<size_t>(threads));
-  for (int t = 1; t < threads; ++t) partial[t].reset(new float[static_cast<size_t>(s.K * CRS)]);
-  parallelFor(static_cast<size_t>(threads), [&](size_t begin, size_t end, int) {
+      1, std::min<int64_t>(numThreads(), std::min<int64_t>(total / 256, static_cast<int64_t>(flops / 4e6)))));
+  std::vector<std::unique_ptr<PoolFloats>> partial(static_cast<size_t>(threads));
+  for (int t = 1; t < threads; ++t) partial[t].reset(new PoolFloats(s.K * CRS));
+  const auto work = [&](size_t begin, size_t end, int) {
+    const float** rows = reinterpret_cast<const float**>(threadScratch(3, static_cast<size_t>(2 * CRS + 16)));
     for (size_t t = begin; t < end; ++t) {
-      float* out = t == 0 ? dw : partial[t].get();
+      float* out = t == 0 ? dw : partial[t]->data;
       const int64_t lo = total * static_cast<int64_t>(t) / threads;
       const int64_t hi = total * static_cast<int64_t>(t + 1) / threads;
       bool first = true;
-      for (int64_t n = lo / PQ; n * PQ < hi; ++n) {
-        const int64_t p0 = std::max<int64_t>(lo - n * PQ, 0);
-        const int64_t p1 = std::min<int64_t>(hi - n * PQ, PQ);
+      for (int64_t n = lo / grid; n * grid < hi; ++n) {
+        const int64_t p0 = std::max<int64_t>(lo - n * grid, 0);
+        const int64_t p1 = std::min<int64_t>(hi - n * grid, grid);
         if (p1 <= p0) continue;
-        ConvPatches p = base;
-        p.planes = imagePlanes(xs, n, HW);
-        PatchRowsPacker packB(p);
-        MatrixAPacker dyRows(dy + n * s.K * PQ, s.K, PQ, 1);
-        gemmSerial(kern, s.K, 0, CRS, p0, p1, dyRows, packB, out, CRS, !first, nullptr);
+        planes.rows(n, taps, rows);
+        weightGradSerial(s.K, CRS, p0, p1, dyGrid.data + n * s.K * grid, grid, rows, out, !first);
         first = false;
       }
-      if (first)
-        for (int64_t i = 0; i < s.K * CRS; ++i) out[i] = 0.0f;
+      if (first) std::fill(out, out + s.K * CRS, 0.0f);
     }
-  });
+  };
+  if (threads == 1) work(0, 1, 0);
+  else parallelFor(static_cast<size_t>(threads), work);
   if (threads > 1) {
     const int64_t count = s.K * CRS;
     const auto reduce = [&](size_t begin, size_t end, int) {
       for (int t = 1; t < threads; ++t) {
-        const float* src = partial[t].get();
+        const float* src = partial[t]->data;
         for (size_t i = begin; i < end; ++i) dw[i] += src[i];
       }
     };

@@ -52,7 +52,7 @@ struct AlignedBuffer {
   }
 };
 
-constexpr int kScratchSlots = 4;
+constexpr int kScratchSlots = 6;
 thread_local AlignedBuffer tScratch[kScratchSlots];
 
 int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }

@@ -9,12 +9,16 @@
 
 namespace ftm {
 
-__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) void transposeBlock16Avx512(
-    const float* src, int64_t lds, int rows, int cols, float* dst, int64_t ldd) {
+namespace {
+
+// The transpose proper: row i of the block starts at rowAt(i).
+template <typename RowAt>
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"), always_inline)) inline void transpose16(
+    RowAt rowAt, int rows, int cols, float* dst, int64_t ldd) {
   const __mmask16 colMask = static_cast<__mmask16>((1u << cols) - 1);
   __m512 r[16];
 #pragma GCC unroll 16
-  for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_maskz_loadu_ps(colMask, src + i * lds) : _mm512_setzero_ps();
+  for (int i = 0; i < 16; ++i) r[i] = i < rows ? _mm512_maskz_loadu_ps(colMask, rowAt(i)) : _mm512_setzero_ps();
   __m512 t[16], u[16], v[16];
 #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) {
@@ -51,6 +55,18 @@ __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) void transposeBloc
     if (8 + q < cols) _mm512_mask_storeu_ps(dst + (8 + q) * ldd, rowMask, c2);
     if (12 + q < cols) _mm512_mask_storeu_ps(dst + (12 + q) * ldd, rowMask, c3);
   }
+}
+
+}  // namespace
+
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) void transposeBlock16Avx512(
+    const float* src, int64_t lds, int rows, int cols, float* dst, int64_t ldd) {
+  transpose16([&](int i) { return src + i * lds; }, rows, cols, dst, ldd);
+}
+
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl"))) void transposeRows16Avx512(
+    const float* const* src, int64_t col, int rows, int cols, float* dst, int64_t ldd) {
+  transpose16([&](int i) { return src[i] + col; }, rows, cols, dst, ldd);
 }
 
 }  // namespace ftm
