@@ -1,5 +1,7 @@
 // Persistent thread pool: workers spin briefly, then sleep on a condition variable between
-// jobs; the calling thread takes part as thread 0. Nested or concurrent calls run inline (no deadlock).
+// jobs; the calling thread takes part as thread 0 and chunks are claimed dynamically, so the
+// caller never waits on a worker that is asleep or preempted. Nested or concurrent calls run
+// inline (no deadlock).
 #include "thread_pool.h"
 
 #include <algorithm>
@@ -16,14 +18,47 @@ namespace {
 
 thread_local bool tInsideParallel = false;
 
+// One parallel loop: `chunks` ranges of [0, n) claimed atomically by whichever threads arrive.
+// The caller never waits for a thread that has not started (a sleeping or preempted worker
+// just finds nothing left), only for chunks already being worked on.
 struct Job {
-  std::function<void(int)> run;  // run(threadIndex)
+  const std::function<void(size_t, size_t, int)>* fn;
+  size_t n = 0, chunks = 0, grain = 0;  // grain 0: chunks of equal size
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> done{0};
+  std::mutex errorMu;
+  std::exception_ptr error;
+
+  void range(size_t c, size_t& begin, size_t& end) const {
+    if (grain == 0) {
+      begin = n * c / chunks;
+      end = n * (c + 1) / chunks;
+    } else {
+      begin = c * grain;
+      end = std::min(n, begin + grain);
+    }
+  }
+
+  void work(int thread) {
+    for (;;) {
+      const size_t c = next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= chunks) return;
+      size_t begin, end;
+      range(c, begin, end);
+      try {
+        if (begin < end) (*fn)(begin, end, thread);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(errorMu);
+        if (!error) error = std::current_exception();
+      }
+      done.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
 };
 
-// Spin this long (1 ms; 100 us made an FTMTLNet forward 1.5x slower here) for the next job, or for
-// workers to finish, before sleeping: waking a
-// sleeping thread costs tens of microseconds to milliseconds on a busy machine, while ops
-// in a training step come back to back.
+// Spin this long (1 ms; 100 us made an FTMTLNet forward 1.5x slower here) for the next job
+// before sleeping: waking a sleeping thread costs tens of microseconds to milliseconds on a
+// busy machine, while ops in a training step come back to back.
 constexpr auto kSpin = std::chrono::microseconds(1000);
 
 inline void cpuRelax() {
@@ -63,33 +98,30 @@ class ThreadPool {
     for (int t = 1; t < threads_; ++t) workers_.emplace_back([this, t] { workerLoop(t); });
   }
 
-  // Runs job on every thread; returns false if the pool is busy (caller runs inline).
-  bool tryRun(const Job& job, std::exception_ptr& error) {
+  // Runs the job's chunks on this thread and whichever workers join; false if the pool is
+  // busy (the caller then runs inline).
+  bool tryRun(Job& job) {
     if (tInsideParallel || threads_ == 1) return false;
     std::unique_lock<std::mutex> run(runMu_, std::try_to_lock);
     if (!run.owns_lock()) return false;
-    error_ = nullptr;
-    job_.store(&job, std::memory_order_relaxed);
-    pending_.store(threads_ - 1, std::memory_order_relaxed);
+    job_.store(&job, std::memory_order_seq_cst);
     {
       std::lock_guard<std::mutex> lock(mu_);
       generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     tInsideParallel = true;
-    try {
-      job.run(0);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(errorMu_);
-      if (!error_) error_ = std::current_exception();
-    }
+    job.work(0);
     tInsideParallel = false;
-    if (!spinUntil([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
-      std::unique_lock<std::mutex> lock(mu_);
-      doneCv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    // Chunks other threads claimed are running now: wait for them, yielding if one was preempted.
+    for (int i = 0; job.done.load(std::memory_order_acquire) != job.chunks; ++i) {
+      if (i < 4096) cpuRelax();
+      else std::this_thread::yield();
     }
-    job_.store(nullptr, std::memory_order_relaxed);
-    error = error_;
+    // Retire the job (it lives on the caller's stack): no worker may enter it after this,
+    // and the ones inside leave at once (no chunks left).
+    job_.store(nullptr, std::memory_order_seq_cst);
+    while (active_.load(std::memory_order_seq_cst) != 0) cpuRelax();
     return true;
   }
 
@@ -107,17 +139,10 @@ class ThreadPool {
       }
       if (stop_.load(std::memory_order_acquire)) return;
       seen = generation_.load(std::memory_order_acquire);
-      const Job* job = job_.load(std::memory_order_relaxed);
-      try {
-        job->run(index);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(errorMu_);
-        if (!error_) error_ = std::current_exception();
-      }
-      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-        std::lock_guard<std::mutex> lock(mu_);
-        doneCv_.notify_one();
-      }
+      active_.fetch_add(1, std::memory_order_seq_cst);
+      Job* job = job_.load(std::memory_order_seq_cst);
+      if (job != nullptr) job->work(index);
+      active_.fetch_sub(1, std::memory_order_seq_cst);
     }
   }
 
@@ -134,20 +159,26 @@ class ThreadPool {
   int threads_ = 1;
   std::vector<std::thread> workers_;
   std::mutex runMu_;   // one job at a time
-  std::mutex mu_;      // guards sleeping on cv_/doneCv_
-  std::mutex errorMu_;
+  std::mutex mu_;      // guards sleeping on cv_
   std::condition_variable cv_;
-  std::condition_variable doneCv_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<int> active_{0};  // workers inside a job
   std::atomic<bool> stop_{false};
-  std::atomic<const Job*> job_{nullptr};
-  std::exception_ptr error_;
+  std::atomic<Job*> job_{nullptr};
 };
 
 ThreadPool& pool() {
   static ThreadPool* p = new ThreadPool();  // never destroyed: avoids join at exit
   return *p;
+}
+
+// Runs `job` on the pool, or inline when the pool is busy or nested.
+void runJob(Job& job) {
+  if (!pool().tryRun(job)) {
+    (*job.fn)(0, job.n, 0);
+    return;
+  }
+  if (job.error) std::rethrow_exception(job.error);
 }
 
 }  // namespace
@@ -158,50 +189,32 @@ void setNumThreads(int n) { pool().resize(n); }
 
 void parallelFor(size_t n, const std::function<void(size_t, size_t, int)>& fn) {
   if (n == 0) return;
-  ThreadPool& p = pool();
-  const int threads = static_cast<int>(std::min<size_t>(n, static_cast<size_t>(p.size())));
-  if (threads <= 1) {
+  const size_t threads = static_cast<size_t>(pool().size());
+  if (threads <= 1 || n == 1) {
     fn(0, n, 0);
     return;
   }
-  const int poolSize = p.size();
-  Job job{[&](int t) {
-    if (t >= threads) return;
-    const size_t begin = n * static_cast<size_t>(t) / threads;
-    const size_t end = n * static_cast<size_t>(t + 1) / threads;
-    if (begin < end) fn(begin, end, t);
-  }};
-  (void)poolSize;
-  std::exception_ptr error;
-  if (!p.tryRun(job, error)) {
-    fn(0, n, 0);
-    return;
-  }
-  if (error) std::rethrow_exception(error);
+  // A few chunks per thread, so a late or preempted thread's share is picked up by the others.
+  Job job;
+  job.fn = &fn;
+  job.n = n;
+  job.chunks = std::min(n, 4 * threads);
+  runJob(job);
 }
 
 void parallelForDynamic(size_t n, size_t grain, const std::function<void(size_t, size_t, int)>& fn) {
   if (n == 0) return;
   if (grain == 0) grain = 1;
-  ThreadPool& p = pool();
-  if (p.size() <= 1 || n <= grain) {
+  if (pool().size() <= 1 || n <= grain) {
     fn(0, n, 0);
     return;
   }
-  std::atomic<size_t> next{0};
-  Job job{[&](int t) {
-    for (;;) {
-      const size_t begin = next.fetch_add(grain);
-      if (begin >= n) return;
-      fn(begin, std::min(n, begin + grain), t);
-    }
-  }};
-  std::exception_ptr error;
-  if (!p.tryRun(job, error)) {
-    fn(0, n, 0);
-    return;
-  }
-  if (error) std::rethrow_exception(error);
+  Job job;
+  job.fn = &fn;
+  job.n = n;
+  job.grain = grain;
+  job.chunks = (n + grain - 1) / grain;
+  runJob(job);
 }
 
 }  // namespace ftm

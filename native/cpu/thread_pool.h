@@ -10,8 +10,9 @@ int numThreads();
 // Resizes the pool; n >= 1.
 void setNumThreads(int n);
 
-// Runs fn(begin, end, threadIndex) over [0, n) split into contiguous chunks, one chunk per
-// thread, and returns when all are done. Exceptions in workers are rethrown here.
+// Runs fn(begin, end, threadIndex) over [0, n) split into up to 4 contiguous chunks per thread,
+// claimed by whichever threads are free (a thread may run several; threadIndex identifies the
+// thread, not the chunk), and returns when all are done. Exceptions are rethrown here.
 // If another parallelFor is already running (from another JS thread), runs inline.
 void parallelFor(size_t n, const std::function<void(size_t, size_t, int)>& fn);
 
