@@ -64,6 +64,13 @@ t.test('conv2d across GEMM blocking edges matches exact reference gradients', (t
     { n: 1, c: 3, h: 37, w: 29, k: 10, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
     { n: 2, c: 17, h: 15, w: 14, k: 19, r: 3, s: 3, sh: 2, sw: 2, ph: 1, pw: 1, bias: false },
     { n: 2, c: 75, h: 9, w: 8, k: 20, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
+    // Big enough to run on several threads: the output is split into bands of rows (each
+    // band's planes copied by the thread that computes it), with several tiles per band.
+    { n: 1, c: 8, h: 70, w: 69, k: 16, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
+    { n: 1, c: 6, h: 71, w: 66, k: 12, r: 3, s: 3, sh: 2, sw: 2, ph: 1, pw: 1, bias: false },
+    { n: 1, c: 5, h: 40, w: 44, k: 9, r: 5, s: 5, sh: 1, sw: 1, ph: 2, pw: 2, bias: true },
+    // One output row: the output channels are split over the threads instead.
+    { n: 1, c: 64, h: 1, w: 200, k: 64, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
   ];
   cases.forEach((cs, i) => {
     const rng = seededRandom(300 + i);

@@ -40,7 +40,7 @@ ConvShape geometry(const Napi::CallbackInfo& info, size_t i, int64_t N, int64_t 
   return makeConvShape(N, C, H, W, wShape[0], wShape[2], wShape[3], sh, sw, ph, pw);
 }
 
-// conv2dForward(x, xShape, w, wShape, b|null, y, sh, sw, ph, pw)
+// conv2dForward(x, xShape, w, wShape, b|null, y, sh, sw, ph, pw[, relu])
 Napi::Value conv2dForwardJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   requireArgs(info, 10, "conv2dForward");
@@ -57,7 +57,8 @@ Napi::Value conv2dForwardJs(const Napi::CallbackInfo& info) {
   requireLength(env, w, numel(ws), "weight");
   if (b.data) requireLength(env, b, s.K, "bias");
   requireLength(env, y, s.N * s.K * s.P * s.Q, "y");
-  conv2dForward(s, x.data, w.data, b.data, y.data);
+  const bool relu = info.Length() > 10 && argBool(info, 10, "relu");
+  conv2dForward(s, x.data, w.data, b.data, y.data, relu);
   return env.Undefined();
 }
 
@@ -125,7 +126,7 @@ std::vector<ConvSource> sourcesArg(const Napi::CallbackInfo& info, size_t i, int
   return out;
 }
 
-// featureTransferForward(xs, channels, nhw, w, wShape, b|null, y, sh, sw, ph, pw)
+// featureTransferForward(xs, channels, nhw, w, wShape, b|null, y, sh, sw, ph, pw[, relu])
 Napi::Value featureTransferForwardJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   requireArgs(info, 11, "featureTransferForward");
@@ -140,7 +141,8 @@ Napi::Value featureTransferForwardJs(const Napi::CallbackInfo& info) {
   requireLength(env, w, numel(ws), "weight");
   if (b.data) requireLength(env, b, s.K, "bias");
   requireLength(env, y, s.N * s.K * s.P * s.Q, "y");
-  featureTransferForward(s, xs, w.data, b.data, y.data);
+  const bool relu = info.Length() > 11 && argBool(info, 11, "relu");
+  featureTransferForward(s, xs, w.data, b.data, y.data, relu);
   return env.Undefined();
 }
 

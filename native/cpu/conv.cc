@@ -71,14 +71,18 @@ struct GridTarget {
   int64_t image, row, iStride, jStride;
   int64_t outW;
   const float* bias;  // per row m, or null
+  bool relu = false;  // max(0, .) on the way out (the fused conv-ReLU of inference)
 };
 
-// out[u*jStride] = v[u] + bias for u < count.
-void storeRow(float* __restrict out, const float* __restrict v, int64_t count, int64_t jStride, float bias) {
-  if (jStride == 1) {
+// out[u*jStride] = v[u] + bias (then max 0 when relu) for u < count.
+void storeRow(float* __restrict out, const float* __restrict v, int64_t count, int64_t jStride, float bias,
+              bool relu) {
+  if (jStride == 1 && relu) {
+    for (int64_t u = 0; u < count; ++u) out[u] = std::max(v[u] + bias, 0.0f);
+  } else if (jStride == 1) {
     for (int64_t u = 0; u < count; ++u) out[u] = v[u] + bias;
   } else {
-    for (int64_t u = 0; u < count; ++u) out[u * jStride] = v[u] + bias;
+    for (int64_t u = 0; u < count; ++u) out[u * jStride] = relu ? std::max(v[u] + bias, 0.0f) : v[u] + bias;
   }
 }
 
@@ -95,54 +99,69 @@ void scatterTile(const GridTarget& t, int64_t n, int64_t m0, int64_t mc, int64_t
       float* out = t.base + n * t.image + m0 * t.row + i * t.iStride + j * t.jStride;
       const float* src = tile + (p - p0);
       for (int64_t m = 0; m < mc; ++m)
-        storeRow(out + m * t.row, src + m * ldt, valid, t.jStride, t.bias != nullptr ? t.bias[m0 + m] : 0.0f);
+        storeRow(out + m * t.row, src + m * ldt, valid, t.jStride, t.bias != nullptr ? t.bias[m0 + m] : 0.0f,
+                 t.relu);
     }
     p += len;
   }
 }
 
-// target(n) = A (M x channels*T, prepacked) * im2col(planes of image n, taps) on an outH-row grid,
-// for every image; (image, row chunk, pixel chunk) units are spread over the thread pool.
-void rowsGemmBatch(int64_t images, int64_t M, const PrepackedA& a, const ShiftedPlanes& planes, int64_t channels,
-                   const Taps& taps, int64_t outH, const GridTarget& target) {
+// Below this many flops a pass runs on the calling thread: splitting it costs more in
+// cross-core cache traffic and wake-ups than it saves.
+constexpr double kParallelFlops = 5e6;
+
+// Bytes of bordered input planes a band aims to keep in L2 (it is reread once per tile).
+constexpr int64_t kBandBytes = 256 * 1024;
+
+// target(n) = A (M x channels*T, prepacked) * im2col(planeOf(n, c) through taps) on an outH-row
+// grid, for every image. Work units are (image, band of output rows, row chunk of M): each
+// unit copies the bordered planes of its band into per-thread scratch (so the data it
+// multiplies sits in its own core's cache), then runs the rows GEMM over the band in tiles.
+template <typename PlaneOf>
+void rowsGemmBatch(int64_t images, int64_t M, const PrepackedA& a, const PlaneGeometry& geo, int64_t channels,
+                   PlaneOf planeOf, const Taps& taps, int64_t outH, const GridTarget& target) {
   const RowsKernel& kern = rowsKernel();
   const int64_t Kdim = channels * taps.count();
-  const int64_t Wg = planes.gridWidth();
-  const int64_t grid = planes.gridPixels(outH);
+  const int64_t Wg = geo.gridWidth();
   const int threads = numThreads();
-  // About ten kernel panels per unit; fewer when that leaves threads idle.
-  int64_t nChunk = std::min(roundUp(grid, kern.nr), 10 * static_cast<int64_t>(kern.nr));
-  if (images * ceilDiv(grid, nChunk) < 2 * threads)
-    nChunk = std::min(nChunk, std::max<int64_t>(kern.nr, roundUp(ceilDiv(grid * images, 2 * threads), kern.nr)));
-  const int64_t nChunks = ceilDiv(grid, nChunk);
+  const bool parallel = threads > 1 && 2.0 * M * Kdim * outH * Wg * images >= kParallelFlops;
+  const int64_t halo = geo.bandRowCount(0, 1) - 1;
+  const int64_t rowBytes = channels * geo.bandFloats(1) * static_cast<int64_t>(sizeof(float));
+  int64_t bandH = std::min(outH, std::max<int64_t>(1, kBandBytes / rowBytes - halo));
+  if (parallel && images * ceilDiv(outH, bandH) < 2 * threads)
+    bandH = std::min(bandH, std::max<int64_t>(1, ceilDiv(outH, ceilDiv(2 * threads, images))));
+  const int64_t bands = ceilDiv(outH, bandH);
   int64_t mChunk = M;
-  if (images * nChunks < threads && M >= 2 * kern.mr * threads) mChunk = roundUp(ceilDiv(M, threads), kern.mr);
+  if (parallel && images * bands < threads && M >= 2 * kern.mr * threads) mChunk = roundUp(ceilDiv(M, threads), kern.mr);
   const int64_t mChunks = ceilDiv(M, mChunk);
-  const int64_t perImage = mChunks * nChunks;
-  const int64_t ldt = roundUp(nChunk, kern.nr);
-  const double flops = 2.0 * M * Kdim * grid * images;
+  const int64_t tilePixels = 10 * static_cast<int64_t>(kern.nr);
+  const int64_t ldt = tilePixels;
   const auto work = [&](size_t begin, size_t end, int) {
-    // Row pointers (two float slots each) and the output tile live in per-thread scratch.
+    const int64_t maxRows = geo.bandRowCount(0, bandH);
+    float* band = threadScratch(5, static_cast<size_t>(channels * geo.bandFloats(maxRows) + geo.tailFloats()));
+    // Row pointers (two float slots each) and the output tile.
     const float** rows = reinterpret_cast<const float**>(threadScratch(3, static_cast<size_t>(2 * Kdim + 16)));
     float* tile = threadScratch(4, static_cast<size_t>(roundUp(mChunk, kern.mr) * ldt));
-    int64_t rowsOf = -1;
     for (size_t u = begin; u < end; ++u) {
-      const int64_t n = static_cast<int64_t>(u) / perImage;
-      const int64_t rest = static_cast<int64_t>(u) % perImage;
+      const int64_t n = static_cast<int64_t>(u) / (bands * mChunks);
+      const int64_t rest = static_cast<int64_t>(u) % (bands * mChunks);
+      const int64_t i0 = (rest / mChunks) * bandH;
+      const int64_t i1 = std::min(outH, i0 + bandH);
       const int64_t m0 = (rest % mChunks) * mChunk;
       const int64_t mc = std::min(mChunk, M - m0);
-      const int64_t p0 = (rest / mChunks) * nChunk;
-      const int64_t p1 = std::min(grid, p0 + nChunk);
-      if (n != rowsOf) {
-        planes.rows(n, taps, rows);
-        rowsOf = n;
+      const int64_t rowCount = geo.bandRowCount(i0, i1);
+      for (int64_t c = 0; c < channels; ++c) geo.fillBand(planeOf(n, c), i0, rowCount, band + c * geo.bandFloats(rowCount));
+      geo.bandRows(taps, band, rowCount, channels, rows);
+      const int64_t pixels = (i1 - i0) * Wg;
+      for (int64_t p0 = 0; p0 < pixels; p0 += tilePixels) {
+        const int64_t p1 = std::min(pixels, p0 + tilePixels);
+        gemmRowsSerial(m0, mc, Kdim, a, rows, p0, p1, tile, ldt);
+        scatterTile(target, n, m0, mc, i0 * Wg + p0, i0 * Wg + p1, Wg, tile, ldt);
       }
-      gemmRowsSerial(m0, mc, Kdim, a, rows, p0, p1, tile, ldt);
-      scatterTile(target, n, m0, mc, p0, p1, Wg, tile, ldt);
     }
   };
-  const size_t units = static_cast<size_t>(images * perImage);
-  if (units == 1 || flops < 4e5) work(0, units, 0);
+  const size_t units = static_cast<size_t>(images * bands * mChunks);
+  if (!parallel || units == 1) work(0, units, 0);
   else parallelForDynamic(units, 1, work);
 }
 
@@ -184,18 +203,18 @@ ConvShape makeConvShape(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, i
 }
 
 void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w, const float* b,
-                        float* y) {
+                        float* y, bool relu) {
   const int64_t HW = s.H * s.W;
   const int64_t PQ = s.P * s.Q;
   const int64_t CRS = s.C * s.R * s.S;
   const Taps taps = forwardTaps(s);
   const ChannelMap channels(xs);
-  ShiftedPlanes planes(s.N, s.C, s.H, s.W, taps, s.P, s.Q);
-  planes.fillAll([&](int64_t n, int64_t c) { return channels.plane(xs, n, c, HW); });
+  const PlaneGeometry geo(s.H, s.W, taps, s.P, s.Q);
   MatrixAPacker wRows(w, s.K, CRS, 1);
   PrepackedA a(wRows, s.K, CRS);
-  const GridTarget target{y, s.K * PQ, PQ, s.Q, 1, s.Q, b};
-  rowsGemmBatch(s.N, s.K, a, planes, s.C, taps, s.P, target);
+  const GridTarget target{y, s.K * PQ, PQ, s.Q, 1, s.Q, b, relu};
+  rowsGemmBatch(s.N, s.K, a, geo, s.C, [&](int64_t n, int64_t c) { return channels.plane(xs, n, c, HW); }, taps, s.P,
+                target);
 }
 
 void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w, const std::vector<float*>& dxs,
@@ -232,11 +251,9 @@ void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w
       maxWi = std::max(maxWi, ph.Wi);
       phases.push_back(std::move(ph));
     }
-  std::unique_ptr<ShiftedPlanes> dyPlanes;
-  if (all.count() > 0) {
-    dyPlanes.reset(new ShiftedPlanes(s.N, s.K, s.P, s.Q, all, maxHi, maxWi));
-    dyPlanes->fillAll([&](int64_t n, int64_t k) { return dy + (n * s.K + k) * PQ; });
-  }
+  std::unique_ptr<PlaneGeometry> dyGeo;
+  if (all.count() > 0) dyGeo.reset(new PlaneGeometry(s.P, s.Q, all, maxHi, maxWi));
+  const auto dyPlane = [&](int64_t n, int64_t k) { return dy + (n * s.K + k) * PQ; };
   int64_t cBegin = 0;
   for (size_t src = 0; src < dxs.size(); cBegin += channels[src], ++src) {
     float* dx = dxs[src];
@@ -263,7 +280,7 @@ void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w
       MatrixAPacker wRows(wt.get(), Cs, Kdim, 1);
       PrepackedA packed(wRows, Cs, Kdim);
       const GridTarget target{dx + ph.a * s.W + ph.b, Cs * HW, HW, s.sh * s.W, s.sw, ph.Wi, nullptr};
-      rowsGemmBatch(s.N, Cs, packed, *dyPlanes, s.K, ph.taps, ph.Hi, target);
+      rowsGemmBatch(s.N, Cs, packed, *dyGeo, s.K, dyPlane, ph.taps, ph.Hi, target);
     }
   }
 }
@@ -353,8 +370,8 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
   }
 }
 
-void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* b, float* y) {
-  convForwardSources(s, {ConvSource{x, s.C}}, w, b, y);
+void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* b, float* y, bool relu) {
+  convForwardSources(s, {ConvSource{x, s.C}}, w, b, y, relu);
 }
 
 void conv2dBackwardData(const ConvShape& s, const float* dy, const float* w, float* dx) {

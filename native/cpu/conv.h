@@ -25,9 +25,9 @@ struct ConvSource {
   int64_t channels;
 };
 
-// xs -> y: (N,K,P,Q) = conv(concat(xs), w) + b (b may be null).
+// xs -> y: (N,K,P,Q) = conv(concat(xs), w) + b (b may be null), then max(0, y) when relu.
 void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w, const float* b,
-                        float* y);
+                        float* y, bool relu = false);
 // dy: (N,K,P,Q) -> dxs[i]: (N, channels[i], H, W) (overwritten; a null dxs[i] is skipped).
 void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w, const std::vector<float*>& dxs,
                              const std::vector<int64_t>& channels);
@@ -35,8 +35,8 @@ void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w
 void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>& xs, const float* dy, float* dw,
                                float* db);
 
-// x: (N,C,H,W), w: (K,C,R,S), b: (K) or null -> y: (N,K,P,Q)
-void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* b, float* y);
+// x: (N,C,H,W), w: (K,C,R,S), b: (K) or null -> y: (N,K,P,Q) (then max(0, y) when relu)
+void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* b, float* y, bool relu = false);
 // dy: (N,K,P,Q), w: (K,C,R,S) -> dx: (N,C,H,W)
 void conv2dBackwardData(const ConvShape& s, const float* dy, const float* w, float* dx);
 // x: (N,C,H,W), dy: (N,K,P,Q) -> dw: (K,C,R,S), db: (K) (either may be null)

@@ -4,8 +4,8 @@
 namespace ftm {
 
 void featureTransferForward(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w,
-                            const float* b, float* y) {
-  convForwardSources(s, xs, w, b, y);
+                            const float* b, float* y, bool relu) {
+  convForwardSources(s, xs, w, b, y, relu);
 }
 
 void featureTransferBackward(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w,

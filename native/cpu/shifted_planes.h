@@ -2,10 +2,11 @@
 //
 // A convolution-like pass reads out(i, j) += in(i*sy + oy[t], j*sx + ox[t]) for each tap t.
 // The input is split into stride phases (a, b) = (oy mod sy, ox mod sx), one plane per
-// (channel, phase), and each plane is copied into a buffer with a zero border and a common
-// row length Wg. Output pixel (i, j) of the outH x Wg "grid" then reads, for tap t, element
-// i*Wg + j of a row pointer into its plane: every im2col row is a contiguous slice, and the
-// grid's columns j >= outW are computed and thrown away.
+// (channel, phase), and each plane is copied with a zero border and a common row length Wg.
+// Output pixel (i, j) of the outH x Wg "grid" then reads, for tap t, element i*Wg + j of a row
+// pointer into its plane: every im2col row is a contiguous slice, and the grid's columns
+// j >= outW are computed and thrown away. Planes may be built for a band of output rows only
+// (each thread fills the band it computes, in its own cache).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -18,36 +19,59 @@ struct Taps {
   int64_t count() const { return static_cast<int64_t>(oy.size()); }
 };
 
+// The bordered phase-plane layout for H x W inputs read through `taps` onto outH x outW.
+class PlaneGeometry {
+ public:
+  PlaneGeometry(int64_t H, int64_t W, const Taps& taps, int64_t outH, int64_t outW);
+
+  int64_t gridWidth() const { return Wg_; }
+  int64_t phases() const { return phases_; }
+  // Bordered rows a band of output rows [i0, i1) reads (from bandFirstRow(i0) on).
+  int64_t bandRowCount(int64_t i0, int64_t i1) const { return i1 - i0 + uMax_ - uMin_; }
+  // Floats of one channel's band of `rows` rows (all phases).
+  int64_t bandFloats(int64_t rows) const { return phases_ * rows * Wg_; }
+  // Floats a band buffer needs past its last channel (over-reads of dropped grid columns).
+  int64_t tailFloats() const { return Wg_ + 64; }
+
+  // Writes bordered rows [i0 + uMin + padTop, ... + rows) of every phase of one H x W input
+  // plane to dst (phase slot s, row r at dst + (s*rows + r)*Wg).
+  void fillBand(const float* plane, int64_t i0, int64_t rows, float* dst) const;
+  // Row pointers (row c*T + t) for output rows from i0 on, into a band buffer holding
+  // `channels` channel bands of `rows` rows each (as fillBand wrote them, one after another):
+  // output pixel (i0 + i, j) of tap t reads out[c*T + t][i*Wg + j]. `taps` may be a subset of
+  // the construction taps.
+  void bandRows(const Taps& taps, const float* band, int64_t rows, int64_t channels, const float** out) const;
+
+ private:
+  int64_t H_, W_, sy_, sx_;
+  int64_t uMin_ = 0, uMax_ = 0, padTop_ = 0, padLeft_ = 0, Wg_ = 0;
+  std::vector<int> phaseIndex_;  // (a*sx + b) -> plane slot, -1 when no tap reads that phase
+  int64_t phases_ = 0;
+};
+
+// Whole-image planes for every (image, channel), filled once and shared by all threads
+// (backward-weight reduces over all pixels of an image).
 class ShiftedPlanes {
  public:
-  // Geometry for `images` images of `channels` planes of H x W, read through every tap of
-  // `taps` onto an outH x outW output (later rows() calls may use a subset of the taps).
   ShiftedPlanes(int64_t images, int64_t channels, int64_t H, int64_t W, const Taps& taps, int64_t outH,
                 int64_t outW);
   ~ShiftedPlanes();
   ShiftedPlanes(const ShiftedPlanes&) = delete;
   ShiftedPlanes& operator=(const ShiftedPlanes&) = delete;
 
-  // Copies channel c of image n (an H x W plane) into its phase planes; call for every
-  // (n, c), from any thread.
-  void fill(int64_t n, int64_t c, const float* plane);
   // Fills every plane: planeOf(n, c) gives the source plane (in parallel over the pool).
   template <typename PlaneOf>
   void fillAll(PlaneOf planeOf);
-
-  // Row pointers for image n, row c*T + t (T = taps.count()), into out[0, channels*T).
+  // Row pointers for image n, row c*T + t, into out[0, channels*T).
   void rows(int64_t n, const Taps& taps, const float** out) const;
 
-  int64_t gridWidth() const { return Wg_; }
-  int64_t gridPixels(int64_t outH) const { return outH * Wg_; }
+  int64_t gridWidth() const { return geometry_.gridWidth(); }
+  int64_t gridPixels(int64_t outH) const { return outH * geometry_.gridWidth(); }
 
  private:
-  int64_t images_, channels_, H_, W_, sy_, sx_;
-  int64_t padTop_ = 0, padLeft_ = 0, Hg_ = 0, Wg_ = 0, planeSize_ = 0;
-  std::vector<int> phaseIndex_;  // (a*sx + b) -> plane slot, -1 when no tap reads that phase
-  int64_t phases_ = 0;
+  PlaneGeometry geometry_;
+  int64_t images_, channels_, outH_, rows_, channelFloats_;
   float* data_ = nullptr;
-  void fillRange(int64_t begin, int64_t end, const std::vector<const float*>& planes);
 };
 
 }  // namespace ftm
@@ -63,11 +87,11 @@ void ShiftedPlanes::fillAll(PlaneOf planeOf) {
     for (size_t u = begin; u < end; ++u) {
       const int64_t n = static_cast<int64_t>(u) / channels_;
       const int64_t c = static_cast<int64_t>(u) % channels_;
-      fill(n, c, planeOf(n, c));
+      geometry_.fillBand(planeOf(n, c), 0, rows_, data_ + (n * channels_ + c) * channelFloats_);
     }
   };
   // Small copies stay on the calling thread: waking the pool costs more than it saves.
-  if (images_ * channels_ * planeSize_ * phases_ < (1 << 15)) work(0, units, 0);
+  if (images_ * channels_ * channelFloats_ < (1 << 17)) work(0, units, 0);
   else parallelFor(units, work);
 }
 
