@@ -21,6 +21,7 @@ export interface CudaInfo {
 
 export interface NativeCore {
   alloc(length: number, zero: boolean): Float32Array;
+  release(array: Float32Array): boolean;
   poolStats(): PoolStats;
   poolTrim(): void;
   isAligned(a: Float32Array): boolean;

@@ -22,6 +22,11 @@ export function traceOp(
   if (active) active({ op, inputs, outputs, attrs });
 }
 
+// True while a tracer is active (fused inference shortcuts stand aside so exports see every op).
+export function isTracing(): boolean {
+  return active !== null;
+}
+
 // Runs fn with `tracer` receiving every op; tracers do not nest.
 export function withTracer<T>(tracer: Tracer, fn: () => T): T {
   if (active) throw new Error('a tracer is already active');

@@ -7,6 +7,7 @@ import { Module } from '../nn/module';
 import { Conv2d, Dropout, Layer, Linear, ReLU, Sequential } from '../nn/layers';
 import { ConvBnRelu, FeatureTransfer } from '../nn/blocks';
 import { Rng } from '../nn/init';
+import { releaseTemporary } from '../nn/inference';
 import type { Architecture, Transfer } from './config';
 
 function down(x: Tensor): Tensor {
@@ -35,7 +36,10 @@ class TransferStage extends Module {
   }
 
   forward(xs: Tensor[]): Tensor {
-    return this.body.forward(this.ft.forward(xs));
+    const f = this.ft.forward(xs);
+    const y = this.body.forward(f);
+    releaseTemporary(f, y, ...xs);
+    return y;
   }
 }
 
@@ -58,7 +62,9 @@ export class SegmentationEncoder extends Module {
     const out: Tensor[] = [];
     let x = stem;
     for (const s of this.stages) {
-      x = s.forward(down(x));
+      const d = down(x);
+      x = s.forward(d);
+      releaseTemporary(d, x);
       out.push(x);
     }
     return out;
@@ -88,9 +94,16 @@ export class SegmentationDecoder extends Module {
     const skips = [stem, ...seg.slice(0, 3)];
     let x = seg[3];
     this.stages.forEach((stage, i) => {
-      x = stage.forward([up(x), skips[3 - i]]);
+      const u = up(x);
+      if (i > 0) releaseTemporary(x, u);
+      x = stage.forward([u, skips[3 - i]]);
+      releaseTemporary(u, x);
     });
-    return ops.upsample2d(this.out.forward(x), { scaleFactor: 2, mode: 'bilinear' });
+    const logits = this.out.forward(x);
+    releaseTemporary(x, logits, seg[3]);
+    const mask = ops.upsample2d(logits, { scaleFactor: 2, mode: 'bilinear' });
+    releaseTemporary(logits, mask);
+    return mask;
   }
 }
 
@@ -129,7 +142,9 @@ export class DetectionBranch extends Module {
     const out: Tensor[] = [];
     let x = stem;
     this.stages.forEach((stage, k) => {
-      x = stage.forward(this.transfer === 'full' ? [down(x), seg[k]] : [down(x)]);
+      const d = down(x);
+      x = stage.forward(this.transfer === 'full' ? [d, seg[k]] : [d]);
+      releaseTemporary(d, x);
       out.push(x);
     });
     return out;
@@ -195,12 +210,15 @@ export class ClassificationBranch extends Module {
   forward(stem: Tensor, seg: Tensor[], det: Tensor[]): Tensor {
     let x = stem;
     this.stages.forEach((stage, k) => {
-      const xs = [down(x)];
+      const d = down(x);
+      if (k > 0) releaseTemporary(x, d);
+      const xs = [d];
       if (this.transfer === 'full') {
         xs.push(seg[k]);
         if (k < det.length) xs.push(det[k]);
       }
       x = stage.forward(xs);
+      releaseTemporary(d, x);
     });
     return x;
   }

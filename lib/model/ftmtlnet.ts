@@ -4,6 +4,7 @@ import { Tensor } from '../tensor';
 import { Module } from '../nn/module';
 import { ConvBnRelu } from '../nn/blocks';
 import { seededRng } from '../nn/init';
+import { releaseTemporary } from '../nn/inference';
 import { describe, expectTensor, fail } from '../ops/validate';
 import { FTMTLNetConfig, FTMTLNetOptions, resolveConfig } from './config';
 import { ClassificationBranch, DetectionBranch, SegmentationBranch } from './branches';
@@ -73,7 +74,10 @@ export class FTMTLNet extends Module {
     const clsFeatures = this.cls.forward(stem, seg, det);
     const class_logits = this.cls.logits(clsFeatures);
     const mask_logits = this.seg.decoder.forward(stem, seg);
-    return { class_logits, heatmap: head.heatmap, size: head.size, offset: head.offset, mask_logits };
+    const outputs = { class_logits, heatmap: head.heatmap, size: head.size, offset: head.offset, mask_logits };
+    // Inference: the shared features die here (no-ops with a tape or a tracer).
+    for (const t of [stem, ...seg, ...det, clsFeatures]) releaseTemporary(t, x, ...Object.values(outputs));
+    return outputs;
   }
 
   // Writes dir/config.json and dir/weights.safetensors (atomically; creates dir).

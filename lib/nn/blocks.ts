@@ -5,6 +5,7 @@ import * as ops from '../ops/index';
 import { Module } from './module';
 import { BatchNorm2d, Conv2d, Layer } from './layers';
 import { Rng, kaimingNormal } from './init';
+import { canFuseInference, convBnReluInference } from './inference';
 
 export interface BlockOptions {
   kernelSize?: number;   // 3 by default
@@ -28,6 +29,9 @@ export class ConvBnRelu extends Layer {
   }
 
   forward(x: Tensor): Tensor {
+    if (canFuseInference(this.bn, [x], this.conv.weight)) {
+      return convBnReluInference([x], this.conv.weight, this.conv.bias, this.bn, this.conv.stride, this.conv.padding);
+    }
     return ops.relu(this.bn.forward(this.conv.forward(x)));
   }
 }
@@ -59,6 +63,7 @@ export class FeatureTransfer extends Module {
       throw new RangeError(`Expected ${this.inChannels.length} sources for FeatureTransfer but received ${xs.length}`);
     }
     const pad = (this.kernelSize - 1) >> 1;
+    if (canFuseInference(this.bn, xs, this.weight)) return convBnReluInference(xs, this.weight, null, this.bn, this.stride, pad);
     const y = xs.length === 1
       ? ops.conv2d(xs[0], this.weight, null, { stride: this.stride, padding: pad })
       : ops.featureTransfer(xs, this.weight, null, { stride: this.stride, padding: pad });

@@ -3,6 +3,7 @@
 import { Tensor } from '../tensor';
 import * as ops from '../ops/index';
 import { Module } from './module';
+import { releaseTemporary } from './inference';
 import { Rng, constant, kaimingNormal, seededRng, uniform } from './init';
 
 // A module with one input and one output.
@@ -131,7 +132,11 @@ export class Sequential extends Layer {
 
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const l of this.layers) y = l.forward(y);
+    for (const l of this.layers) {
+      const next = l.forward(y);
+      if (y !== x) releaseTemporary(y, next);
+      y = next;
+    }
     return y;
   }
 }

@@ -1,6 +1,8 @@
 // Glue for native memory: aligned pooled buffers handed to JS as external Float32Arrays.
 #include <atomic>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include "../cpu/memory_pool.h"
 #include "glue.h"
@@ -11,10 +13,31 @@ namespace {
 // Bytes returned by finalizers since the last report to V8 (finalizers may not call V8).
 std::atomic<int64_t> gFreedSinceReport{0};
 
-void releaseBuffer(Napi::Env /*env*/, void* data, size_t* cls) {
-  gFreedSinceReport.fetch_add(static_cast<int64_t>(*cls));
-  delete cls;
-  poolFree(data);
+// One pooled block behind a JS ArrayBuffer. release() can hand it back before the garbage
+// collector does; the finalizer then only frees the record.
+struct BufferInfo {
+  size_t cls;
+  bool released = false;
+};
+
+// Live pooled blocks by address, for release() (worker threads have their own JS threads).
+std::mutex gLiveMu;
+std::unordered_map<void*, BufferInfo*> gLive;
+
+void releaseBuffer(Napi::Env /*env*/, void* data, BufferInfo* info) {
+  bool free = false;
+  {
+    std::lock_guard<std::mutex> lock(gLiveMu);
+    if (!info->released) {
+      gLive.erase(data);
+      free = true;
+    }
+  }
+  if (free) {
+    gFreedSinceReport.fetch_add(static_cast<int64_t>(info->cls));
+    poolFree(data);
+  }
+  delete info;
 }
 
 // alloc(length, zero) -> Float32Array of `length` floats over a 64-byte aligned pooled block.
@@ -30,9 +53,37 @@ Napi::Value alloc(const Napi::CallbackInfo& info) {
   if (zero) std::memset(data, 0, bytes);
   const int64_t freed = gFreedSinceReport.exchange(0);
   Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(cls) - freed);
-  Napi::ArrayBuffer buffer =
-      Napi::ArrayBuffer::New(env, data, bytes, releaseBuffer, new size_t(cls));
+  BufferInfo* record = new BufferInfo{cls};
+  {
+    std::lock_guard<std::mutex> lock(gLiveMu);
+    gLive[data] = record;
+  }
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, data, bytes, releaseBuffer, record);
   return Napi::Float32Array::New(env, static_cast<size_t>(length), buffer, 0);
+}
+
+// release(a) -> true when a's block came from alloc() and went back to the pool now. The
+// ArrayBuffer is detached (every view of it reads as empty), so no JS code can touch the
+// block after it is handed to the next alloc(). Arrays not made by alloc() are left alone.
+Napi::Value release(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const F32 a = argF32(info, 0, "array");
+  Napi::ArrayBuffer buffer = info[0].As<Napi::Float32Array>().ArrayBuffer();
+  void* data = buffer.Data();
+  if (data == nullptr || static_cast<void*>(a.data) != data) return Napi::Boolean::New(env, false);
+  size_t cls = 0;
+  {
+    std::lock_guard<std::mutex> lock(gLiveMu);
+    auto it = gLive.find(data);
+    if (it == gLive.end()) return Napi::Boolean::New(env, false);
+    it->second->released = true;
+    cls = it->second->cls;
+    gLive.erase(it);
+  }
+  buffer.Detach();
+  poolFree(data);
+  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(cls));
+  return Napi::Boolean::New(env, true);
 }
 
 Napi::Value poolStatsJs(const Napi::CallbackInfo& info) {
@@ -61,6 +112,7 @@ Napi::Value isAligned(const Napi::CallbackInfo& info) {
 
 void registerMemory(Napi::Env env, Napi::Object exports) {
   exportFunction(env, exports, "alloc", alloc);
+  exportFunction(env, exports, "release", release);
   exportFunction(env, exports, "poolStats", poolStatsJs);
   exportFunction(env, exports, "poolTrim", poolTrimJs);
   exportFunction(env, exports, "isAligned", isAligned);
