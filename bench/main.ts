@@ -9,7 +9,7 @@ const commands: Record<string, { describe: string; run: (args: string[]) => Prom
   cuda: { describe: 'CUDA conv passes, featureTransfer and an FTMTLNet training step (batch 16, image 512); --json FILE, --repeat N; needs a GPU', run: runCuda },
   forward: { describe: 'FTMTLNet forward, ours vs onnxruntime-node on the exported graph, batch 1 and 8, + parity; --model DIR | --preset P --size S, --threads N, --repeat N, --json', run: runForward },
   ops: { describe: 'heavy ops (conv passes, featureTransfer, linear) vs onnxruntime-node; --json, --repeat N, --threads N (default: all cores)', run: runOps },
-  'norm-losses': { describe: 'batchNorm2d vs copy bandwidth, losses vs plain JS; --json, --threads N (run node with --expose-gc)', run: runNormLosses },
+  'norm-losses': { describe: 'batchNorm2d vs copy bandwidth, losses vs plain JS; --json, --threads N', run: runNormLosses },
 };
 
 async function main(): Promise<void> {

@@ -7,6 +7,7 @@ import { setNumThreads, getNumThreads } from '../lib/capabilities';
 import { exportOnnxBytes } from '../lib/onnx/export';
 import { createOrtSession, runOrt } from '../lib/onnx/onnxruntime';
 import { checkParity, formatParity } from '../lib/onnx/parity';
+import { settle } from './settle';
 
 interface Row {
   batch: number;
@@ -22,13 +23,6 @@ function flag(args: string[], name: string): string | undefined {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-async function settle(): Promise<void> {
-  (globalThis as { gc?: () => void }).gc?.();
-  await yieldToEventLoop();   // finalizers return buffers to the pool
-}
-
 export async function run(args: string[]): Promise<void> {
   const threads = Number(flag(args, '--threads') ?? getNumThreads());
   const repeat = Number(flag(args, '--repeat') ?? 7);
@@ -40,31 +34,34 @@ export async function run(args: string[]): Promise<void> {
   model.eval();
   const S = model.config.imageSize;
   const bytes = exportOnnxBytes(model);
-  const session = await createOrtSession(bytes, { threads });
   const gflop = model.summary().flops / 1e9;
-  const rows: Row[] = [];
-  for (const batch of [1, 8]) {
-    const data = new Float32Array(batch * S * S).map((_, i) => ((i * 2654435761) % 1000) / 1000);
-    const dims = [batch, 1, S, S];
+  const batches = [1, 8];
+  const inputs = batches.map((batch) => new Float32Array(batch * S * S).map((_, i) => ((i * 2654435761) % 1000) / 1000));
+  // One engine after the other, ours first: onnxruntime's worker threads spin after session
+  // creation and after each run, and would take cores from ours if the two were interleaved.
+  const oursMs = [];
+  for (const [bi, batch] of batches.entries()) {
     const ours: number[] = [];
-    const ort: number[] = [];
-    // One engine after the other: onnxruntime's worker threads spin after each run and would
-    // take the second core from ours if the runs alternated.
     for (let k = 0; k < repeat + 2; k++) {
       await settle();
       const t0 = process.hrtime.bigint();
-      noGrad(() => model.forward(Tensor.from(data, dims)));
+      noGrad(() => model.forward(Tensor.from(inputs[bi], [batch, 1, S, S])));
       if (k >= 2) ours.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
+    oursMs.push(median(ours));
+  }
+  const session = await createOrtSession(bytes, { threads });
+  const rows: Row[] = [];
+  for (const [bi, batch] of batches.entries()) {
+    const ort: number[] = [];
     for (let k = 0; k < repeat + 2; k++) {
       await settle();
       const t0 = process.hrtime.bigint();
-      await runOrt(session, data, dims);
+      await runOrt(session, inputs[bi], [batch, 1, S, S]);
       if (k >= 2) ort.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    const oursMs = median(ours);
     const ortMs = median(ort);
-    rows.push({ batch, oursMs, ortMs, ratio: oursMs / ortMs, gflopPerImage: gflop });
+    rows.push({ batch, oursMs: oursMs[bi], ortMs, ratio: oursMs[bi] / ortMs, gflopPerImage: gflop });
   }
   const parity = await checkParity(model, { batchSizes: [1, 8], onnxBytes: bytes, threads });
   if (args.includes('--json')) {

@@ -1,20 +1,12 @@
 // Benchmark of batchNorm2d and the losses: median time after warm-up, the bytes moved per
 // second against a memory copy measured in the same run (batch norm is memory-bound), and the
 // losses' elements per second against plain JavaScript computing the same loss and gradient.
-// Run: node --expose-gc dist/bench/main.js norm-losses [--threads N] [--json]
-// (npm run bench -- norm-losses works too, timing fresh buffers unless NODE_OPTIONS=--expose-gc).
+// Run: npm run bench -- norm-losses [--threads N] [--json]
 import { Tensor } from '../lib/tensor';
 import { setNumThreads, getNumThreads } from '../lib/capabilities';
 import { batchNorm2d } from '../lib/ops/norm';
 import { bceWithLogits, diceLoss, focalLoss, l1Loss } from '../lib/ops/losses';
-
-const collect = (globalThis as { gc?: () => void }).gc;
-// Collects (when node runs with --expose-gc) and yields to the event loop, where the buffers of
-// dead tensors go back to the pool: the timed runs then reuse warm memory, as a training step does.
-const settle = (): Promise<void> => {
-  collect?.();
-  return new Promise((r) => setImmediate(r));
-};
+import { settle } from './settle';
 
 async function medianMs(f: () => unknown, reps = 15): Promise<number> {
   for (let i = 0; i < 3; i++) {
@@ -156,7 +148,6 @@ export async function run(args: string[]): Promise<void> {
     console.log(JSON.stringify({ threads: getNumThreads(), rows }, null, 2));
     return;
   }
-  if (!collect) console.log('note: run node with --expose-gc, or fresh (page-faulting) buffers are timed too');
   console.log(`threads: ${getNumThreads()} (ratio: for batch norm the fraction of copy bandwidth; for losses the speed-up over plain JS)`);
   for (const r of rows) {
     console.log(`${r.name.padEnd(44)} ${r.ms.toFixed(2).padStart(8)} ms  ${r.rate.padStart(14)}  ${r.peer.padEnd(30)} ratio ${r.ratio.toFixed(2)}`);

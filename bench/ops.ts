@@ -1,8 +1,6 @@
 // `npm run bench -- ops [--json] [--repeat N] [--threads N]`: median time, GFLOP/s and fraction of the
 // measured FP32 FMA peak for the heavy ops (conv passes, featureTransfer, linear), beside
 // onnxruntime-node running the same forward in the same run with the same thread count.
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { Tensor } from '../lib/tensor';
 import { nativeCore, nativeFunctions } from '../lib/native';
 import { getKernel } from '../lib/ops/registry';
@@ -14,6 +12,7 @@ import type {
 } from '../lib/ops/cpu/conv-kernels';
 import type { LinearBackwardKernel, LinearForwardKernel } from '../lib/ops/cpu/linear-kernels';
 import { convPeer, linearPeer, PeerRun } from './ort-peer';
+import { pause, settle } from './settle';
 
 interface Row {
   op: string;
@@ -39,44 +38,36 @@ function rand(shape: number[], scale = 1): Tensor {
   return Tensor.from(d, shape);
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// A full GC before each timed run lets the finalizers of the previous outputs hand their
-// buffers back to the caching pool, as in a steady training loop: without it every output is
-// fresh system memory and the first-touch page faults (several ms per MB in a VM) swamp the op.
-v8.setFlagsFromString('--expose-gc');
-const collect = vm.runInNewContext('gc') as () => void;
-async function settle(): Promise<void> {
-  collect();
-  await new Promise((resolve) => setImmediate(resolve));
+// Median time of fn after a warm-up, with a GC before every run.
+async function measure(fn: () => void, repeat: number): Promise<number> {
+  const ms: number[] = [];
+  fn();
+  for (let i = 0; i < repeat; i++) {
+    await settle();
+    const t0 = process.hrtime.bigint();
+    fn();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(ms);
 }
 
-// Times fn and the peer in alternating blocks (3 rounds) so both see the machine's noise; a
-// pause between blocks lets onnxruntime's spinning pool threads go idle before we run.
-async function measure(fn: () => void, peer: PeerRun | null, repeat: number): Promise<{ ms: number; ortMs: number | null }> {
-  fn();
-  if (peer) await peer.run();
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  const rounds = 3;
-  for (let round = 0; round < rounds; round++) {
-    const count = Math.ceil(repeat / rounds);
-    await pause(20);
-    for (let i = 0; i < count; i++) {
-      await settle();
-      const t0 = process.hrtime.bigint();
-      fn();
-      ours.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    if (!peer) continue;
-    for (let i = 0; i < count; i++) {
-      await settle();
-      const t1 = process.hrtime.bigint();
-      await peer.run();
-      theirs.push(Number(process.hrtime.bigint() - t1) / 1e6);
-    }
+// The peer is created only after all of our passes were timed, and released (then given time
+// to stop spinning) before the next op: onnxruntime's pool threads keep spinning after session
+// creation and after each run, and would steal our cores if the two were interleaved.
+async function measurePeer(makePeer: () => Promise<PeerRun | null>, repeat: number): Promise<number | null> {
+  const peer = await makePeer();
+  if (!peer) return null;
+  const ms: number[] = [];
+  await peer.run();
+  for (let i = 0; i < repeat; i++) {
+    await settle();
+    const t0 = process.hrtime.bigint();
+    await peer.run();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  return { ms: median(ours), ortMs: peer ? median(theirs) : null };
+  await peer.release();
+  await pause(100);
+  return median(ms);
 }
 
 interface ConvCase { name: string; n: number; sources: number[]; h: number; w: number; k: number; r: number; stride: number; padding: number }
@@ -115,27 +106,25 @@ async function benchConv(cs: ConvCase, repeat: number, threads: number, peak: nu
         ['backward-weight', () => void getKernel<Conv2dBackwardWeightKernel>('conv2dBackwardWeight', 'cpu')(xs[0], dy, w.shape, g,
           { weight: true, bias: true })],
       ];
-  const peer = await convPeer({
+  const times: number[] = [];
+  for (const [, fn] of passes) times.push(await measure(fn, repeat));
+  const ortMs = await measurePeer(() => convPeer({
     inputs: xs.map((x) => ({ shape: [...x.shape] })),
     weight: { shape: [...w.shape], data: w.data },
     bias: b.data,
     stride: g.stride,
     padding: g.padding,
-  }, threads);
-  const rows: Row[] = [];
-  let forwardGflops = 0;
-  for (const [pass, fn] of passes) {
-    const m = await measure(fn, pass === 'forward' ? peer : null, repeat);
-    const gflops = flops / m.ms / 1e6;
-    if (pass === 'forward') forwardGflops = gflops;
-    rows.push({
-      op: cs.name, shape, pass, ms: m.ms, gflops, peakFraction: gflops / peak,
-      ortMs: m.ortMs, oursOverOrt: m.ortMs ? m.ms / m.ortMs : null,
-      forwardOverThis: pass === 'forward' ? null : forwardGflops / gflops,
-    });
-  }
-  if (peer) await peer.release();
-  return rows;
+  }, threads), repeat);
+  const forwardGflops = flops / times[0] / 1e6;
+  return passes.map(([pass], i) => {
+    const gflops = flops / times[i] / 1e6;
+    const forward = pass === 'forward';
+    return {
+      op: cs.name, shape, pass, ms: times[i], gflops, peakFraction: gflops / peak,
+      ortMs: forward ? ortMs : null, oursOverOrt: forward && ortMs ? times[i] / ortMs : null,
+      forwardOverThis: forward ? null : forwardGflops / gflops,
+    };
+  });
 }
 
 async function benchLinear(n: number, inF: number, outF: number, repeat: number, threads: number, peak: number): Promise<Row[]> {
@@ -145,19 +134,18 @@ async function benchLinear(n: number, inF: number, outF: number, repeat: number,
   const dy = rand([n, outF]);
   const flops = 2 * n * inF * outF;
   const shape = `${n}x${inF} -> ${outF}`;
-  const peer = await linearPeer(n, inF, w.data, b.data, threads);
-  const rows: Row[] = [];
-  const fwd = await measure(() => void getKernel<LinearForwardKernel>('linearForward', 'cpu')(x, w, b), peer, repeat);
-  const fg = flops / fwd.ms / 1e6;
-  rows.push({ op: 'linear', shape, pass: 'forward', ms: fwd.ms, gflops: fg, peakFraction: fg / peak, ortMs: fwd.ortMs,
-    oursOverOrt: fwd.ortMs ? fwd.ms / fwd.ortMs : null, forwardOverThis: null });
-  const bwd = await measure(() => void getKernel<LinearBackwardKernel>('linearBackward', 'cpu')(x, w, dy,
-    { x: true, weight: true, bias: true }), null, repeat);
-  const bg = (2 * flops) / bwd.ms / 1e6;
-  rows.push({ op: 'linear', shape, pass: 'backward (dx+dw)', ms: bwd.ms, gflops: bg, peakFraction: bg / peak, ortMs: null,
-    oursOverOrt: null, forwardOverThis: fg / bg });
-  if (peer) await peer.release();
-  return rows;
+  const fwdMs = await measure(() => void getKernel<LinearForwardKernel>('linearForward', 'cpu')(x, w, b), repeat);
+  const bwdMs = await measure(() => void getKernel<LinearBackwardKernel>('linearBackward', 'cpu')(x, w, dy,
+    { x: true, weight: true, bias: true }), repeat);
+  const ortMs = await measurePeer(() => linearPeer(n, inF, w.data, b.data, threads), repeat);
+  const fg = flops / fwdMs / 1e6;
+  const bg = (2 * flops) / bwdMs / 1e6;
+  return [
+    { op: 'linear', shape, pass: 'forward', ms: fwdMs, gflops: fg, peakFraction: fg / peak, ortMs,
+      oursOverOrt: ortMs ? fwdMs / ortMs : null, forwardOverThis: null },
+    { op: 'linear', shape, pass: 'backward (dx+dw)', ms: bwdMs, gflops: bg, peakFraction: bg / peak, ortMs: null,
+      oursOverOrt: null, forwardOverThis: fg / bg },
+  ];
 }
 
 function printTable(rows: Row[], header: string): void {
@@ -186,7 +174,7 @@ export async function run(args: string[]): Promise<void> {
   const rows: Row[] = [];
   for (const cs of convCases) rows.push(...(await benchConv(cs, repeat, threads, peak)));
   rows.push(...(await benchLinear(64, 1024, 1024, repeat, threads, peak)));
-  const header = `ftmtlnet ops bench: simd ${core.simdLevel()}, ${threads} threads, measured FMA peak ${peak.toFixed(1)} GFLOP/s, median of ${Math.ceil(repeat / 3) * 3} after warm-up (3 alternating rounds, GC before each run); ours/ort = time ratio (< 1: faster), fwd/this = forward GFLOP/s over this pass's`;
+  const header = `ftmtlnet ops bench: simd ${core.simdLevel()}, ${threads} threads, measured FMA peak ${peak.toFixed(1)} GFLOP/s, median of ${repeat} after warm-up (ours, then onnxruntime; GC before each run); ours/ort = time ratio (< 1: faster), fwd/this = forward GFLOP/s over this pass's`;
   if (json) console.log(JSON.stringify({ simd: core.simdLevel(), threads, peakGflops: peak, repeat, rows }, null, 2));
   else printTable(rows, header);
 }
