@@ -69,6 +69,8 @@ t.test('conv2d across GEMM blocking edges matches exact reference gradients', (t
     { n: 1, c: 8, h: 70, w: 69, k: 16, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
     { n: 1, c: 6, h: 71, w: 66, k: 12, r: 3, s: 3, sh: 2, sw: 2, ph: 1, pw: 1, bias: false },
     { n: 1, c: 5, h: 40, w: 44, k: 9, r: 5, s: 5, sh: 1, sw: 1, ph: 2, pw: 2, bias: true },
+    // Wide rows of many channels: each thread walks its rows in several bands.
+    { n: 2, c: 40, h: 12, w: 100, k: 24, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: false },
     // One output row: the output channels are split over the threads instead.
     { n: 1, c: 64, h: 1, w: 200, k: 64, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
   ];

@@ -312,45 +312,50 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
   if (dw == nullptr) return;
   const Taps taps = forwardTaps(s);
   const ChannelMap channelMap(xs);
-  ShiftedPlanes planes(s.N, s.C, s.H, s.W, taps, s.P, s.Q);
-  planes.fillAll([&](int64_t n, int64_t c) { return channelMap.plane(xs, n, c, HW); });
-  // dy on the grid, zero in the extra columns so they add nothing.
-  const int64_t Wg = planes.gridWidth();
-  const int64_t grid = planes.gridPixels(s.P);
-  PoolFloats dyGrid(s.N * s.K * grid);
-  const auto copyDy = [&](size_t begin, size_t end, int) {
-    for (size_t u = begin; u < end; ++u) {
-      const float* src = dy + static_cast<int64_t>(u) * PQ;
-      float* dst = dyGrid.data + static_cast<int64_t>(u) * grid;
-      for (int64_t i = 0; i < s.P; ++i) {
-        std::memcpy(dst + i * Wg, src + i * s.Q, sizeof(float) * static_cast<size_t>(s.Q));
-        std::memset(dst + i * Wg + s.Q, 0, sizeof(float) * static_cast<size_t>(Wg - s.Q));
-      }
-    }
-  };
-  if (s.N * s.K * grid < (1 << 15)) copyDy(0, static_cast<size_t>(s.N * s.K), 0);
-  else parallelFor(static_cast<size_t>(s.N * s.K), copyDy);
-  // Split the (image, pixel) reduction range over threads; each sums into its own dW.
-  const int64_t total = s.N * grid;
-  const double flops = 2.0 * s.K * CRS * total;
+  const PlaneGeometry geo(s.H, s.W, taps, s.P, s.Q);
+  const int64_t Wg = geo.gridWidth();
+  // Split the output rows of all images into one contiguous range per thread; each thread
+  // sums into its own dW, walking its range in bands whose bordered planes and dy rows (zero
+  // in the grid's extra columns, so those add nothing) it copies into its own cache.
+  const int64_t totalRows = s.N * s.P;
+  const double flops = 2.0 * s.K * CRS * totalRows * Wg;
   const int threads = static_cast<int>(std::max<int64_t>(
-      1, std::min<int64_t>(numThreads(), std::min<int64_t>(total / 256, static_cast<int64_t>(flops / 4e6)))));
+      1, std::min<int64_t>({numThreads(), totalRows, static_cast<int64_t>(flops / kParallelFlops)})));
+  const int64_t halo = geo.bandRowCount(0, 1) - 1;
+  const int64_t rowBytes = (s.C * geo.bandFloats(1) + s.K * Wg) * static_cast<int64_t>(sizeof(float));
+  const int64_t bandH = std::min(s.P, std::max<int64_t>(1, kBandBytes / rowBytes - halo));
   std::vector<std::unique_ptr<PoolFloats>> partial(static_cast<size_t>(threads));
   for (int t = 1; t < threads; ++t) partial[t].reset(new PoolFloats(s.K * CRS));
   const auto work = [&](size_t begin, size_t end, int) {
+    const int64_t maxRows = geo.bandRowCount(0, bandH);
+    float* band = threadScratch(5, static_cast<size_t>(s.C * geo.bandFloats(maxRows) + geo.tailFloats()));
+    float* dyBand = threadScratch(2, static_cast<size_t>(s.K * bandH * Wg));
     const float** rows = reinterpret_cast<const float**>(threadScratch(3, static_cast<size_t>(2 * CRS + 16)));
     for (size_t t = begin; t < end; ++t) {
       float* out = t == 0 ? dw : partial[t]->data;
-      const int64_t lo = total * static_cast<int64_t>(t) / threads;
-      const int64_t hi = total * static_cast<int64_t>(t + 1) / threads;
+      const int64_t lo = totalRows * static_cast<int64_t>(t) / threads;
+      const int64_t hi = totalRows * static_cast<int64_t>(t + 1) / threads;
       bool first = true;
-      for (int64_t n = lo / grid; n * grid < hi; ++n) {
-        const int64_t p0 = std::max<int64_t>(lo - n * grid, 0);
-        const int64_t p1 = std::min<int64_t>(hi - n * grid, grid);
-        if (p1 <= p0) continue;
-        planes.rows(n, taps, rows);
-        weightGradSerial(s.K, CRS, p0, p1, dyGrid.data + n * s.K * grid, grid, rows, out, !first);
+      for (int64_t r = lo; r < hi;) {
+        const int64_t n = r / s.P;
+        const int64_t i0 = r - n * s.P;
+        const int64_t i1 = std::min({s.P, i0 + bandH, i0 + (hi - r)});
+        const int64_t rowCount = geo.bandRowCount(i0, i1);
+        for (int64_t c = 0; c < s.C; ++c)
+          geo.fillBand(channelMap.plane(xs, n, c, HW), i0, rowCount, band + c * geo.bandFloats(rowCount));
+        geo.bandRows(taps, band, rowCount, s.C, rows);
+        const int64_t pixels = (i1 - i0) * Wg;
+        for (int64_t k = 0; k < s.K; ++k) {
+          const float* src = dy + (n * s.K + k) * PQ + i0 * s.Q;
+          float* dst = dyBand + k * pixels;
+          for (int64_t i = 0; i < i1 - i0; ++i) {
+            std::memcpy(dst + i * Wg, src + i * s.Q, sizeof(float) * static_cast<size_t>(s.Q));
+            for (int64_t j = s.Q; j < Wg; ++j) dst[i * Wg + j] = 0.0f;
+          }
+        }
+        weightGradSerial(s.K, CRS, 0, pixels, dyBand, pixels, rows, out, !first);
         first = false;
+        r += i1 - i0;
       }
       if (first) std::fill(out, out + s.K * CRS, 0.0f);
     }

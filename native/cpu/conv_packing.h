@@ -1,5 +1,5 @@
 // GEMM panel packer for backward-weight: B(k, j) = rows[j][k], the im2col matrix transposed,
-// read through the row pointers of ShiftedPlanes (pixels along k, (channel, tap) rows along j).
+// read through the band row pointers of PlaneGeometry (pixels along k, (channel, tap) rows along j).
 #pragma once
 #include <cstdint>
 

@@ -5,7 +5,6 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "memory_pool.h"
 #include "strided_copy.h"
 
 namespace ftm {
@@ -73,23 +72,6 @@ void PlaneGeometry::bandRows(const Taps& taps, const float* band, int64_t rows, 
     const float* base = band + (slot * rows + u - uMin_) * Wg_ + v + padLeft_;
     for (int64_t c = 0; c < channels; ++c) out[c * T + t] = base + c * channelFloats;
   }
-}
-
-ShiftedPlanes::ShiftedPlanes(int64_t images, int64_t channels, int64_t H, int64_t W, const Taps& taps,
-                             int64_t outH, int64_t outW)
-    : geometry_(H, W, taps, outH, outW), images_(images), channels_(channels), outH_(outH) {
-  rows_ = geometry_.bandRowCount(0, outH);
-  channelFloats_ = geometry_.bandFloats(rows_);
-  const int64_t floats = images_ * channels_ * channelFloats_ + geometry_.tailFloats();
-  data_ = static_cast<float*>(poolAlloc(static_cast<size_t>(floats) * sizeof(float)));
-  const int64_t tail = geometry_.tailFloats();
-  std::memset(data_ + floats - tail, 0, sizeof(float) * static_cast<size_t>(tail));
-}
-
-ShiftedPlanes::~ShiftedPlanes() { poolFree(data_); }
-
-void ShiftedPlanes::rows(int64_t n, const Taps& taps, const float** out) const {
-  geometry_.bandRows(taps, data_ + n * channels_ * channelFloats_, rows_, channels_, out);
 }
 
 }  // namespace ftm

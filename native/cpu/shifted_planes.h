@@ -5,8 +5,8 @@
 // (channel, phase), and each plane is copied with a zero border and a common row length Wg.
 // Output pixel (i, j) of the outH x Wg "grid" then reads, for tap t, element i*Wg + j of a row
 // pointer into its plane: every im2col row is a contiguous slice, and the grid's columns
-// j >= outW are computed and thrown away. Planes may be built for a band of output rows only
-// (each thread fills the band it computes, in its own cache).
+// j >= outW are computed and thrown away. Planes are built per band of output rows, by the
+// thread that computes the band, so the data it multiplies sits in its own core's cache.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -48,51 +48,5 @@ class PlaneGeometry {
   std::vector<int> phaseIndex_;  // (a*sx + b) -> plane slot, -1 when no tap reads that phase
   int64_t phases_ = 0;
 };
-
-// Whole-image planes for every (image, channel), filled once and shared by all threads
-// (backward-weight reduces over all pixels of an image).
-class ShiftedPlanes {
- public:
-  ShiftedPlanes(int64_t images, int64_t channels, int64_t H, int64_t W, const Taps& taps, int64_t outH,
-                int64_t outW);
-  ~ShiftedPlanes();
-  ShiftedPlanes(const ShiftedPlanes&) = delete;
-  ShiftedPlanes& operator=(const ShiftedPlanes&) = delete;
-
-  // Fills every plane: planeOf(n, c) gives the source plane (in parallel over the pool).
-  template <typename PlaneOf>
-  void fillAll(PlaneOf planeOf);
-  // Row pointers for image n, row c*T + t, into out[0, channels*T).
-  void rows(int64_t n, const Taps& taps, const float** out) const;
-
-  int64_t gridWidth() const { return geometry_.gridWidth(); }
-  int64_t gridPixels(int64_t outH) const { return outH * geometry_.gridWidth(); }
-
- private:
-  PlaneGeometry geometry_;
-  int64_t images_, channels_, outH_, rows_, channelFloats_;
-  float* data_ = nullptr;
-};
-
-}  // namespace ftm
-
-#include "thread_pool.h"
-
-namespace ftm {
-
-template <typename PlaneOf>
-void ShiftedPlanes::fillAll(PlaneOf planeOf) {
-  const size_t units = static_cast<size_t>(images_ * channels_);
-  const auto work = [&](size_t begin, size_t end, int) {
-    for (size_t u = begin; u < end; ++u) {
-      const int64_t n = static_cast<int64_t>(u) / channels_;
-      const int64_t c = static_cast<int64_t>(u) % channels_;
-      geometry_.fillBand(planeOf(n, c), 0, rows_, data_ + (n * channels_ + c) * channelFloats_);
-    }
-  };
-  // Small copies stay on the calling thread: waking the pool costs more than it saves.
-  if (images_ * channels_ * channelFloats_ < (1 << 17)) work(0, units, 0);
-  else parallelFor(units, work);
-}
 
 }  // namespace ftm
