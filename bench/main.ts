@@ -8,7 +8,7 @@ import { run as runForward } from './model-forward';
 const commands: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
   cuda: { describe: 'CUDA conv passes, featureTransfer and an FTMTLNet training step (batch 16, image 512); --json FILE, --repeat N; needs a GPU', run: runCuda },
   forward: { describe: 'FTMTLNet forward, ours vs onnxruntime-node on the exported graph, batch 1 and 8, + parity; --model DIR | --preset P --size S, --threads N, --repeat N, --json', run: runForward },
-  ops: { describe: 'heavy ops (conv passes, featureTransfer, linear) vs onnxruntime-node; --json, --repeat N, --threads N (default: all cores)', run: runOps },
+  ops: { describe: 'heavy ops (conv passes, featureTransfer, linear) vs onnxruntime-node and PyTorch (CPU, when installed); --json, --repeat N, --threads N (default: all cores), --no-torch', run: runOps },
   'norm-losses': { describe: 'batchNorm2d vs copy bandwidth, losses vs plain JS; --json, --threads N', run: runNormLosses },
 };
 

@@ -1,6 +1,7 @@
-// `npm run bench -- ops [--json] [--repeat N] [--threads N]`: median time, GFLOP/s and fraction of the
-// measured FP32 FMA peak for the heavy ops (conv passes, featureTransfer, linear), beside
-// onnxruntime-node running the same forward in the same run with the same thread count.
+// `npm run bench -- ops [--json] [--repeat N] [--threads N] [--no-torch]`: median time, GFLOP/s and
+// fraction of the measured FP32 FMA peak for the heavy ops (conv passes, featureTransfer,
+// linear), beside onnxruntime-node running the same forward and PyTorch (CPU, when python3
+// has torch) running every pass, in the same run with the same thread count.
 import { Tensor } from '../lib/tensor';
 import { nativeCore, nativeFunctions } from '../lib/native';
 import { getKernel } from '../lib/ops/registry';
@@ -13,6 +14,7 @@ import type {
 import type { LinearBackwardKernel, LinearForwardKernel } from '../lib/ops/cpu/linear-kernels';
 import { convPeer, linearPeer, PeerRun } from './ort-peer';
 import { pause, settle } from './settle';
+import { runTorchPeer, torchKey, TorchConvCase, TorchLinearCase } from './torch-peer';
 
 interface Row {
   op: string;
@@ -24,6 +26,8 @@ interface Row {
   ortMs: number | null;
   oursOverOrt: number | null;      // time ratio, forward only (< 1: we are faster)
   forwardOverThis: number | null;  // forward GFLOP/s / this pass's GFLOP/s (backward rows)
+  torchMs: number | null;          // PyTorch (CPU), every pass
+  oursOverTorch: number | null;
 }
 
 function median(xs: number[]): number {
@@ -80,6 +84,10 @@ const convCases: ConvCase[] = [
   { name: 'featureTransfer', n: 1, sources: [32, 32, 64], h: 64, w: 64, k: 64, r: 3, stride: 1, padding: 1 },
 ];
 
+function convShapeLabel(cs: ConvCase): string {
+  return `${cs.n}x${cs.sources.join('+')}x${cs.h}x${cs.w} -> ${cs.k}, s${cs.stride}`;
+}
+
 async function benchConv(cs: ConvCase, repeat: number, threads: number, peak: number): Promise<Row[]> {
   const C = cs.sources.reduce((a, b) => a + b, 0);
   const xs = cs.sources.map((c) => rand([cs.n, c, cs.h, cs.w]));
@@ -91,7 +99,7 @@ async function benchConv(cs: ConvCase, repeat: number, threads: number, peak: nu
   const flops = 2 * cs.n * cs.k * P * Q * C * cs.r * cs.r;
   const dy = rand([cs.n, cs.k, P, Q]);
   const fused = cs.sources.length > 1;
-  const shape = `${cs.n}x${cs.sources.join('+')}x${cs.h}x${cs.w} -> ${cs.k}, s${cs.stride}`;
+  const shape = convShapeLabel(cs);
   const passes: [string, () => void][] = fused
     ? [
         ['forward', () => void getKernel<FeatureTransferForwardKernel>('featureTransferForward', 'cpu')(xs, w, b, g)],
@@ -122,7 +130,7 @@ async function benchConv(cs: ConvCase, repeat: number, threads: number, peak: nu
     return {
       op: cs.name, shape, pass, ms: times[i], gflops, peakFraction: gflops / peak,
       ortMs: forward ? ortMs : null, oursOverOrt: forward && ortMs ? times[i] / ortMs : null,
-      forwardOverThis: forward ? null : forwardGflops / gflops,
+      forwardOverThis: forward ? null : forwardGflops / gflops, torchMs: null, oursOverTorch: null,
     };
   });
 }
@@ -142,17 +150,17 @@ async function benchLinear(n: number, inF: number, outF: number, repeat: number,
   const bg = (2 * flops) / bwdMs / 1e6;
   return [
     { op: 'linear', shape, pass: 'forward', ms: fwdMs, gflops: fg, peakFraction: fg / peak, ortMs,
-      oursOverOrt: ortMs ? fwdMs / ortMs : null, forwardOverThis: null },
+      oursOverOrt: ortMs ? fwdMs / ortMs : null, forwardOverThis: null, torchMs: null, oursOverTorch: null },
     { op: 'linear', shape, pass: 'backward (dx+dw)', ms: bwdMs, gflops: bg, peakFraction: bg / peak, ortMs: null,
-      oursOverOrt: null, forwardOverThis: fg / bg },
+      oursOverOrt: null, forwardOverThis: fg / bg, torchMs: null, oursOverTorch: null },
   ];
 }
 
 function printTable(rows: Row[], header: string): void {
   const f = (v: number | null, d: number) => (v === null ? '-' : v.toFixed(d));
-  const cols = ['op', 'shape', 'pass', 'ms', 'GFLOP/s', '% peak', 'ort ms', 'ours/ort', 'fwd/this'];
+  const cols = ['op', 'shape', 'pass', 'ms', 'GFLOP/s', '% peak', 'ort ms', 'ours/ort', 'torch ms', 'ours/torch', 'fwd/this'];
   const data = rows.map((r) => [r.op, r.shape, r.pass, f(r.ms, 2), f(r.gflops, 1), f(100 * r.peakFraction, 0),
-    f(r.ortMs, 2), f(r.oursOverOrt, 2), f(r.forwardOverThis, 2)]);
+    f(r.ortMs, 2), f(r.oursOverOrt, 2), f(r.torchMs, 2), f(r.oursOverTorch, 2), f(r.forwardOverThis, 2)]);
   const widths = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i].length)));
   console.log(header);
   console.log(cols.map((c, i) => c.padEnd(widths[i])).join('  '));
@@ -174,7 +182,27 @@ export async function run(args: string[]): Promise<void> {
   const rows: Row[] = [];
   for (const cs of convCases) rows.push(...(await benchConv(cs, repeat, threads, peak)));
   rows.push(...(await benchLinear(64, 1024, 1024, repeat, threads, peak)));
-  const header = `ftmtlnet ops bench: simd ${core.simdLevel()}, ${threads} threads, measured FMA peak ${peak.toFixed(1)} GFLOP/s, median of ${repeat} after warm-up (ours, then onnxruntime; GC before each run); ours/ort = time ratio (< 1: faster), fwd/this = forward GFLOP/s over this pass's`;
-  if (json) console.log(JSON.stringify({ simd: core.simdLevel(), threads, peakGflops: peak, repeat, rows }, null, 2));
+  // PyTorch last, in its own process, with the same shapes (keyed by op and shape).
+  let torchNote = 'PyTorch: skipped (--no-torch)';
+  if (!args.includes('--no-torch')) {
+    const convs: TorchConvCase[] = convCases.map((cs) => ({ key: `${cs.name} ${convShapeLabel(cs)}`, n: cs.n, sources: cs.sources,
+      h: cs.h, w: cs.w, k: cs.k, r: cs.r, stride: cs.stride, padding: cs.padding }));
+    const linears: TorchLinearCase[] = [{ key: 'linear 64x1024 -> 1024', n: 64, in: 1024, out: 1024 }];
+    const torch = runTorchPeer({ threads, repeat, convs, linears });
+    if ('error' in torch) {
+      torchNote = `PyTorch: not run (${torch.error})`;
+    } else {
+      torchNote = `PyTorch ${torch.version} (CPU, conv2d(cat(xs)) for featureTransfer)`;
+      for (const r of rows) {
+        const ms = torch.ms.get(torchKey(`${r.op} ${r.shape}`, r.pass));
+        if (ms !== undefined) {
+          r.torchMs = ms;
+          r.oursOverTorch = r.ms / ms;
+        }
+      }
+    }
+  }
+  const header = `ftmtlnet ops bench: simd ${core.simdLevel()}, ${threads} threads, measured FMA peak ${peak.toFixed(1)} GFLOP/s, median of ${repeat} after warm-up (ours, then onnxruntime, then PyTorch; GC before each of our runs); ours/ort and ours/torch = time ratios (< 1: we are faster), fwd/this = forward GFLOP/s over this pass's\n${torchNote}`;
+  if (json) console.log(JSON.stringify({ simd: core.simdLevel(), threads, peakGflops: peak, repeat, torch: torchNote, rows }, null, 2));
   else printTable(rows, header);
 }
