@@ -24,16 +24,22 @@ function randomiseBn(bn: { runningMean: Tensor; runningVar: Tensor; weight: Tens
 
 t.test('the native ReLU epilogue equals relu(conv) for conv2d and featureTransfer', (t) => {
   const rng = seededRandom(11);
-  for (const [sources, stride] of [[[5], 1], [[5], 2], [[3, 4, 2], 1]] as [number[], number][]) {
+  for (const [sources, stride] of [[[5], 1], [[5], 2], [[3, 4, 2], 1], [[9, 4], 1]] as [number[], number][]) {
     const xs = sources.map((c) => randTensor(rng, [2, c, 13, 12]));
     const c = sources.reduce((a, b) => a + b, 0);
     const w = randTensor(rng, [7, c, 3, 3], { scale: 0.3 });
     const b = randTensor(rng, [7]);
     const g = { stride: [stride, stride] as [number, number], padding: [1, 1] as [number, number] };
-    const fused = convReluForwardCpu(xs, w, b, g);
+    const fused = convReluForwardCpu(xs, w, b.data, g);
     const plain = ops.relu(xs.length === 1 ? ops.conv2d(xs[0], w, b, g) : ops.featureTransfer(xs, w, b, g));
     t.same(fused.shape, plain.shape, `sources ${sources} stride ${stride}: shape`);
     assertClose(t, fused.data, plain.data, { atol: 1e-6, rtol: 1e-6 }, `sources ${sources} stride ${stride}`);
+    // Per-output-channel weight scale applied while packing == conv with pre-scaled weights.
+    const scale = randArray(rng, 7);
+    const scaledW = ops.mul(w, Tensor.from(scale, [7, 1, 1, 1]));
+    const fusedScaled = convReluForwardCpu(xs, w, b.data, g, scale);
+    const plainScaled = ops.relu(xs.length === 1 ? ops.conv2d(xs[0], scaledW, b, g) : ops.featureTransfer(xs, scaledW, b, g));
+    assertClose(t, fusedScaled.data, plainScaled.data, { atol: 1e-5, rtol: 1e-5 }, `sources ${sources} stride ${stride} scaled`);
   }
   t.end();
 });

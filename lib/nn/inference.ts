@@ -4,7 +4,6 @@
 // (onnxruntime folds the same way). Used only where nothing can tell the difference: eval
 // mode, no gradient tape, no tracer (ONNX export sees the plain ops), tensors on the CPU.
 import { Tensor, isGradEnabled } from '../tensor';
-import * as ops from '../ops/index';
 import { isTracing } from '../trace';
 import { resolveConvOptions } from '../ops/conv-options';
 import { convReluForwardCpu } from '../ops/cpu/conv-kernels';
@@ -43,10 +42,6 @@ export function convBnReluInference(xs: readonly Tensor[], weight: Tensor, convB
     scale[i] = s;
     shift[i] = beta[i] + ((b0 ? b0[i] : 0) - mean[i]) * s;
   }
-  const folded = ops.mul(weight, Tensor.from(scale, [k, 1, 1, 1]));
-  const bias = Tensor.from(shift, [k]);
-  const y = convReluForwardCpu(xs, folded, bias, resolveConvOptions({ stride, padding }));
-  folded.dispose();
-  bias.dispose();
-  return y;
+  // The scale is applied to the weights as the conv packs them: no folded copy is made.
+  return convReluForwardCpu(xs, weight, shift, resolveConvOptions({ stride, padding }), scale);
 }

@@ -40,7 +40,7 @@ ConvShape geometry(const Napi::CallbackInfo& info, size_t i, int64_t N, int64_t 
   return makeConvShape(N, C, H, W, wShape[0], wShape[2], wShape[3], sh, sw, ph, pw);
 }
 
-// conv2dForward(x, xShape, w, wShape, b|null, y, sh, sw, ph, pw[, relu])
+// conv2dForward(x, xShape, w, wShape, b|null, y, sh, sw, ph, pw[, relu[, rowScale|null]])
 Napi::Value conv2dForwardJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   requireArgs(info, 10, "conv2dForward");
@@ -58,7 +58,9 @@ Napi::Value conv2dForwardJs(const Napi::CallbackInfo& info) {
   if (b.data) requireLength(env, b, s.K, "bias");
   requireLength(env, y, s.N * s.K * s.P * s.Q, "y");
   const bool relu = info.Length() > 10 && argBool(info, 10, "relu");
-  conv2dForward(s, x.data, w.data, b.data, y.data, relu);
+  const F32 scale = info.Length() > 11 ? argF32OrNull(info, 11, "rowScale") : F32{};
+  if (scale.data) requireLength(env, scale, s.K, "rowScale");
+  conv2dForward(s, x.data, w.data, b.data, y.data, relu, scale.data);
   return env.Undefined();
 }
 
@@ -126,7 +128,7 @@ std::vector<ConvSource> sourcesArg(const Napi::CallbackInfo& info, size_t i, int
   return out;
 }
 
-// featureTransferForward(xs, channels, nhw, w, wShape, b|null, y, sh, sw, ph, pw[, relu])
+// featureTransferForward(xs, channels, nhw, w, wShape, b|null, y, sh, sw, ph, pw[, relu[, rowScale|null]])
 Napi::Value featureTransferForwardJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   requireArgs(info, 11, "featureTransferForward");
@@ -142,7 +144,9 @@ Napi::Value featureTransferForwardJs(const Napi::CallbackInfo& info) {
   if (b.data) requireLength(env, b, s.K, "bias");
   requireLength(env, y, s.N * s.K * s.P * s.Q, "y");
   const bool relu = info.Length() > 11 && argBool(info, 11, "relu");
-  featureTransferForward(s, xs, w.data, b.data, y.data, relu);
+  const F32 scale = info.Length() > 12 ? argF32OrNull(info, 12, "rowScale") : F32{};
+  if (scale.data) requireLength(env, scale, s.K, "rowScale");
+  featureTransferForward(s, xs, w.data, b.data, y.data, relu, scale.data);
   return env.Undefined();
 }
 

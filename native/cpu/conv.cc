@@ -35,6 +35,25 @@ struct PoolFloats {
   PoolFloats& operator=(const PoolFloats&) = delete;
 };
 
+// A with row m multiplied by scale[m] as it is packed (batch-norm folded into the weights).
+struct ScaledRowsA : APacker {
+  const MatrixAPacker& base;
+  const float* scale;
+  int64_t rows;
+  ScaledRowsA(const MatrixAPacker& b, const float* sc, int64_t m) : base(b), scale(sc), rows(m) {}
+  const float* pack(int64_t m0, int64_t mc, int64_t k0, int64_t kc, int mr, float* dst) const override {
+    base.pack(m0, mc, k0, kc, mr, dst);
+    for (int64_t ir = 0; ir < mc; ir += mr) {
+      float* panel = dst + ir * kc;
+      for (int i = 0; i < mr && m0 + ir + i < rows; ++i) {
+        const float f = scale[m0 + ir + i];
+        for (int64_t k = 0; k < kc; ++k) panel[k * mr + i] *= f;
+      }
+    }
+    return dst;
+  }
+};
+
 // Channel c of the concatenated sources -> (source, channel within it).
 struct ChannelMap {
   std::vector<int> source;
@@ -206,7 +225,7 @@ ConvShape makeConvShape(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, i
 }
 
 void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w, const float* b,
-                        float* y, bool relu) {
+                        float* y, bool relu, const float* rowScale) {
   const int64_t HW = s.H * s.W;
   const int64_t PQ = s.P * s.Q;
   const int64_t CRS = s.C * s.R * s.S;
@@ -214,7 +233,8 @@ void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, c
   const ChannelMap channels(xs);
   const PlaneGeometry geo(s.H, s.W, taps, s.P, s.Q);
   MatrixAPacker wRows(w, s.K, CRS, 1);
-  PrepackedA a(wRows, s.K, CRS);
+  const ScaledRowsA scaled(wRows, rowScale, s.K);
+  PrepackedA a(rowScale != nullptr ? static_cast<const APacker&>(scaled) : wRows, s.K, CRS);
   const GridTarget target{y, s.K * PQ, PQ, s.Q, 1, s.Q, b, relu};
   rowsGemmBatch(s.N, s.K, a, geo, s.C, [&](int64_t n, int64_t c) { return channels.plane(xs, n, c, HW); }, taps, s.P,
                 target);
@@ -378,8 +398,9 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
   }
 }
 
-void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* b, float* y, bool relu) {
-  convForwardSources(s, {ConvSource{x, s.C}}, w, b, y, relu);
+void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* b, float* y, bool relu,
+                   const float* rowScale) {
+  convForwardSources(s, {ConvSource{x, s.C}}, w, b, y, relu, rowScale);
 }
 
 void conv2dBackwardData(const ConvShape& s, const float* dy, const float* w, float* dx) {

@@ -25,9 +25,10 @@ struct ConvSource {
   int64_t channels;
 };
 
-// xs -> y: (N,K,P,Q) = conv(concat(xs), w) + b (b may be null), then max(0, y) when relu.
+// xs -> y: (N,K,P,Q) = conv(concat(xs), w') + b (b may be null), then max(0, y) when relu, where
+// w' = w with output channel k scaled by rowScale[k] (when given: batch norm folded in).
 void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w, const float* b,
-                        float* y, bool relu = false);
+                        float* y, bool relu = false, const float* rowScale = nullptr);
 // dy: (N,K,P,Q) -> dxs[i]: (N, channels[i], H, W) (overwritten; a null dxs[i] is skipped).
 void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w, const std::vector<float*>& dxs,
                              const std::vector<int64_t>& channels);
@@ -36,7 +37,8 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
                                float* db);
 
 // x: (N,C,H,W), w: (K,C,R,S), b: (K) or null -> y: (N,K,P,Q) (then max(0, y) when relu)
-void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* b, float* y, bool relu = false);
+void conv2dForward(const ConvShape& s, const float* x, const float* w, const float* b, float* y, bool relu = false,
+                   const float* rowScale = nullptr);
 // dy: (N,K,P,Q), w: (K,C,R,S) -> dx: (N,C,H,W)
 void conv2dBackwardData(const ConvShape& s, const float* dy, const float* w, float* dx);
 // x: (N,C,H,W), dy: (N,K,P,Q) -> dw: (K,C,R,S), db: (K) (either may be null)

@@ -4,8 +4,8 @@
 namespace ftm {
 
 void featureTransferForward(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w,
-                            const float* b, float* y, bool relu) {
-  convForwardSources(s, xs, w, b, y, relu);
+                            const float* b, float* y, bool relu, const float* rowScale) {
+  convForwardSources(s, xs, w, b, y, relu, rowScale);
 }
 
 void featureTransferBackward(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w,

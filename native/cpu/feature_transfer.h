@@ -10,7 +10,7 @@ namespace ftm {
 
 // xs[i]: (N, C_i, H, W), w: (K, sum C_i, R, S), b: (K) or null -> y: (N, K, P, Q)
 void featureTransferForward(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w,
-                            const float* b, float* y, bool relu = false);
+                            const float* b, float* y, bool relu = false, const float* rowScale = nullptr);
 // dy: (N,K,P,Q) -> dxs[i]: (N, C_i, H, W) (null entries skipped), dw: (K, sum C_i, R, S), db: (K)
 // (dw / db may be null).
 void featureTransferBackward(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w,

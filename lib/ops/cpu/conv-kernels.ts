@@ -8,13 +8,14 @@ import { convOutputSize } from '../conv-options';
 
 interface ConvNative {
   conv2dForward(x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], b: Float32Array | null,
-    y: Float32Array, sh: number, sw: number, ph: number, pw: number, relu?: boolean): void;
+    y: Float32Array, sh: number, sw: number, ph: number, pw: number, relu?: boolean, rowScale?: Float32Array | null): void;
   conv2dBackwardData(dy: Float32Array, w: Float32Array, wShape: number[], dx: Float32Array, xShape: number[],
     sh: number, sw: number, ph: number, pw: number): void;
   conv2dBackwardWeight(x: Float32Array, xShape: number[], dy: Float32Array, dw: Float32Array | null,
     wShape: number[], db: Float32Array | null, sh: number, sw: number, ph: number, pw: number): void;
   featureTransferForward(xs: Float32Array[], channels: number[], nhw: number[], w: Float32Array, wShape: number[],
-    b: Float32Array | null, y: Float32Array, sh: number, sw: number, ph: number, pw: number, relu?: boolean): void;
+    b: Float32Array | null, y: Float32Array, sh: number, sw: number, ph: number, pw: number, relu?: boolean,
+    rowScale?: Float32Array | null): void;
   featureTransferBackward(xs: Float32Array[], channels: number[], nhw: number[], w: Float32Array, wShape: number[],
     dy: Float32Array, dxs: (Float32Array | null)[], dw: Float32Array | null, db: Float32Array | null,
     sh: number, sw: number, ph: number, pw: number): void;
@@ -75,18 +76,20 @@ const featureTransferForward: FeatureTransferForwardKernel = (xs, w, b, g) => {
   return new Tensor(y, shape);
 };
 
-// relu(conv(concat(xs), w) + b) in one pass over the output (the ReLU is applied as each output
-// tile is stored). CPU only, no tape: the fused inference blocks of lib/nn/fused-inference.ts.
-export function convReluForwardCpu(xs: readonly Tensor[], w: Tensor, b: Tensor | null, g: ConvGeometry): Tensor {
+// relu(conv(concat(xs), w * rowScale[k]) + b) in one pass over the output (the weights of output
+// channel k are scaled by rowScale[k] as they are packed, the ReLU applied as each output tile
+// is stored). CPU only, no tape: the fused inference blocks of lib/nn/inference.ts.
+export function convReluForwardCpu(xs: readonly Tensor[], w: Tensor, b: Float32Array | null, g: ConvGeometry,
+  rowScale: Float32Array | null = null): Tensor {
   const src = sourcesLayout(xs);
   const shape = outputShape(src.shape, w.shape, g);
   const y = allocCpu(shape[0] * shape[1] * shape[2] * shape[3], false);
   if (xs.length === 1) {
-    native().conv2dForward(xs[0].data, [...xs[0].shape], w.data, [...w.shape], b ? b.data : null, y,
-      g.stride[0], g.stride[1], g.padding[0], g.padding[1], true);
+    native().conv2dForward(xs[0].data, [...xs[0].shape], w.data, [...w.shape], b, y,
+      g.stride[0], g.stride[1], g.padding[0], g.padding[1], true, rowScale);
   } else {
-    native().featureTransferForward(src.data, src.channels, src.nhw, w.data, [...w.shape], b ? b.data : null, y,
-      g.stride[0], g.stride[1], g.padding[0], g.padding[1], true);
+    native().featureTransferForward(src.data, src.channels, src.nhw, w.data, [...w.shape], b, y,
+      g.stride[0], g.stride[1], g.padding[0], g.padding[1], true, rowScale);
   }
   return new Tensor(y, shape);
 }
