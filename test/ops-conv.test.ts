@@ -71,6 +71,8 @@ t.test('conv2d across GEMM blocking edges matches exact reference gradients', (t
     { n: 1, c: 5, h: 40, w: 44, k: 9, r: 5, s: 5, sh: 1, sw: 1, ph: 2, pw: 2, bias: true },
     // Wide rows of many channels: each thread walks its rows in several bands.
     { n: 2, c: 40, h: 12, w: 100, k: 24, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: false },
+    // A small image of many channels: the threads split the output channels instead of rows.
+    { n: 1, c: 64, h: 14, w: 14, k: 48, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
     // One output row: the output channels are split over the threads instead.
     { n: 1, c: 64, h: 1, w: 200, k: 64, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
   ];

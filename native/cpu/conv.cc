@@ -133,6 +133,9 @@ constexpr double kParallelFlops = 5e6;
 // KiB measured 8% faster than 256 on 1x128x32x32 -> 128 and no slower elsewhere).
 constexpr int64_t kBandBytes = 512 * 1024;
 
+// Bands thinner than this re-copy too much halo and re-stream the weights too often per pixel.
+constexpr int64_t kMinBandRows = 8;
+
 // target(n) = A (M x channels*T, prepacked) * im2col(planeOf(n, c) through taps) on an outH-row
 // grid, for every image. Work units are (image, band of output rows, row chunk of M): each
 // unit copies the bordered planes of its band into per-thread scratch (so the data it
@@ -148,13 +151,19 @@ void rowsGemmBatch(int64_t images, int64_t M, const PrepackedA& a, const PlaneGe
   const int64_t halo = geo.bandRowCount(0, 1) - 1;
   const int64_t rowBytes = channels * geo.bandFloats(1) * static_cast<int64_t>(sizeof(float));
   int64_t bandH = std::min(outH, std::max<int64_t>(1, kBandBytes / rowBytes - halo));
-  // About four units per thread (dynamic claiming evens them out), but bands no thinner than
-  // twice their halo.
-  if (parallel)
-    bandH = std::min(bandH, std::max<int64_t>(std::max<int64_t>(1, 2 * halo), ceilDiv(outH, ceilDiv(4 * threads, images))));
-  const int64_t bands = ceilDiv(outH, bandH);
   int64_t mChunk = M;
-  if (parallel && images * bands < threads && M >= 2 * kern.mr * threads) mChunk = roundUp(ceilDiv(M, threads), kern.mr);
+  if (parallel) {
+    // About four units per thread (dynamic claiming evens them out), but bands no thinner than
+    // twice their halo. Where that makes thin bands of many output channels (small images,
+    // wide layers), the threads split the output channels instead: each then streams only its
+    // share of the weights, over bands as tall as the cache allows.
+    const int64_t balancedH = std::max<int64_t>(std::max<int64_t>(1, 2 * halo), ceilDiv(outH, ceilDiv(4 * threads, images)));
+    if (balancedH < kMinBandRows && M >= 2 * kern.mr * threads) mChunk = roundUp(ceilDiv(M, threads), kern.mr);
+    else bandH = std::min(bandH, balancedH);
+  }
+  const int64_t bands = ceilDiv(outH, bandH);
+  if (parallel && mChunk == M && images * bands < threads && M >= 2 * kern.mr * threads)
+    mChunk = roundUp(ceilDiv(M, threads), kern.mr);
   const int64_t mChunks = ceilDiv(M, mChunk);
   const int64_t tilePixels = 10 * static_cast<int64_t>(kern.nr);
   const int64_t ldt = tilePixels;
