@@ -221,8 +221,14 @@ void gemm(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, f
     mChunk = roundUp((M + threads - 1) / threads, kern.mr);
   const int64_t mChunks = (M + mChunk - 1) / mChunk;
   const double flops = 2.0 * M * N * std::max<int64_t>(K, 1);
-  if (flops < 2e5 || nChunks * mChunks == 1) {
+  if (flops < 2e5) {
     gemmSerial(kern, M, 0, N, 0, K, a, b, c, ldc, accumulate, rowBias);
+    return;
+  }
+  // A is packed once and shared: otherwise every column block would pack its rows again.
+  const PrepackedA packedA(a, M, K);
+  if (nChunks * mChunks == 1) {
+    gemmSerial(kern, M, 0, N, 0, K, packedA, b, c, ldc, accumulate, rowBias);
     return;
   }
   parallelForDynamic(static_cast<size_t>(nChunks * mChunks), 1, [&](size_t begin, size_t end, int) {
@@ -241,7 +247,7 @@ void gemm(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, f
         const float* pack(int64_t m, int64_t mcc, int64_t k, int64_t kc, int mr, float* dst) const override {
           return base.pack(m + off, mcc, k, kc, mr, dst);
         }
-      } shifted(a, m0);
+      } shifted(packedA, m0);
       gemmSerial(kern, mc, n0, n1, 0, K, shifted, b, c + m0 * ldc, ldc, accumulate,
                  rowBias ? rowBias + m0 : nullptr);
     }
