@@ -103,6 +103,32 @@ t.test('featureTransfer only computes the gradients that are needed', (t) => {
   t.end();
 });
 
+t.test('the gradients that are computed equal conv2d(concat) slices when a source needs none', (t) => {
+  const rng = seededRandom(19);
+  const channels = [3, 4, 5];
+  const [n, h, w] = [2, 11, 9];
+  for (const stride of [1, 2]) {
+    const xs = channels.map((c, i) => randTensor(rng, [n, c, h, w], { requiresGrad: i !== 1 }));
+    const wt = randTensor(rng, [6, 12, 3, 3], { scale: 0.3 });
+    const y = featureTransfer(xs, wt, null, { stride, padding: 1 });
+    const dy = randArray(rng, y.numel);
+    y.backward(Tensor.from(dy, [...y.shape]));
+    const cat = Tensor.from(Float32Array.from(concatChannels(xs.map((x) => x.data), channels, n, h * w)), [n, 12, h, w], { requiresGrad: true });
+    conv2d(cat, wt, null, { stride, padding: 1 }).backward(Tensor.from(dy, [...y.shape]));
+    t.equal(xs[1].grad, null, `stride ${stride}: no gradient for the middle source`);
+    let c0 = 0;
+    channels.forEach((c, i) => {
+      if (i !== 1) {
+        const ref = new Float32Array(n * c * h * w);
+        for (let b = 0; b < n; b++) ref.set(cat.grad!.data.subarray((b * 12 + c0) * h * w, (b * 12 + c0 + c) * h * w), b * c * h * w);
+        assertClose(t, xs[i].grad!.data, ref, { atol: 1e-5, rtol: 1e-5 }, `stride ${stride}: source ${i} gradient`);
+      }
+      c0 += c;
+    });
+  }
+  t.end();
+});
+
 t.test('featureTransfer is traced with its sources, weight, bias and options', (t) => {
   const rng = seededRandom(10);
   const xs = [randTensor(rng, [1, 2, 4, 4]), randTensor(rng, [1, 1, 4, 4])];

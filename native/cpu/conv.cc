@@ -91,6 +91,10 @@ struct GridTarget {
   int64_t outW;
   const float* bias;  // per row m, or null
   bool relu = false;  // max(0, .) on the way out (the fused conv-ReLU of inference)
+  // When set, row m goes to rowBase[m] + n*rowImage[m] instead (rows spread over several
+  // tensors: the per-source gradients of featureTransfer).
+  const float* const* rowBase = nullptr;
+  const int64_t* rowImage = nullptr;
 };
 
 // out[u*jStride] = v[u] + bias (then max 0 when relu) for u < count.
@@ -115,11 +119,13 @@ void scatterTile(const GridTarget& t, int64_t n, int64_t m0, int64_t mc, int64_t
     const int64_t len = std::min(Wg - j, p1 - p);
     const int64_t valid = std::min(len, t.outW - j);
     if (valid > 0) {
-      float* out = t.base + n * t.image + m0 * t.row + i * t.iStride + j * t.jStride;
+      const int64_t offset = i * t.iStride + j * t.jStride;
       const float* src = tile + (p - p0);
-      for (int64_t m = 0; m < mc; ++m)
-        storeRow(out + m * t.row, src + m * ldt, valid, t.jStride, t.bias != nullptr ? t.bias[m0 + m] : 0.0f,
-                 t.relu);
+      for (int64_t m = 0; m < mc; ++m) {
+        float* out = t.rowBase != nullptr ? const_cast<float*>(t.rowBase[m0 + m]) + n * t.rowImage[m0 + m]
+                                          : t.base + n * t.image + (m0 + m) * t.row;
+        storeRow(out + offset, src + m * ldt, valid, t.jStride, t.bias != nullptr ? t.bias[m0 + m] : 0.0f, t.relu);
+      }
     }
     p += len;
   }
@@ -286,34 +292,51 @@ void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w
   std::unique_ptr<PlaneGeometry> dyGeo;
   if (all.count() > 0) dyGeo.reset(new PlaneGeometry(s.P, s.Q, all, maxHi, maxWi));
   const auto dyPlane = [&](int64_t n, int64_t k) { return dy + (n * s.K + k) * PQ; };
+  // The wanted gradients' channels, all sources at once: one GEMM with a row per channel.
+  std::vector<int64_t> wanted;                 // channel index into w's C
+  std::vector<const float*> rowBase;           // dx plane of that channel, image 0
+  std::vector<int64_t> rowImage;               // its source's image stride
   int64_t cBegin = 0;
   for (size_t src = 0; src < dxs.size(); cBegin += channels[src], ++src) {
-    float* dx = dxs[src];
-    const int64_t Cs = channels[src];
-    if (dx == nullptr) continue;
-    for (const Phase& ph : phases) {
-      const int64_t T = ph.taps.count();
-      if (T == 0) {
-        // No tap reaches these pixels: their gradient is zero.
-        for (int64_t nc = 0; nc < s.N * Cs; ++nc)
-          for (int64_t i = 0; i < ph.Hi; ++i)
-            for (int64_t j = 0; j < ph.Wi; ++j) dx[nc * HW + (ph.a + s.sh * i) * s.W + ph.b + s.sw * j] = 0.0f;
-        continue;
-      }
-      // A: (Cs x K*T), A[c][k*T + t] = w[k][cBegin + c][tap t].
-      const int64_t Kdim = s.K * T;
-      std::unique_ptr<float[]> wt(new float[static_cast<size_t>(Cs * Kdim)]);
-      for (int64_t c = 0; c < Cs; ++c)
-        for (int64_t k = 0; k < s.K; ++k) {
-          const float* wk = w + (k * s.C + cBegin + c) * RS;
-          float* dstRow = wt.get() + c * Kdim + k * T;
-          for (int64_t t = 0; t < T; ++t) dstRow[t] = wk[ph.weightIndex[t]];
-        }
-      MatrixAPacker wRows(wt.get(), Cs, Kdim, 1);
-      PrepackedA packed(wRows, Cs, Kdim);
-      const GridTarget target{dx + ph.a * s.W + ph.b, Cs * HW, HW, s.sh * s.W, s.sw, ph.Wi, nullptr};
-      rowsGemmBatch(s.N, Cs, packed, *dyGeo, s.K, dyPlane, ph.taps, ph.Hi, target);
+    if (dxs[src] == nullptr) continue;
+    for (int64_t c = 0; c < channels[src]; ++c) {
+      wanted.push_back(cBegin + c);
+      rowBase.push_back(dxs[src] + c * HW);
+      rowImage.push_back(channels[src] * HW);
     }
+  }
+  const int64_t M = static_cast<int64_t>(wanted.size());
+  if (M == 0) return;
+  for (const Phase& ph : phases) {
+    const int64_t T = ph.taps.count();
+    if (T == 0) {
+      // No tap reaches these pixels: their gradient is zero.
+      for (int64_t n = 0; n < s.N; ++n)
+        for (int64_t m = 0; m < M; ++m) {
+          float* plane = const_cast<float*>(rowBase[m]) + n * rowImage[m];
+          for (int64_t i = 0; i < ph.Hi; ++i)
+            for (int64_t j = 0; j < ph.Wi; ++j) plane[(ph.a + s.sh * i) * s.W + ph.b + s.sw * j] = 0.0f;
+        }
+      continue;
+    }
+    // A: (M x K*T), A[m][k*T + t] = w[k][wanted[m]][tap t].
+    const int64_t Kdim = s.K * T;
+    std::unique_ptr<float[]> wt(new float[static_cast<size_t>(M * Kdim)]);
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t k = 0; k < s.K; ++k) {
+        const float* wk = w + (k * s.C + wanted[m]) * RS;
+        float* dstRow = wt.get() + m * Kdim + k * T;
+        for (int64_t t = 0; t < T; ++t) dstRow[t] = wk[ph.weightIndex[t]];
+      }
+    MatrixAPacker wRows(wt.get(), M, Kdim, 1);
+    PrepackedA packed(wRows, M, Kdim);
+    GridTarget target{nullptr, 0, 0, s.sh * s.W, s.sw, ph.Wi, nullptr};
+    // Phase offset folded into each row's destination.
+    std::vector<const float*> phaseBase(rowBase.size());
+    for (size_t m = 0; m < rowBase.size(); ++m) phaseBase[m] = rowBase[m] + ph.a * s.W + ph.b;
+    target.rowBase = phaseBase.data();
+    target.rowImage = rowImage.data();
+    rowsGemmBatch(s.N, M, packed, *dyGeo, s.K, dyPlane, ph.taps, ph.Hi, target);
   }
 }
 
