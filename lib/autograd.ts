@@ -69,11 +69,17 @@ function accumulate(into: Tensor | undefined, g: Tensor): Tensor {
   return into.plusForGrad(g);
 }
 
-// Pushes `grad` (d loss / d root) back through the tape into every leaf's .grad.
+// Pushes `grad` (d loss / d root) back through the tape into every leaf's .grad. Each
+// intermediate gradient is freed as soon as it has been pushed through its op (unless it is
+// still some other input's pending gradient, or the caller's `grad`).
 export function runBackward(root: Tensor, grad: Tensor): void {
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>();
   grads.set(root, grad);
+  const pending = (g: Tensor): boolean => {
+    for (const v of grads.values()) if (v === g) return true;
+    return false;
+  };
   for (const t of order) {
     const g = grads.get(t);
     if (!g) continue;
@@ -81,6 +87,7 @@ export function runBackward(root: Tensor, grad: Tensor): void {
     if (!t.gradFn) {
       // A leaf owns its .grad (optimizers and clipping may scale it in place).
       t.grad = t.grad ? t.grad.plusForGrad(g) : g.clone();
+      if (g !== grad && !pending(g)) g.dispose();
       continue;
     }
     const inputGrads = t.gradFn.backward(g);
@@ -92,7 +99,33 @@ export function runBackward(root: Tensor, grad: Tensor): void {
           `internal: gradient of ${t.gradFn!.name} input ${k} has shape [${gi.shape}] but the input has [${input.shape}]`,
         );
       }
-      grads.set(input, accumulate(grads.get(input), gi));
+      const before = grads.get(input);
+      const sum = accumulate(before, gi);
+      grads.set(input, sum);
+      // A sum replaces the two it was made of (unless they are still needed elsewhere).
+      if (before && sum !== before && before !== grad && !pending(before) && !inputGrads.includes(before)) before.dispose();
+      if (sum !== gi && gi !== grad && gi !== g && !pending(gi) && inputGrads.indexOf(gi) === k) gi.dispose();
     });
+    if (g !== grad && !pending(g) && !inputGrads.includes(g)) g.dispose();
+  }
+}
+
+// After backward (and the optimizer step), frees every intermediate tensor of the graph that
+// ends at `root` (the op outputs the tape kept for the backward pass) and cuts the tape, so a
+// training step's activations go back to the pool at once rather than when V8 collects them.
+// Leaves (parameters, inputs) and the tensors in `keep` stay; any other tensor of the graph
+// that the caller still holds becomes unreadable.
+export function releaseGraph(root: Tensor, keep: readonly Tensor[] = []): void {
+  const seen = new Set<Tensor>();
+  const stack: Tensor[] = [root];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const fn = t.gradFn;
+    if (!fn) continue;  // a leaf
+    for (const input of fn.inputs) if (input && !seen.has(input)) stack.push(input);
+    if (!keep.includes(t)) t.dispose();
+    else t.gradFn = null;
   }
 }

@@ -1,7 +1,7 @@
 // Public API of ftmtlnet.
 export { Tensor } from './tensor';
 export type { Device, TensorOptions } from './tensor';
-export { noGrad, isGradEnabled } from './autograd';
+export { noGrad, isGradEnabled, releaseGraph } from './autograd';
 export { capabilities, setNumThreads, getNumThreads, memoryStats } from './capabilities';
 export { cudaMemoryStats, cudaSynchronize, setCudaMatmulPrecision, getCudaMatmulPrecision } from './cuda/device';
 export type { CudaStats, MatmulPrecision } from './cuda/device';

@@ -59,6 +59,13 @@ export function allocOn(device: Device, length: number, zero = true): Float32Arr
   return device === 'cuda' ? deviceAlloc(length, zero) : allocCpu(length, zero);
 }
 
+// How many live Tensor objects wrap each CPU array (reshape views share their input's array):
+// dispose() hands the block back only when the last of them is disposed.
+const wrappers = new WeakMap<Float32Array, number>();
+function wrap(a: Float32Array): void {
+  wrappers.set(a, (wrappers.get(a) ?? 0) + 1);
+}
+
 export class Tensor {
   readonly shape: readonly number[];
   private dev: Device;
@@ -74,6 +81,7 @@ export class Tensor {
   constructor(data: Float32Array | DeviceBuffer, shape: readonly number[], requiresGrad = false, device?: Device) {
     if (data instanceof Float32Array) {
       if (device === 'cuda') throw new Error('internal: a Float32Array cannot back a cuda tensor');
+      wrap(data);
       this.cpuData = data;
       this.devData = null;
       this.dev = 'cpu';
@@ -106,13 +114,23 @@ export class Tensor {
 
   // Hands a CPU tensor's buffer back to the native pool now, instead of when the garbage
   // collector finds the tensor: for loops that would otherwise allocate faster than V8
-  // collects. Buffers the pool did not allocate (wrapped user arrays) are left alone. Any
-  // later read of the values throws. A cuda tensor is only marked (its memory is freed by
-  // the collector).
+  // collects. Tensors sharing one buffer (reshape views) free it when the last of them is
+  // disposed; buffers the pool did not allocate (wrapped user arrays) are left alone; arrays
+  // taken out with toNdarray() read as empty afterwards. Any later read of this tensor's
+  // values throws. A cuda tensor is only marked (its memory is freed by the collector).
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.cpuData !== null) nativeCore().release(this.cpuData);
+    this.gradFn = null;
+    const a = this.cpuData;
+    if (a === null) return;
+    const left = (wrappers.get(a) ?? 1) - 1;
+    if (left > 0) {
+      wrappers.set(a, left);
+      return;
+    }
+    wrappers.delete(a);
+    nativeCore().release(a);
   }
 
   get isDisposed(): boolean {
@@ -149,6 +167,7 @@ export class Tensor {
     } else {
       const host = allocCpu(this.numel, false);
       cudaNative().cudaDownload(host, this.devData!);
+      wrap(host);
       this.cpuData = host;
       this.devData = null;
     }

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Tensor } from '../lib/tensor';
 import * as ops from '../lib/ops/index';
-import { noGrad } from '../lib/autograd';
+import { noGrad, releaseGraph } from '../lib/autograd';
 import { withTracer } from '../lib/trace';
 import { memoryStats } from '../lib/capabilities';
 import { ConvBnRelu, FeatureTransfer } from '../lib/nn/blocks';
@@ -109,5 +109,46 @@ t.test('a noGrad forward frees its temporaries; a traced one keeps them', (t) =>
     assertClose(t, v.data, (traced as unknown as Record<string, Tensor>)[k].data, { atol: 1e-4, rtol: 1e-4 }, `${k} equals the unfused forward`);
   }
   t.ok(!x.isDisposed, 'the input is live');
+  t.end();
+});
+
+t.test('dispose frees a shared buffer only when its last view is disposed', (t) => {
+  const before = memoryStats().bytesInUse;
+  const a = Tensor.from(new Float32Array(64 * 64).fill(2), [64, 64]);
+  const v = ops.reshape(a, [4096]);
+  a.dispose();
+  t.equal(v.data[4095], 2, 'the view still reads the values');
+  t.ok(memoryStats().bytesInUse > before, 'the block is still in use');
+  v.dispose();
+  t.equal(memoryStats().bytesInUse, before, 'freed with the last view');
+  t.end();
+});
+
+t.test('backward frees intermediate gradients and releaseGraph frees the activations', (t) => {
+  const rng = seededRandom(21);
+  const x = randTensor(rng, [2, 3, 16, 16], { requiresGrad: true });
+  const w = randTensor(rng, [4, 3, 3, 3], { requiresGrad: true, scale: 0.3 });
+  // x is used twice (add(h, h) hands one gradient to both inputs) and through a reshape view.
+  const run = () => {
+    const h = ops.relu(ops.conv2d(x, w, null, { padding: 1 }));
+    const s = ops.add(h, h);
+    return ops.sum(ops.mul(ops.reshape(s, [2, 4 * 16 * 16]), 0.5));
+  };
+  const ref = run();
+  ref.backward();
+  const gx = Float32Array.from(x.grad!.data);
+  const gw = Float32Array.from(w.grad!.data);
+  x.zeroGrad();
+  w.zeroGrad();
+  releaseGraph(ref);
+  const base = memoryStats().bytesInUse;
+  const y = run();
+  y.backward();
+  assertClose(t, x.grad!.data, gx, { atol: 0, rtol: 0 }, 'same x gradient after a release');
+  assertClose(t, w.grad!.data, gw, { atol: 0, rtol: 0 }, 'same w gradient after a release');
+  const grads = (x.numel + w.numel) * 4;
+  releaseGraph(y);
+  t.ok(memoryStats().bytesInUse - base <= grads + 64 * 1024, `only the leaves' gradients remain (${memoryStats().bytesInUse - base} bytes)`);
+  t.ok(y.isDisposed && !x.isDisposed && !w.isDisposed, 'the graph is freed, the leaves are not');
   t.end();
 });

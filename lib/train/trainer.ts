@@ -10,6 +10,7 @@ import { setNumThreads } from '../capabilities';
 import type { FTMTLNet } from '../model/ftmtlnet';
 import { MultiTaskLoss, type LossParts, type MultiTaskLossOptions } from '../model/multitask-loss';
 import { encodeTargets } from '../model/targets';
+import { releaseGraph } from '../autograd';
 import { Dropout } from '../nn/layers';
 import { seededRng } from '../nn/init';
 import { expectInt, expectNumber, expectOneOf, expectOptions } from '../ops/validate';
@@ -225,6 +226,8 @@ export class Trainer {
         this.optimizer.zeroGrad();
         if (!guard.stateIsFinite()) bad = 'the update made a parameter or buffer non-finite';
       }
+      // The step's activations and gradients go back to the pool now, not when V8 collects.
+      releaseGraph(total);
       if (bad) {
         guard.restore();
         this.progress.log(`NaN guard: epoch ${epoch + 1} step ${done}: ${bad}; restored the last good parameters and optimizer state (${guard.recoveries} so far)`);
