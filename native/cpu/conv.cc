@@ -35,25 +35,6 @@ struct PoolFloats {
   PoolFloats& operator=(const PoolFloats&) = delete;
 };
 
-// A with row m multiplied by scale[m] as it is packed (batch-norm folded into the weights).
-struct ScaledRowsA : APacker {
-  const MatrixAPacker& base;
-  const float* scale;
-  int64_t rows;
-  ScaledRowsA(const MatrixAPacker& b, const float* sc, int64_t m) : base(b), scale(sc), rows(m) {}
-  const float* pack(int64_t m0, int64_t mc, int64_t k0, int64_t kc, int mr, float* dst) const override {
-    base.pack(m0, mc, k0, kc, mr, dst);
-    for (int64_t ir = 0; ir < mc; ir += mr) {
-      float* panel = dst + ir * kc;
-      for (int i = 0; i < mr && m0 + ir + i < rows; ++i) {
-        const float f = scale[m0 + ir + i];
-        for (int64_t k = 0; k < kc; ++k) panel[k * mr + i] *= f;
-      }
-    }
-    return dst;
-  }
-};
-
 // Channel c of the concatenated sources -> (source, channel within it).
 struct ChannelMap {
   std::vector<int> source;
@@ -91,21 +72,27 @@ struct GridTarget {
   int64_t outW;
   const float* bias;  // per row m, or null
   bool relu = false;  // max(0, .) on the way out (the fused conv-ReLU of inference)
+  const float* scale = nullptr;  // per row m, or null: out = v*scale + bias (batch norm folded in)
   // When set, row m goes to rowBase[m] + n*rowImage[m] instead (rows spread over several
   // tensors: the per-source gradients of featureTransfer).
   const float* const* rowBase = nullptr;
   const int64_t* rowImage = nullptr;
 };
 
-// out[u*jStride] = v[u] + bias (then max 0 when relu) for u < count.
-void storeRow(float* __restrict out, const float* __restrict v, int64_t count, int64_t jStride, float bias,
-              bool relu) {
+// out[u*jStride] = v[u]*scale + bias (then max 0 when relu) for u < count.
+void storeRow(float* __restrict out, const float* __restrict v, int64_t count, int64_t jStride, float scale,
+              float bias, bool relu) {
   if (jStride == 1 && relu) {
-    for (int64_t u = 0; u < count; ++u) out[u] = std::max(v[u] + bias, 0.0f);
-  } else if (jStride == 1) {
+    for (int64_t u = 0; u < count; ++u) out[u] = std::max(v[u] * scale + bias, 0.0f);
+  } else if (jStride == 1 && scale == 1.0f) {
     for (int64_t u = 0; u < count; ++u) out[u] = v[u] + bias;
+  } else if (jStride == 1) {
+    for (int64_t u = 0; u < count; ++u) out[u] = v[u] * scale + bias;
   } else {
-    for (int64_t u = 0; u < count; ++u) out[u * jStride] = relu ? std::max(v[u] + bias, 0.0f) : v[u] + bias;
+    for (int64_t u = 0; u < count; ++u) {
+      const float o = v[u] * scale + bias;
+      out[u * jStride] = relu ? std::max(o, 0.0f) : o;
+    }
   }
 }
 
@@ -124,7 +111,8 @@ void scatterTile(const GridTarget& t, int64_t n, int64_t m0, int64_t mc, int64_t
       for (int64_t m = 0; m < mc; ++m) {
         float* out = t.rowBase != nullptr ? const_cast<float*>(t.rowBase[m0 + m]) + n * t.rowImage[m0 + m]
                                           : t.base + n * t.image + (m0 + m) * t.row;
-        storeRow(out + offset, src + m * ldt, valid, t.jStride, t.bias != nullptr ? t.bias[m0 + m] : 0.0f, t.relu);
+        storeRow(out + offset, src + m * ldt, valid, t.jStride, t.scale != nullptr ? t.scale[m0 + m] : 1.0f,
+                 t.bias != nullptr ? t.bias[m0 + m] : 0.0f, t.relu);
       }
     }
     p += len;
@@ -139,20 +127,30 @@ constexpr double kParallelFlops = 5e6;
 // KiB measured 8% faster than 256 on 1x128x32x32 -> 128 and no slower elsewhere).
 constexpr int64_t kBandBytes = 512 * 1024;
 
+// Outputs of at least this many grid pixels (all images) read packed weights.
+constexpr int64_t kPackPixels = 4096;
+
 // Bands thinner than this re-copy too much halo and re-stream the weights too often per pixel.
 constexpr int64_t kMinBandRows = 8;
 
-// target(n) = A (M x channels*T, prepacked) * im2col(planeOf(n, c) through taps) on an outH-row
-// grid, for every image. Work units are (image, band of output rows, row chunk of M): each
+// target(n) = A (M x channels*T, row m at a + m*lda) * im2col(planeOf(n, c) through taps) on an
+// outH-row grid, for every image. Work units are (image, band of output rows, row chunk of M): each
 // unit copies the bordered planes of its band into per-thread scratch (so the data it
 // multiplies sits in its own core's cache), then runs the rows GEMM over the band in tiles.
 template <typename PlaneOf>
-void rowsGemmBatch(int64_t images, int64_t M, const PrepackedA& a, const PlaneGeometry& geo, int64_t channels,
+void rowsGemmBatch(int64_t images, int64_t M, const float* a, int64_t lda, const PlaneGeometry& geo, int64_t channels,
                    PlaneOf planeOf, const Taps& taps, int64_t outH, const GridTarget& target) {
   const RowsKernel& kern = rowsKernel();
   const int64_t Kdim = channels * taps.count();
   const int64_t Wg = geo.gridWidth();
   const int threads = numThreads();
+  // Large outputs reuse each weight many times: pack A once into panels (one stream per tile
+  // instead of mr rows). Small ones read it in place: packing would cost more than it saves.
+  std::unique_ptr<PrepackedA> packed;
+  if (images * outH * Wg >= kPackPixels) {
+    const MatrixAPacker rowsOfA(a, M, lda, 1);
+    packed.reset(new PrepackedA(rowsOfA, M, Kdim));
+  }
   const bool parallel = threads > 1 && 2.0 * M * Kdim * outH * Wg * images >= kParallelFlops;
   const int64_t halo = geo.bandRowCount(0, 1) - 1;
   const int64_t rowBytes = channels * geo.bandFloats(1) * static_cast<int64_t>(sizeof(float));
@@ -192,7 +190,7 @@ void rowsGemmBatch(int64_t images, int64_t M, const PrepackedA& a, const PlaneGe
       const int64_t pixels = (i1 - i0) * Wg;
       for (int64_t p0 = 0; p0 < pixels; p0 += tilePixels) {
         const int64_t p1 = std::min(pixels, p0 + tilePixels);
-        gemmRowsSerial(m0, mc, Kdim, a, rows, p0, p1, tile, ldt);
+        gemmRowsSerial(M, m0, mc, Kdim, a, lda, packed.get(), rows, p0, p1, tile, ldt);
         scatterTile(target, n, m0, mc, i0 * Wg + p0, i0 * Wg + p1, Wg, tile, ldt);
       }
     }
@@ -247,11 +245,9 @@ void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, c
   const Taps taps = forwardTaps(s);
   const ChannelMap channels(xs);
   const PlaneGeometry geo(s.H, s.W, taps, s.P, s.Q);
-  MatrixAPacker wRows(w, s.K, CRS, 1);
-  const ScaledRowsA scaled(wRows, rowScale, s.K);
-  PrepackedA a(rowScale != nullptr ? static_cast<const APacker&>(scaled) : wRows, s.K, CRS);
-  const GridTarget target{y, s.K * PQ, PQ, s.Q, 1, s.Q, b, relu};
-  rowsGemmBatch(s.N, s.K, a, geo, s.C, [&](int64_t n, int64_t c) { return channels.plane(xs, n, c, HW); }, taps, s.P,
+  GridTarget target{y, s.K * PQ, PQ, s.Q, 1, s.Q, b, relu};
+  target.scale = rowScale;
+  rowsGemmBatch(s.N, s.K, w, CRS, geo, s.C, [&](int64_t n, int64_t c) { return channels.plane(xs, n, c, HW); }, taps, s.P,
                 target);
 }
 
@@ -328,15 +324,13 @@ void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w
         float* dstRow = wt.get() + m * Kdim + k * T;
         for (int64_t t = 0; t < T; ++t) dstRow[t] = wk[ph.weightIndex[t]];
       }
-    MatrixAPacker wRows(wt.get(), M, Kdim, 1);
-    PrepackedA packed(wRows, M, Kdim);
     GridTarget target{nullptr, 0, 0, s.sh * s.W, s.sw, ph.Wi, nullptr};
     // Phase offset folded into each row's destination.
     std::vector<const float*> phaseBase(rowBase.size());
     for (size_t m = 0; m < rowBase.size(); ++m) phaseBase[m] = rowBase[m] + ph.a * s.W + ph.b;
     target.rowBase = phaseBase.data();
     target.rowImage = rowImage.data();
-    rowsGemmBatch(s.N, M, packed, *dyGeo, s.K, dyPlane, ph.taps, ph.Hi, target);
+    rowsGemmBatch(s.N, M, wt.get(), Kdim, *dyGeo, s.K, dyPlane, ph.taps, ph.Hi, target);
   }
 }
 

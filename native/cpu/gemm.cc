@@ -8,6 +8,7 @@
 #include <new>
 
 #include "cpu_features.h"
+#include "memory_pool.h"
 #include "gemm_kernels.h"
 #include "thread_pool.h"
 #include "transpose_avx512.h"
@@ -52,7 +53,7 @@ struct AlignedBuffer {
   }
 };
 
-constexpr int kScratchSlots = 6;
+constexpr int kScratchSlots = 8;
 thread_local AlignedBuffer tScratch[kScratchSlots];
 
 int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
@@ -134,8 +135,9 @@ PrepackedA::PrepackedA(const APacker& source, int64_t M, int64_t K) {
   const GemmKernel& kern = gemmKernel();
   mpad_ = roundUp(M, kern.mr);
   const size_t bytes = static_cast<size_t>(std::max<int64_t>(mpad_ * K, 1)) * sizeof(float);
-  data_ = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
-  if (data_ == nullptr) throw std::bad_alloc();
+  // From the caching pool: weights are packed on every call, and a fresh mapping per call
+  // (glibc mmaps blocks over 128 KiB) costs page faults each time.
+  data_ = static_cast<float*>(poolAlloc(bytes));
   // Block (k0, kc) holds all M panels at data_ + k0*mpad_, panel p at + p*kc*mr.
   const int64_t kcBlock = gemmKBlock(kern, K);
   const int64_t kBlocks = (K + kcBlock - 1) / kcBlock;
@@ -157,7 +159,7 @@ PrepackedA::PrepackedA(const APacker& source, int64_t M, int64_t K) {
   else parallelFor(units, packPanels);
 }
 
-PrepackedA::~PrepackedA() { std::free(data_); }
+PrepackedA::~PrepackedA() { poolFree(data_); }
 
 const float* PrepackedA::pack(int64_t m0, int64_t /*mc*/, int64_t k0, int64_t kc, int mr, float* /*dst*/) const {
   return data_ + k0 * mpad_ + m0 * kc + 0 * mr;

@@ -8,18 +8,20 @@
 namespace ftm {
 namespace {
 
+int64_t roundUpTo(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
 constexpr int kScalarMr = 4;
 constexpr int kScalarNr = 16;
 
-void kernelScalar(int64_t kc, const float* a, const float* const* rows, int64_t col, float* c, int64_t ldc,
-                  bool accumulate) {
+void kernelScalar(int64_t kc, const float* const* a, int64_t aStep, const float* const* rows, int64_t col, float* c,
+                  int64_t ldc, bool accumulate) {
   float acc[kScalarMr][kScalarNr];
   for (int i = 0; i < kScalarMr; ++i)
     for (int j = 0; j < kScalarNr; ++j) acc[i][j] = accumulate ? c[i * ldc + j] : 0.0f;
   for (int64_t k = 0; k < kc; ++k) {
     const float* b = rows[k] + col;
     for (int i = 0; i < kScalarMr; ++i) {
-      const float ai = a[k * kScalarMr + i];
+      const float ai = a[i][k * aStep];
       for (int j = 0; j < kScalarNr; ++j) acc[i][j] += ai * b[j];
     }
   }
@@ -47,19 +49,35 @@ const RowsKernel& rowsKernel() {
   return k;
 }
 
-void gemmRowsSerial(int64_t m0, int64_t mc, int64_t K, const PrepackedA& a, const float* const* rows, int64_t n0,
-                    int64_t n1, float* c, int64_t ldc) {
+void gemmRowsSerial(int64_t M, int64_t m0, int64_t mc, int64_t K, const float* a, int64_t lda,
+                    const PrepackedA* packed, const float* const* rows, int64_t n0, int64_t n1, float* c,
+                    int64_t ldc) {
   const RowsKernel& kern = rowsKernel();
-  const GemmKernel& packing = gemmKernel();
-  const int64_t kcBlock = gemmKBlock(packing, K);
-  // Column panels outside, row panels inside: one B panel (a few KiB of planes) stays in L1
-  // while the A panels stream past it.
+  // K in equal blocks of at most 640 (PrepackedA's blocks): one block's B panel (kc rows of nr
+  // floats) stays near L1 while the row panels of A stream past it.
+  const int64_t kcBlock = gemmKBlock(gemmKernel(), K);
+  // Rows of A past M read zeros (the packed panels hold their own).
+  float* zeros = nullptr;
+  if (packed == nullptr && m0 + roundUpTo(mc, kern.mr) > M) {
+    zeros = threadScratch(6, static_cast<size_t>(K));
+    std::fill(zeros, zeros + K, 0.0f);
+  }
+  const float* ap[16];
   for (int64_t pc = 0; pc < K; pc += kcBlock) {
     const int64_t kc = std::min(kcBlock, K - pc);
     for (int64_t jr = n0; jr < n1; jr += kern.nr)
-      for (int64_t ir = 0; ir < mc; ir += kern.mr)
-        kern.fn(kc, a.pack(m0 + ir, kern.mr, pc, kc, kern.mr, nullptr), rows + pc, jr, c + ir * ldc + (jr - n0), ldc,
-                pc > 0);
+      for (int64_t ir = 0; ir < mc; ir += kern.mr) {
+        if (packed != nullptr) {
+          const float* panel = packed->pack(m0 + ir, kern.mr, pc, kc, kern.mr, nullptr);
+          for (int i = 0; i < kern.mr; ++i) ap[i] = panel + i;
+        } else {
+          for (int i = 0; i < kern.mr; ++i) {
+            const int64_t m = m0 + ir + i;
+            ap[i] = (m < M ? a + m * lda : zeros) + pc;
+          }
+        }
+        kern.fn(kc, ap, packed != nullptr ? kern.mr : 1, rows + pc, jr, c + ir * ldc + (jr - n0), ldc, pc > 0);
+      }
   }
 }
 

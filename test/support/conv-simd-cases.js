@@ -16,6 +16,7 @@ function convCases(k = loadAddon()) {
     [3, 7, 6, 50, 11, 1, 1, 1, 1, 0, 0],
     [1, 8, 61, 57, 13, 3, 3, 1, 1, 1, 1],
     [1, 64, 14, 14, 48, 3, 3, 1, 1, 1, 1],
+    [1, 5, 64, 70, 10, 3, 3, 1, 1, 1, 1],
   ];
   for (const [n, c, h, w, kk, r, s, sh, sw, ph, pw] of convs) {
     const name = `conv ${n}x${c}x${h}x${w} k${kk} ${r}x${s} s${sh},${sw} p${ph},${pw}`;
