@@ -141,3 +141,20 @@ t.test('conv2d rejects bad input with exact messages', (t) => {
   t.throws(() => conv2d(x, cudaLike), new TypeError('Expected a tensor on cpu (the device of x) for weight but received a tensor on cuda'));
   t.end();
 });
+
+t.test('stale scratch from an earlier NaN input never leaks into a later gradient', (t) => {
+  const rng = seededRandom(41);
+  // Fill the per-thread band scratch with NaN planes...
+  const poison = Tensor.from(new Float32Array(4 * 20 * 20).fill(NaN), [1, 4, 20, 20]);
+  conv2d(poison, randTensor(rng, [4, 4, 3, 3]), null, { padding: 1 });
+  // ...then a smaller conv whose band ends inside that region: its dropped grid columns read
+  // past the band, where only zeros may be.
+  const cs: Case = { n: 1, c: 2, h: 6, w: 6, k: 3, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: false };
+  const x = randTensor(rng, [1, 2, 6, 6]);
+  const w = randTensor(rng, [3, 2, 3, 3], { requiresGrad: true });
+  const y = conv2d(x, w, null, { padding: 1 });
+  const dy = randArray(rng, y.numel);
+  y.backward(Tensor.from(dy, [...y.shape]));
+  assertClose(t, w.grad!.data, convBackwardRef(cs, x.data, w.data, dy).dw, { atol: 1e-4, rtol: 1e-4 }, 'dw finite and exact');
+  t.end();
+});

@@ -119,6 +119,12 @@ void scatterTile(const GridTarget& t, int64_t n, int64_t m0, int64_t mc, int64_t
   }
 }
 
+// The dropped grid columns of a band's last rows read past its last channel: that tail must be
+// zeros, not stale scratch (backward-weight multiplies it by dy's zeros, and 0 * NaN is NaN).
+void zeroTail(const PlaneGeometry& geo, float* tail) {
+  std::fill(tail, tail + geo.tailFloats(), 0.0f);
+}
+
 // Below this many flops a pass runs on the calling thread: splitting it costs more in
 // cross-core cache traffic and wake-ups than it saves.
 constexpr double kParallelFlops = 5e6;
@@ -186,6 +192,7 @@ void rowsGemmBatch(int64_t images, int64_t M, const float* a, int64_t lda, const
       const int64_t mc = std::min(mChunk, M - m0);
       const int64_t rowCount = geo.bandRowCount(i0, i1);
       for (int64_t c = 0; c < channels; ++c) geo.fillBand(planeOf(n, c), i0, rowCount, band + c * geo.bandFloats(rowCount));
+      zeroTail(geo, band + channels * geo.bandFloats(rowCount));
       geo.bandRows(taps, band, rowCount, channels, rows);
       const int64_t pixels = (i1 - i0) * Wg;
       for (int64_t p0 = 0; p0 < pixels; p0 += tilePixels) {
@@ -392,6 +399,7 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
         const int64_t rowCount = geo.bandRowCount(i0, i1);
         for (int64_t c = 0; c < s.C; ++c)
           geo.fillBand(channelMap.plane(xs, n, c, HW), i0, rowCount, band + c * geo.bandFloats(rowCount));
+        zeroTail(geo, band + s.C * geo.bandFloats(rowCount));
         geo.bandRows(taps, band, rowCount, s.C, rows);
         const int64_t pixels = (i1 - i0) * Wg;
         for (int64_t k = 0; k < s.K; ++k) {
