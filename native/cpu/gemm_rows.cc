@@ -2,6 +2,7 @@
 #include "gemm_rows.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "cpu_features.h"
 
@@ -29,7 +30,7 @@ void kernelScalar(int64_t kc, const float* const* a, int64_t aStep, const float*
     for (int j = 0; j < kScalarNr; ++j) c[i * ldc + j] = acc[i][j];
 }
 
-RowsKernel chooseRowsKernel() {
+RowsKernel pickRowsKernel() {
 #if defined(__x86_64__)
   switch (simdLevel()) {
     case SimdLevel::Avx512: return kRowsKernelAvx512;
@@ -38,6 +39,13 @@ RowsKernel chooseRowsKernel() {
   }
 #endif
   return kRowsKernelScalar;
+}
+
+RowsKernel chooseRowsKernel() {
+  const RowsKernel k = pickRowsKernel();
+  // Packed weights are PrepackedA panels, laid out for the GEMM kernel's mr.
+  if (k.mr != gemmKernel().mr) throw std::logic_error("rows kernel and GEMM kernel disagree on mr");
+  return k;
 }
 
 }  // namespace

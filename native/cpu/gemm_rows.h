@@ -18,7 +18,7 @@ using RowsKernelFn = void (*)(int64_t kc, const float* const* a, int64_t aStep, 
 
 struct RowsKernel {
   const char* name;
-  int mr, nr;
+  int mr, nr;  // mr equals gemmKernel().mr: packed weights are PrepackedA panels
   RowsKernelFn fn;
 };
 
