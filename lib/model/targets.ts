@@ -1,7 +1,7 @@
 // Training targets for a batch of samples (images already S x S): class indices, the
 // CenterNet heatmap / size / offset targets with their regression mask at the head stride,
 // and the full-resolution mask target.
-import { Tensor } from '../tensor';
+import { Tensor, allocCpu } from '../tensor';
 import type { Box, Sample } from '../data/sample';
 
 export interface TargetOptions {
@@ -68,11 +68,13 @@ export function encodeTargets(samples: readonly Sample[], options: TargetOptions
   const N = samples.length;
   const g = S / headStride;
   const classIndex = new Int32Array(N);
-  const heat = new Float32Array(N * g * g);
-  const size = new Float32Array(N * 2 * g * g);
-  const offset = new Float32Array(N * 2 * g * g);
-  const reg = new Float32Array(N * g * g);
-  const mask = new Float32Array(N * S * S);
+  // Zeroed native buffers, filled in place and wrapped without a copy (a JavaScript array per
+  // step would be garbage for V8 to collect on every training step).
+  const heat = allocCpu(N * g * g, true);
+  const size = allocCpu(N * 2 * g * g, true);
+  const offset = allocCpu(N * 2 * g * g, true);
+  const reg = allocCpu(N * g * g, true);
+  const mask = allocCpu(N * S * S, true);
   let numBoxes = 0;
   samples.forEach((s, n) => {
     if (s.image.width !== S || s.image.height !== S) {
@@ -106,11 +108,11 @@ export function encodeTargets(samples: readonly Sample[], options: TargetOptions
   });
   return {
     classIndex,
-    heatmap: Tensor.from(heat, [N, 1, g, g]),
-    size: Tensor.from(size, [N, 2, g, g]),
-    offset: Tensor.from(offset, [N, 2, g, g]),
-    regMask: Tensor.from(reg, [N, 1, g, g]),
-    mask: Tensor.from(mask, [N, 1, S, S]),
+    heatmap: new Tensor(heat, [N, 1, g, g]),
+    size: new Tensor(size, [N, 2, g, g]),
+    offset: new Tensor(offset, [N, 2, g, g]),
+    regMask: new Tensor(reg, [N, 1, g, g]),
+    mask: new Tensor(mask, [N, 1, S, S]),
     numBoxes,
   };
 }
