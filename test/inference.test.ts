@@ -9,6 +9,7 @@ import { memoryStats } from '../lib/capabilities';
 import { ConvBnRelu, FeatureTransfer } from '../lib/nn/blocks';
 import { seededRng } from '../lib/nn/init';
 import { convReluForwardCpu } from '../lib/ops/cpu/conv-kernels';
+import { batchNorm2dRelu } from '../lib/ops/norm';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { assertClose, randArray, randTensor, seededRandom } from './support/check';
 
@@ -150,5 +151,43 @@ t.test('backward frees intermediate gradients and releaseGraph frees the activat
   releaseGraph(y);
   t.ok(memoryStats().bytesInUse - base <= grads + 64 * 1024, `only the leaves' gradients remain (${memoryStats().bytesInUse - base} bytes)`);
   t.ok(y.isDisposed && !x.isDisposed && !w.isDisposed, 'the graph is freed, the leaves are not');
+  t.end();
+});
+
+t.test('the fused training BN-ReLU equals batchNorm2d then relu: values, gradients, running statistics', (t) => {
+  const rng = seededRandom(31);
+  const x0 = randArray(rng, 2 * 5 * 7 * 6);
+  const mk = () => Tensor.from(x0, [2, 5, 7, 6], { requiresGrad: true });
+  const params = () => ({
+    rm: Tensor.from(randArray(seededRandom(32), 5), [5]),
+    rv: Tensor.from(randArray(seededRandom(33), 5).map((v) => 0.5 + Math.abs(v)), [5]),
+    w: Tensor.from(randArray(seededRandom(34), 5), [5], { requiresGrad: true }),
+    b: Tensor.from(randArray(seededRandom(35), 5), [5], { requiresGrad: true }),
+  });
+  const dy = randArray(rng, 2 * 5 * 7 * 6);
+  for (const training of [true, false]) {
+    const [xa, xb] = [mk(), mk()];
+    const [pa, pb] = [params(), params()];
+    const opts = { training, momentum: 0.2, eps: 1e-4 };
+    const fused = batchNorm2dRelu(xa, pa.rm, pa.rv, pa.w, pa.b, opts);
+    const plain = ops.relu(ops.batchNorm2d(xb, pb.rm, pb.rv, pb.w, pb.b, opts));
+    assertClose(t, fused.data, plain.data, { atol: 0, rtol: 0 }, `training ${training}: output`);
+    fused.backward(Tensor.from(dy, [2, 5, 7, 6]));
+    plain.backward(Tensor.from(dy, [2, 5, 7, 6]));
+    assertClose(t, xa.grad!.data, xb.grad!.data, { atol: 0, rtol: 0 }, `training ${training}: dx`);
+    assertClose(t, pa.w.grad!.data, pb.w.grad!.data, { atol: 0, rtol: 0 }, `training ${training}: dweight`);
+    assertClose(t, pa.b.grad!.data, pb.b.grad!.data, { atol: 0, rtol: 0 }, `training ${training}: dbias`);
+    assertClose(t, pa.rm.data, pb.rm.data, { atol: 0, rtol: 0 }, `training ${training}: running mean`);
+    assertClose(t, pa.rv.data, pb.rv.data, { atol: 0, rtol: 0 }, `training ${training}: running var`);
+  }
+  t.end();
+});
+
+t.test('training blocks run the fused BN-ReLU; a tracer still sees batchNorm2d and relu', (t) => {
+  const block = new ConvBnRelu(3, 4, { rng: seededRng(5) });
+  const x = randTensor(seededRandom(36), [2, 3, 6, 6]);
+  const seen: string[] = [];
+  withTracer((op) => seen.push(op.op), () => block.forward(x));
+  t.same(seen, ['conv2d', 'batchNorm2d', 'relu'], 'traced');
   t.end();
 });

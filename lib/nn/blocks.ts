@@ -6,6 +6,19 @@ import { Module } from './module';
 import { BatchNorm2d, Conv2d, Layer } from './layers';
 import { Rng, kaimingNormal } from './init';
 import { canFuseInference, convBnReluInference } from './inference';
+import { batchNorm2dRelu } from '../ops/norm';
+import { isTracing } from '../trace';
+
+// relu(bn(y)), as one fused pass on the CPU (training, or eval with the tape on); a tracer
+// (ONNX export) sees the two ops.
+function bnRelu(bn: BatchNorm2d, y: Tensor): Tensor {
+  if (isTracing() || y.device !== 'cpu') return ops.relu(bn.forward(y));
+  return batchNorm2dRelu(y, bn.runningMean, bn.runningVar, bn.weight, bn.bias, {
+    training: bn.training,
+    momentum: bn.momentum,
+    eps: bn.eps,
+  });
+}
 
 export interface BlockOptions {
   kernelSize?: number;   // 3 by default
@@ -32,7 +45,7 @@ export class ConvBnRelu extends Layer {
     if (canFuseInference(this.bn, [x], this.conv.weight)) {
       return convBnReluInference([x], this.conv.weight, this.conv.bias, this.bn, this.conv.stride, this.conv.padding);
     }
-    return ops.relu(this.bn.forward(this.conv.forward(x)));
+    return bnRelu(this.bn, this.conv.forward(x));
   }
 }
 
@@ -67,6 +80,6 @@ export class FeatureTransfer extends Module {
     const y = xs.length === 1
       ? ops.conv2d(xs[0], this.weight, null, { stride: this.stride, padding: pad })
       : ops.featureTransfer(xs, this.weight, null, { stride: this.stride, padding: pad });
-    return ops.relu(this.bn.forward(y));
+    return bnRelu(this.bn, y);
   }
 }

@@ -20,7 +20,7 @@ interface NormKernels {
   batchNormForward(
     x: Float32Array, shape: readonly number[], weight: Float32Array | null, bias: Float32Array | null,
     runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean, momentum: number,
-    eps: number, y: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array,
+    eps: number, y: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, relu?: boolean,
   ): void;
   batchNormBackward(
     x: Float32Array, dy: Float32Array, shape: readonly number[], weight: Float32Array | null,
@@ -45,17 +45,20 @@ export type BatchNormBackwardKernel = (
   want: { x: boolean; weight: boolean; bias: boolean },
 ) => { dx: Tensor | null; dweight: Tensor | null; dbias: Tensor | null };
 
-const cpuForward: BatchNormForwardKernel = (x, runningMean, runningVar, weight, bias, training, momentum, eps) => {
+const cpuForwardWith = (relu: boolean): BatchNormForwardKernel => (x, runningMean, runningVar, weight, bias, training, momentum, eps) => {
   const c = x.shape[1];
   const y = new Tensor(allocCpu(x.numel, false), x.shape);
   const mean = new Tensor(allocCpu(c, false), [c]);
   const invStd = new Tensor(allocCpu(c, false), [c]);
   nativeFunctions<NormKernels>().batchNormForward(
     x.data, x.shape, weight?.data ?? null, bias?.data ?? null, runningMean?.data ?? null,
-    runningVar?.data ?? null, training, momentum, eps, y.data, mean.data, invStd.data,
+    runningVar?.data ?? null, training, momentum, eps, y.data, mean.data, invStd.data, relu,
   );
   return { y, saved: { mean, invStd } };
 };
+const cpuForward = cpuForwardWith(false);
+// relu(batchNorm(x)) in one pass over the output (CPU only; lib/nn/blocks.ts uses it in training).
+const cpuForwardRelu = cpuForwardWith(true);
 
 const cpuBackward: BatchNormBackwardKernel = (x, dy, weight, saved, training, want) => {
   const c = x.shape[1];
@@ -70,6 +73,7 @@ const cpuBackward: BatchNormBackwardKernel = (x, dy, weight, saved, training, wa
 };
 
 registerKernel('batchNorm2d', 'cpu', cpuForward);
+registerKernel('batchNorm2dRelu', 'cpu', cpuForwardRelu);
 registerKernel('batchNorm2dBackward', 'cpu', cpuBackward);
 
 // x: (N,C,H,W); runningMean, runningVar, weight, bias: (C) or null -> (N,C,H,W).
@@ -77,6 +81,23 @@ registerKernel('batchNorm2dBackward', 'cpu', cpuBackward);
 export function batchNorm2d(
   x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
   options?: BatchNormOptions,
+): Tensor {
+  return batchNorm2dImpl(x, runningMean, runningVar, weight, bias, options, false);
+}
+
+// relu(batchNorm2d(...)) with the ReLU applied in the normalising pass and its mask applied to
+// the incoming gradient: one pass over the activation less each way. For the CPU blocks of
+// lib/nn/blocks.ts in training; tracers see batchNorm2d and relu (never called under one).
+export function batchNorm2dRelu(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  options?: BatchNormOptions,
+): Tensor {
+  return batchNorm2dImpl(x, runningMean, runningVar, weight, bias, options, true);
+}
+
+function batchNorm2dImpl(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  options: BatchNormOptions | undefined, relu: boolean,
 ): Tensor {
   expectRank(expectTensor(x, 'x'), 4, 'x');
   const c = x.shape[1];
@@ -102,15 +123,20 @@ export function batchNorm2d(
   }
   const device = expectSameDevice({ x, runningMean: rm, runningVar: rv, weight: w, bias: b }) as Tensor['device'];
 
-  const forward = getKernel<BatchNormForwardKernel>('batchNorm2d', device);
+  if (relu && device !== 'cpu') fail('type', 'cpu tensors (the fused BN-ReLU is CPU only)', 'x', `a tensor on ${device}`);
+  const forward = getKernel<BatchNormForwardKernel>(relu ? 'batchNorm2dRelu' : 'batchNorm2d', device);
   const { y, saved } = forward(x, rm, rv, w, b, training, momentum, eps);
-  record(y, 'batchNorm2d', [x, w, b], (dy) => {
+  record(y, relu ? 'batchNorm2dRelu' : 'batchNorm2d', [x, w, b], (dy) => {
     const backward = getKernel<BatchNormBackwardKernel>('batchNorm2dBackward', dy.device);
-    const g = backward(x, dy, w, saved, training, {
+    // Through the ReLU first: dy where the output is positive, 0 elsewhere.
+    const g0 = relu ? getKernel<(x: Tensor, gy: Tensor) => Tensor>('reluBackward', dy.device)(y, dy) : dy;
+    const g = backward(x, g0, w, saved, training, {
       x: x.requiresGrad, weight: w?.requiresGrad ?? false, bias: b?.requiresGrad ?? false,
     });
+    if (g0 !== dy) g0.dispose();
     return [g.dx, g.dweight, g.dbias];
   });
-  traceOp('batchNorm2d', [x, rm, rv, w, b], [y], { training, momentum, eps });
+  if (relu) traceOp('batchNorm2dRelu', [x, rm, rv, w, b], [y], { training, momentum, eps });
+  else traceOp('batchNorm2d', [x, rm, rv, w, b], [y], { training, momentum, eps });
   return y;
 }

@@ -16,7 +16,7 @@ void requireOptionalLength(Napi::Env env, const F32& a, size_t expected, const c
 }
 
 // batchNormForward(x, shape[N,C,H,W], weight|null, bias|null, runningMean|null, runningVar|null,
-//                  training, momentum, eps, y, saveMean, saveInvStd)
+//                  training, momentum, eps, y, saveMean, saveInvStd[, relu])
 Napi::Value batchNormForwardJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   requireArgs(info, 12, "batchNormForward");
@@ -44,8 +44,10 @@ Napi::Value batchNormForwardJs(const Napi::CallbackInfo& info) {
   requireLength(env, saveInvStd, c, "saveInvStd");
   if (!training && (runningMean.data == nullptr || runningVar.data == nullptr))
     throwType(env, "running statistics in eval mode", "runningMean", info[runningMean.data ? 5 : 4]);
+  const bool relu = info.Length() > 12 && argBool(info, 12, "relu");
+  if (relu && x.data == y.data) throwRange(env, "an output buffer other than x", "y", "x itself");
   batchNormForward(x.data, s, weight.data, bias.data, runningMean.data, runningVar.data, training, momentum,
-                   eps, y.data, saveMean.data, saveInvStd.data);
+                   eps, y.data, saveMean.data, saveInvStd.data, relu);
   return env.Undefined();
 }
 

@@ -52,7 +52,7 @@ void channelSums(const std::vector<double>& partial, const Split& sp, const Batc
 
 void batchNormForward(const float* x, BatchNormShape s, const float* weight, const float* bias,
                       float* runningMean, float* runningVar, bool training, double momentum,
-                      double eps, float* y, float* saveMean, float* saveInvStd) {
+                      double eps, float* y, float* saveMean, float* saveInvStd, bool relu) {
   const NormSegmentKernels& k = normSegmentKernels();
   const Split sp = makeSplit(s);
   const size_t C = static_cast<size_t>(s.c);
@@ -100,7 +100,7 @@ void batchNormForward(const float* x, BatchNormShape s, const float* weight, con
       const size_t row = sp.row(t);
       const size_t b = sp.begin(t);
       const size_t at = row * sp.len + b;
-      k.affine(x + at, sp.end(t) - b, scale[row % C], offset[row % C], y + at);
+      (relu ? k.affineRelu : k.affine)(x + at, sp.end(t) - b, scale[row % C], offset[row % C], y + at);
     }
   });
 }

@@ -17,9 +17,10 @@ struct BatchNormShape {
 //   the unbiased variance for runningVar. Needs N*HW > 1.
 // eval: normalises with runningMean/runningVar (not null).
 // saveMean/saveInvStd: (C) the mean and 1/sqrt(var+eps) used, kept for the backward pass.
+// relu: y = max(0, .) in the same pass (the fused BN-ReLU of training; y must not alias x).
 void batchNormForward(const float* x, BatchNormShape s, const float* weight, const float* bias,
                       float* runningMean, float* runningVar, bool training, double momentum,
-                      double eps, float* y, float* saveMean, float* saveInvStd);
+                      double eps, float* y, float* saveMean, float* saveInvStd, bool relu = false);
 
 // x, dy: (N,C,HW), weight: (C) or null, saveMean/saveInvStd: (C) from the forward pass
 // -> dx: (N,C,HW), dweight, dbias: (C); each output may be null (not wanted).

@@ -45,6 +45,10 @@ FTM_ALWAYS_INLINE void affineBody(const float* __restrict x, size_t len, float a
   for (size_t i = 0; i < len; ++i) y[i] = a * x[i] + b;
 }
 
+FTM_ALWAYS_INLINE void affineReluBody(const float* __restrict x, size_t len, float a, float b, float* __restrict y) {
+  for (size_t i = 0; i < len; ++i) y[i] = std::max(a * x[i] + b, 0.0f);
+}
+
 FTM_ALWAYS_INLINE void gradInputBody(const float* __restrict x, const float* __restrict dy, size_t len, float mean,
                                      float k, float p, float q, float* __restrict dx) {
   for (size_t i = 0; i < len; ++i) dx[i] = k * dy[i] + p * (x[i] - mean) + q;
@@ -64,7 +68,10 @@ void gradInputScalar(const float* x, const float* dy, size_t len, float mean, fl
   gradInputBody(x, dy, len, mean, k, p, q, dx);
 }
 
-const NormSegmentKernels kScalar = {momentsScalar, affineScalar, gradSumsScalar, gradInputScalar};
+// Never in place (the fused BN-ReLU keeps x for its backward pass).
+void affineReluScalar(const float* x, size_t len, float a, float b, float* y) { affineReluBody(x, len, a, b, y); }
+
+const NormSegmentKernels kScalar = {momentsScalar, affineScalar, affineReluScalar, gradSumsScalar, gradInputScalar};
 
 #ifdef FTM_X86
 
@@ -145,7 +152,9 @@ FTM_AVX2 void gradInputAvx2(const float* x, const float* dy, size_t len, float m
   gradInputBody(x, dy, len, mean, k, p, q, dx);
 }
 
-const NormSegmentKernels kAvx2 = {momentsAvx2, affineAvx2, gradSumsAvx2, gradInputAvx2};
+FTM_AVX2 void affineReluAvx2(const float* x, size_t len, float a, float b, float* y) { affineReluBody(x, len, a, b, y); }
+
+const NormSegmentKernels kAvx2 = {momentsAvx2, affineAvx2, affineReluAvx2, gradSumsAvx2, gradInputAvx2};
 
 // ---- AVX-512 ----
 #define FTM_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
@@ -232,7 +241,11 @@ FTM_AVX512 void gradInputAvx512(const float* x, const float* dy, size_t len, flo
   gradInputBody(x, dy, len, mean, k, p, q, dx);
 }
 
-const NormSegmentKernels kAvx512 = {momentsAvx512, affineAvx512, gradSumsAvx512, gradInputAvx512};
+FTM_AVX512 void affineReluAvx512(const float* x, size_t len, float a, float b, float* y) {
+  affineReluBody(x, len, a, b, y);
+}
+
+const NormSegmentKernels kAvx512 = {momentsAvx512, affineAvx512, affineReluAvx512, gradSumsAvx512, gradInputAvx512};
 
 #endif  // FTM_X86
 

@@ -10,6 +10,8 @@ struct NormSegmentKernels {
   void (*moments)(const float* x, size_t len, float shift, double* out);
   // x: (len) -> y: (len) = a*x + b
   void (*affine)(const float* x, size_t len, float a, float b, float* y);
+  // x: (len) -> y: (len) = max(0, a*x + b)
+  void (*affineRelu)(const float* x, size_t len, float a, float b, float* y);
   // x, dy: (len) -> out[0] = sum(dy), out[1] = sum(dy * (x - mean))
   void (*gradSums)(const float* x, const float* dy, size_t len, float mean, double* out);
   // x, dy: (len) -> dx: (len) = k*dy + p*(x - mean) + q
