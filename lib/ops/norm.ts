@@ -73,7 +73,6 @@ const cpuBackward: BatchNormBackwardKernel = (x, dy, weight, saved, training, wa
 };
 
 registerKernel('batchNorm2d', 'cpu', cpuForward);
-registerKernel('batchNorm2dRelu', 'cpu', cpuForwardRelu);
 registerKernel('batchNorm2dBackward', 'cpu', cpuBackward);
 
 // x: (N,C,H,W); runningMean, runningVar, weight, bias: (C) or null -> (N,C,H,W).
@@ -124,7 +123,8 @@ function batchNorm2dImpl(
   const device = expectSameDevice({ x, runningMean: rm, runningVar: rv, weight: w, bias: b }) as Tensor['device'];
 
   if (relu && device !== 'cpu') fail('type', 'cpu tensors (the fused BN-ReLU is CPU only)', 'x', `a tensor on ${device}`);
-  const forward = getKernel<BatchNormForwardKernel>(relu ? 'batchNorm2dRelu' : 'batchNorm2d', device);
+  // The fused kernel is CPU only and not in the registry (no CUDA twin).
+  const forward = relu ? cpuForwardRelu : getKernel<BatchNormForwardKernel>('batchNorm2d', device);
   const { y, saved } = forward(x, rm, rv, w, b, training, momentum, eps);
   record(y, relu ? 'batchNorm2dRelu' : 'batchNorm2d', [x, w, b], (dy) => {
     const backward = getKernel<BatchNormBackwardKernel>('batchNorm2dBackward', dy.device);
