@@ -119,10 +119,18 @@ void scatterTile(const GridTarget& t, int64_t n, int64_t m0, int64_t mc, int64_t
   }
 }
 
-// The dropped grid columns of a band's last rows read past its last channel: that tail must be
-// zeros, not stale scratch (backward-weight multiplies it by dy's zeros, and 0 * NaN is NaN).
-void zeroTail(const PlaneGeometry& geo, float* tail) {
+// Copies the bordered planes of output rows [i0, i0 + rows) of image n (planeOf(n, c) for each
+// of `channels` channels) into `band`, and points rows[c*T + t] into it. The dropped grid
+// columns of the band's last rows read past its last channel: that tail is zeroed, not left
+// stale (backward-weight multiplies it by dy's zeros, and 0 * NaN is NaN).
+template <typename PlaneOf>
+void loadBand(const PlaneGeometry& geo, PlaneOf planeOf, int64_t channels, int64_t n, int64_t i0, int64_t rowCount,
+              const Taps& taps, float* band, const float** rows) {
+  const int64_t channelFloats = geo.bandFloats(rowCount);
+  for (int64_t c = 0; c < channels; ++c) geo.fillBand(planeOf(n, c), i0, rowCount, band + c * channelFloats);
+  float* tail = band + channels * channelFloats;
   std::fill(tail, tail + geo.tailFloats(), 0.0f);
+  geo.bandRows(taps, band, rowCount, channels, rows);
 }
 
 // Below this many flops a pass runs on the calling thread: splitting it costs more in
@@ -191,9 +199,7 @@ void rowsGemmBatch(int64_t images, int64_t M, const float* a, int64_t lda, const
       const int64_t m0 = (rest % mChunks) * mChunk;
       const int64_t mc = std::min(mChunk, M - m0);
       const int64_t rowCount = geo.bandRowCount(i0, i1);
-      for (int64_t c = 0; c < channels; ++c) geo.fillBand(planeOf(n, c), i0, rowCount, band + c * geo.bandFloats(rowCount));
-      zeroTail(geo, band + channels * geo.bandFloats(rowCount));
-      geo.bandRows(taps, band, rowCount, channels, rows);
+      loadBand(geo, planeOf, channels, n, i0, rowCount, taps, band, rows);
       const int64_t pixels = (i1 - i0) * Wg;
       for (int64_t p0 = 0; p0 < pixels; p0 += tilePixels) {
         const int64_t p1 = std::min(pixels, p0 + tilePixels);
@@ -397,10 +403,8 @@ void convBackwardWeightSources(const ConvShape& s, const std::vector<ConvSource>
         const int64_t i0 = r - n * s.P;
         const int64_t i1 = std::min({s.P, i0 + bandH, i0 + (hi - r)});
         const int64_t rowCount = geo.bandRowCount(i0, i1);
-        for (int64_t c = 0; c < s.C; ++c)
-          geo.fillBand(channelMap.plane(xs, n, c, HW), i0, rowCount, band + c * geo.bandFloats(rowCount));
-        zeroTail(geo, band + s.C * geo.bandFloats(rowCount));
-        geo.bandRows(taps, band, rowCount, s.C, rows);
+        loadBand(geo, [&](int64_t nn, int64_t c) { return channelMap.plane(xs, nn, c, HW); }, s.C, n, i0, rowCount, taps,
+                 band, rows);
         const int64_t pixels = (i1 - i0) * Wg;
         for (int64_t k = 0; k < s.K; ++k) {
           const float* src = dy + (n * s.K + k) * PQ + i0 * s.Q;

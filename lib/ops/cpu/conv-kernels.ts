@@ -38,13 +38,7 @@ function outputShape(xShape: readonly number[], wShape: readonly number[], g: Co
   return [n, k, convOutputSize(h, r, g.stride[0], g.padding[0]), convOutputSize(w, s, g.stride[1], g.padding[1])];
 }
 
-const conv2dForward: Conv2dForwardKernel = (x, w, b, g) => {
-  const shape = outputShape(x.shape, w.shape, g);
-  const y = allocCpu(shape[0] * shape[1] * shape[2] * shape[3], false);
-  native().conv2dForward(x.data, [...x.shape], w.data, [...w.shape], b ? b.data : null, y,
-    g.stride[0], g.stride[1], g.padding[0], g.padding[1]);
-  return new Tensor(y, shape);
-};
+const conv2dForward: Conv2dForwardKernel = (x, w, b, g) => convForwardCpu([x], w, b ? b.data : null, g, false, null);
 
 const conv2dBackwardData: Conv2dBackwardDataKernel = (dy, w, xShape, g) => {
   const dx = allocCpu(xShape.reduce((p, s) => p * s, 1), false);
@@ -67,31 +61,31 @@ function sourcesLayout(xs: readonly Tensor[]): { data: Float32Array[]; channels:
   return { data: xs.map((x) => x.data), channels, nhw: [n, h, w], shape: [n, channels.reduce((a, c) => a + c, 0), h, w] };
 }
 
-const featureTransferForward: FeatureTransferForwardKernel = (xs, w, b, g) => {
-  const src = sourcesLayout(xs);
-  const shape = outputShape(src.shape, w.shape, g);
-  const y = allocCpu(shape[0] * shape[1] * shape[2] * shape[3], false);
-  native().featureTransferForward(src.data, src.channels, src.nhw, w.data, [...w.shape], b ? b.data : null, y,
-    g.stride[0], g.stride[1], g.padding[0], g.padding[1]);
-  return new Tensor(y, shape);
-};
+const featureTransferForward: FeatureTransferForwardKernel = (xs, w, b, g) =>
+  convForwardCpu(xs, w, b ? b.data : null, g, false, null);
 
-// relu(conv(concat(xs), w * rowScale[k]) + b) in one pass over the output (the weights of output
-// channel k are scaled by rowScale[k] as they are packed, the ReLU applied as each output tile
-// is stored). CPU only, no tape: the fused inference blocks of lib/nn/inference.ts.
-export function convReluForwardCpu(xs: readonly Tensor[], w: Tensor, b: Float32Array | null, g: ConvGeometry,
-  rowScale: Float32Array | null = null): Tensor {
+// conv(concat(xs), w) + b (one source: conv2d), optionally with the weights of output channel
+// k scaled by rowScale[k] as they are packed and a ReLU applied as each output tile is stored.
+function convForwardCpu(xs: readonly Tensor[], w: Tensor, b: Float32Array | null, g: ConvGeometry, relu: boolean,
+  rowScale: Float32Array | null): Tensor {
   const src = sourcesLayout(xs);
   const shape = outputShape(src.shape, w.shape, g);
   const y = allocCpu(shape[0] * shape[1] * shape[2] * shape[3], false);
   if (xs.length === 1) {
     native().conv2dForward(xs[0].data, [...xs[0].shape], w.data, [...w.shape], b, y,
-      g.stride[0], g.stride[1], g.padding[0], g.padding[1], true, rowScale);
+      g.stride[0], g.stride[1], g.padding[0], g.padding[1], relu, rowScale);
   } else {
     native().featureTransferForward(src.data, src.channels, src.nhw, w.data, [...w.shape], b, y,
-      g.stride[0], g.stride[1], g.padding[0], g.padding[1], true, rowScale);
+      g.stride[0], g.stride[1], g.padding[0], g.padding[1], relu, rowScale);
   }
   return new Tensor(y, shape);
+}
+
+// relu(conv(concat(xs), w * rowScale[k]) + b) in one pass over the output. CPU only, no tape:
+// the fused inference blocks of lib/nn/inference.ts.
+export function convReluForwardCpu(xs: readonly Tensor[], w: Tensor, b: Float32Array | null, g: ConvGeometry,
+  rowScale: Float32Array | null = null): Tensor {
+  return convForwardCpu(xs, w, b, g, true, rowScale);
 }
 
 const featureTransferBackward: FeatureTransferBackwardKernel = (xs, w, dy, g, need) => {
