@@ -3,12 +3,13 @@
 import * as path from 'node:path';
 import type { Sample } from '../data/sample';
 import { FTMTLNet } from '../model/ftmtlnet';
-import type { Preset, Transfer } from '../model/config';
+import type { FTMTLNetConfig, Preset, Transfer } from '../model/config';
 import type { MultiTaskLossOptions } from '../model/multitask-loss';
 import type { AugmentOptions } from '../train/augment';
 import { readCheckpoint } from '../train/checkpoint';
 import { Trainer, type TrainResult } from '../train/trainer';
 import type { ProgressMode } from '../train/progress';
+import { readResumeConfig } from './resume';
 
 export interface TrainRunOptions {
   train: Sample[];
@@ -24,6 +25,9 @@ export interface TrainRunOptions {
   threads?: number;
   out: string | null;
   resume?: string;
+  // The model config to build (a resumed run's saved config); default: from preset, size,
+  // transfer, seed and headStride, or with `resume` the checkpoint's config.json.
+  modelConfig?: FTMTLNetConfig;
   optimizer?: 'adamw' | 'sgd';
   weightDecay?: number;
   earlyStopping?: number | false;
@@ -36,7 +40,11 @@ export interface TrainRunOptions {
 }
 
 export async function trainModel(o: TrainRunOptions): Promise<{ model: FTMTLNet; result: TrainResult }> {
-  const model = FTMTLNet.create({
+  const saved = o.modelConfig ?? (o.resume ? (await readResumeConfig(o.resume)).config : undefined);
+  if (saved && saved.classNames.join('/') !== o.classes.join('/')) {
+    throw new Error(`cannot train the saved model on this data: its classes are ${saved.classNames.join('/')} but the data's are ${o.classes.join('/')}`);
+  }
+  const model = saved ? FTMTLNet.fromConfig(saved) : FTMTLNet.create({
     preset: o.preset, imageSize: o.size, numClasses: o.classes.length, classNames: o.classes, transfer: o.transfer, seed: o.seed,
     headStride: o.headStride,
   });

@@ -8,6 +8,7 @@ import type { Sample } from '../data/sample';
 import type { EvaluationMetrics } from '../eval/metrics';
 import { setNumThreads } from '../capabilities';
 import type { FTMTLNet } from '../model/ftmtlnet';
+import type { FTMTLNetConfig } from '../model/config';
 import { MultiTaskLoss, type LossParts, type MultiTaskLossOptions } from '../model/multitask-loss';
 import { encodeTargets } from '../model/targets';
 import { releaseGraph } from '../autograd';
@@ -272,7 +273,11 @@ export class Trainer {
   private async restore(dir: string): Promise<void> {
     const ckDir = await resolveResumeDir(dir);
     const { state, optimizer } = await loadTrainState<EpochRecord>(ckDir);
-    const ck = await readCheckpoint(ckDir);
+    const ck = await readCheckpoint<FTMTLNetConfig>(ckDir);
+    const differs = configDifference(this.model.config, ck.config);
+    if (differs) {
+      throw new Error(`cannot resume from ${dir}: the model is not the one in ${ck.configFile} (${differs}); build it from that config (FTMTLNet.fromConfig)`);
+    }
     this.model.loadStateDict(ck.weights, { strict: true, source: ck.weightsFile });
     this.optimizer.loadStateDict(optimizer);
     this.startEpoch = state.epoch;
@@ -284,6 +289,16 @@ export class Trainer {
     this.history = state.history;
     this.progress.log(`resumed from ${ckDir}: ${state.epoch} epoch(s) done, step ${state.globalStep}`);
   }
+}
+
+// The first field that makes two model configs build different networks, or null.
+function configDifference(model: FTMTLNetConfig, saved: Partial<FTMTLNetConfig>): string | null {
+  for (const k of ['preset', 'imageSize', 'transfer', 'headStride', 'numClasses', 'arch'] as const) {
+    const a = JSON.stringify(model[k]);
+    const b = JSON.stringify(saved[k]);
+    if (a !== b) return `${k}: model ${a}, checkpoint ${b}`;
+  }
+  return null;
 }
 
 function persistedOptions(o: Resolved): Record<string, unknown> {

@@ -3,50 +3,37 @@
 // both on the same held-out images, and prints the metrics side by side.
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { EvaluationMetrics } from '../../eval/metrics';
-import type { Preset, Transfer } from '../../model/config';
+import type { Transfer } from '../../model/config';
 import { validate } from '../../train/validate';
 import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../data-source';
-import { addDataOptions, addThreadsOption, parseIntArg, parseLossWeights, parseNumberArg, timestamp } from '../options';
+import { addDataOptions, addThreadsOption, addTrainingOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
 import { trainModel } from '../train-run';
 import { metricsJson } from './eval';
 import { formatMetricsTable } from '../../report/summary-table';
 
-interface AblateFlags {
+interface AblateFlags extends TrainingFlags {
   data?: string;
   format?: DataFormat;
   count?: number;
   dataSeed: number;
-  preset: Preset;
-  size: number;
-  epochs: number;
-  batch: number;
-  lr: number;
-  seed: number;
   threads?: number;
-  out?: string;
-  valFraction: number;
   testCount: number;
-  json?: boolean;
-  lossWeights: { cls: number; det: number; seg: number };
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('ablate')
     .description("Train transfer 'full' and 'none' with the same seed, data and budget; print their metrics side by side")
-    .addOption(new Option('--preset <preset>', 'model size').choices(['xs', 's', 'm', 'l']).default('xs'))
-    .option('--size <pixels>', 'input size S (a multiple of 32)', parseIntArg('--size', 32), 128)
-    .option('--epochs <n>', 'training epochs of each run', parseIntArg('--epochs', 1), 8)
-    .option('--batch <n>', 'batch size', parseIntArg('--batch', 1), 8)
-    .option('--lr <rate>', 'peak learning rate', parseNumberArg('--lr', 0), 2e-3)
-    .option('--seed <n>', 'seed shared by both runs', parseIntArg('--seed', 0), 0)
-    .option('--val-fraction <f>', 'share of a real data set held out for evaluation', parseNumberArg('--val-fraction', 0), 0.25)
-    .option('--test-count <n>', 'synthetic: held-out phantoms to evaluate on', parseIntArg('--test-count', 1), 100)
-    .option('--out <dir>', 'folder for both runs (default runs/ablate-<timestamp>)')
-    .addOption(new Option('--loss-weights <cls,det,seg>', 'task weights of the multi-task loss').argParser(parseLossWeights).default({ cls: 4, det: 1, seg: 1 }, '4,1,1'))
-    .option('--json', 'print { full, none } metrics as JSON');
+    .option('--test-count <n>', 'synthetic: held-out phantoms to evaluate on', parseIntArg('--test-count', 1), 100);
+  addTrainingOptions(cmd, {
+    epochs: 8, valFraction: 0.25,
+    help: {
+      epochs: 'training epochs of each run', seed: 'seed shared by both runs', out: 'folder for both runs (default runs/ablate-<timestamp>)',
+      valFraction: 'share of a real data set held out for evaluation', json: 'print { full, none } metrics as JSON',
+    },
+  });
   addDataOptions(cmd);
   addThreadsOption(cmd);
   cmd.addHelpText('after', `

@@ -4,52 +4,41 @@ import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { Command, Option } from 'commander';
 import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../data-source';
-import { addDataOptions, addThreadsOption, parseIntArg, parseLossWeights, parseNumberArg, timestamp } from '../options';
+import { addDataOptions, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
+import { readResumeConfig, resumeFlags } from '../resume';
 import { trainModel } from '../train-run';
-import type { Preset, Transfer } from '../../model/config';
+import type { FTMTLNetConfig, Transfer } from '../../model/config';
 
-interface TrainFlags {
+interface TrainFlags extends TrainingFlags {
   data?: string;
   format?: DataFormat;
   count?: number;
   dataSeed: number;
-  preset: Preset;
-  size: number;
-  epochs: number;
-  batch: number;
-  lr: number;
-  seed: number;
   threads?: number;
   transfer: Transfer;
-  out?: string;
   resume?: string;
-  valFraction: number;
   optimizer: 'adamw' | 'sgd';
   earlyStopping?: number;
   augment: boolean;
-  json?: boolean;
-  lossWeights: { cls: number; det: number; seg: number };
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('train')
     .description('Train FTMTLNet (classification + detection + segmentation) on phantoms or a data set folder')
-    .addOption(new Option('--preset <preset>', 'model size').choices(['xs', 's', 'm', 'l']).default('xs'))
-    .option('--size <pixels>', 'input size S (images are letterboxed to S x S; a multiple of 32)', parseIntArg('--size', 32), 128)
-    .option('--epochs <n>', 'training epochs', parseIntArg('--epochs', 1), 10)
-    .option('--batch <n>', 'batch size', parseIntArg('--batch', 1), 8)
-    .option('--lr <rate>', 'peak learning rate (warm-up, then cosine decay)', parseNumberArg('--lr', 0), 2e-3)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adamw', 'sgd']).default('adamw'))
-    .option('--seed <n>', 'seed of the weights, shuffling and augmentation', parseIntArg('--seed', 0), 0)
     .addOption(new Option('--transfer <mode>', 'feature transfer between branches: full (FTMTLNet) or none (parallel baseline)').choices(['full', 'none']).default('full'))
-    .option('--out <dir>', 'run folder for checkpoints and history (default runs/train-<timestamp>)')
-    .option('--resume <dir>', 'continue a run from its checkpoint folder (or its run folder)')
-    .option('--val-fraction <f>', 'share of the data held out for validation', parseNumberArg('--val-fraction', 0), 0.2)
+    .option('--resume <dir>', 'continue a run from its checkpoint folder (or its run folder); the model is rebuilt from its config.json')
     .option('--early-stopping <epochs>', 'stop after this many epochs without a better validation score', parseIntArg('--early-stopping', 1))
-    .option('--no-augment', 'turn off flip/affine/intensity augmentation')
-    .addOption(new Option('--loss-weights <cls,det,seg>', 'task weights of the multi-task loss').argParser(parseLossWeights).default({ cls: 4, det: 1, seg: 1 }, '4,1,1'))
-    .option('--json', 'print the final validation metrics as JSON on stdout');
+    .option('--no-augment', 'turn off flip/affine/intensity augmentation');
+  addTrainingOptions(cmd, {
+    epochs: 10, valFraction: 0.2,
+    help: {
+      epochs: 'training epochs', seed: 'seed of the weights, shuffling and augmentation',
+      out: 'run folder for checkpoints and history (default runs/train-<timestamp>)',
+      valFraction: 'share of the data held out for validation', json: 'print the final validation metrics as JSON on stdout',
+    },
+  });
   addDataOptions(cmd);
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
@@ -60,7 +49,17 @@ Examples:
 
 The run folder gets best/ and last/ checkpoints (config.json + weights.safetensors; last/ also
 holds optimizer.safetensors and train-state.json for --resume) and history.json.`);
-  cmd.action(async (flags: TrainFlags) => {
+  cmd.action(async (given: TrainFlags) => {
+    let flags = given;
+    let modelConfig: FTMTLNetConfig | undefined;
+    if (given.resume) {
+      const saved = await readResumeConfig(given.resume);
+      const r = resumeFlags(saved.config, given, givenOptions(cmd));
+      for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
+      process.stderr.write(`resume: model from ${path.join(saved.dir, 'config.json')} (preset ${r.flags.preset}, size ${r.flags.size}, transfer ${r.flags.transfer}, seed ${r.flags.seed})\n`);
+      flags = { ...given, ...r.flags };
+      modelConfig = saved.config;
+    }
     const out = flags.out ?? flags.resume ?? path.join('runs', `train-${timestamp()}`);
     const dataset = await loadSamples({ data: flags.data, format: flags.format, size: flags.size, count: flags.count, seed: flags.dataSeed });
     for (const s of dataset.skipped) process.stderr.write(`skipped ${s.id}${s.file ? ` (${s.file})` : ''}: ${s.reason}\n`);
@@ -69,7 +68,7 @@ holds optimizer.safetensors and train-state.json for --resume) and history.json.
     process.stderr.write(`data: ${train.length} training and ${val.length} validation images, classes ${classes.join('/')}\n`);
     const { result } = await trainModel({
       train, val, classes, preset: flags.preset, size: flags.size, transfer: flags.transfer, epochs: flags.epochs,
-      batch: flags.batch, lr: flags.lr, seed: flags.seed, threads: flags.threads, out, resume: flags.resume,
+      batch: flags.batch, lr: flags.lr, seed: flags.seed, threads: flags.threads, out, resume: flags.resume, modelConfig,
       optimizer: flags.optimizer, earlyStopping: flags.earlyStopping ?? false, augment: flags.augment ? {} : false,
       loss: { weights: flags.lossWeights },
     });
