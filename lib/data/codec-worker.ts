@@ -39,7 +39,7 @@ parentPort.on('message', async (job) => {
     parentPort.postMessage({ id: job.id, frame: out }, [out.bytes.buffer]);
   } catch (e) {
     const said = log.filter((l) => /error/i.test(l)).pop();
-    const text = e instanceof Error ? e.message : typeof e === 'number' ? 'codec error code ' + e : String(e);
+    const text = e instanceof Error ? e.message : typeof e === 'number' ? 'the codec rejected the codestream as corrupt or truncated (internal error ' + e + ')' : String(e);
     parentPort.postMessage({ id: job.id, error: said ? said.replace(/^\\[ERROR\\]\\s*/, '').trim() + ' (' + text + ')' : text });
   }
 });
@@ -47,12 +47,12 @@ parentPort.on('message', async (job) => {
 
 let worker: Worker | null = null;
 let nextId = 1;
-interface Pending { worker: Worker; limit: number; resolve: (f: WorkerFrame) => void; reject: (e: Error) => void; timer: NodeJS.Timeout | null }
+interface Pending { worker: Worker; limit: number; frame: string; resolve: (f: WorkerFrame) => void; reject: (e: Error) => void; timer: NodeJS.Timeout | null }
 const pending = new Map<number, Pending>();
 let timeoutMs: number | null = null;
 
 // Deadline for decoding one frame, counted from when the worker starts on it (not the worker's
-// start-up): set explicitly (tests), or 30 s + 4 s per megapixel.
+// start-up): set explicitly here (tests), else the caller's (limits.ts codecDeadlineMs).
 export function setCodecTimeout(ms: number | null): void { timeoutMs = ms; }
 
 function failJobsOf(w: Worker, e: Error): void {
@@ -74,7 +74,7 @@ function getWorker(): Worker {
     if (m.started) {
       p.timer = setTimeout(() => {
         pending.delete(m.id);
-        p.reject(new Error(`codec did not finish within ${Math.round(p.limit)} ms (corrupt data?)`));
+        p.reject(new Error(`codec did not finish within ${Math.round(p.limit)} ms, the deadline for a ${p.frame} frame (codecBaseMs + codecMsPerMegapixel x megapixels): the codestream is corrupt or crafted to stall the decoder`));
         if (worker === w) worker = null;
         failJobsOf(w, new Error('codec worker stopped after another frame timed out'));
         void w.terminate();
@@ -92,7 +92,9 @@ function getWorker(): Worker {
   return w;
 }
 
-export function decodeInWorker(job: { kind: 'wasm' | 'jpeg-lossless'; pkg: string; decoder?: string; bytesPerSample?: number; data: Uint8Array; pixels: number }): Promise<WorkerFrame> {
+// `deadlineMs`: how long the codec may take once it has started on the frame; `frame` describes
+// the frame in the timeout message ("9x17").
+export function decodeInWorker(job: { kind: 'wasm' | 'jpeg-lossless'; pkg: string; decoder?: string; bytesPerSample?: number; data: Uint8Array; deadlineMs: number; frame: string }): Promise<WorkerFrame> {
   let path: string;
   try {
     path = require.resolve(job.pkg);
@@ -101,9 +103,9 @@ export function decodeInWorker(job: { kind: 'wasm' | 'jpeg-lossless'; pkg: strin
   }
   const w = getWorker();
   const id = nextId++;
-  const limit = timeoutMs ?? 30000 + 4000 * (job.pixels / 1e6);
+  const limit = timeoutMs ?? job.deadlineMs;
   return new Promise<WorkerFrame>((resolve, reject) => {
-    pending.set(id, { worker: w, limit, resolve, reject, timer: null });
+    pending.set(id, { worker: w, limit, frame: job.frame, resolve, reject, timer: null });
     w.ref();
     const data = job.data.slice();
     w.postMessage({ id, kind: job.kind, path, decoder: job.decoder, bytesPerSample: job.bytesPerSample, data }, [data.buffer]);

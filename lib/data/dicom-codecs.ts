@@ -3,6 +3,7 @@
 
 import { DataFormatError, UnsupportedTransferSyntaxError, describeThrown } from './errors';
 import { decodeInWorker } from './codec-worker';
+import { codecDeadlineMs, resolveDecodeLimits, type DecodeLimits } from './limits';
 
 export interface DecodedFrame {
   width: number;
@@ -124,6 +125,7 @@ export function codestreamSize(data: Uint8Array, codec: Codec): { width: number;
 // Decodes one encapsulated frame in transfer syntax `uid`. Throws DataFormatError naming `file`.
 export async function decodeCompressedFrame(
   file: string, uid: string, data: Uint8Array, geometry: { width: number; height: number; bitsAllocated: number },
+  limits: DecodeLimits = resolveDecodeLimits(),
 ): Promise<DecodedFrame> {
   const info = transferSyntaxInfo(uid);
   if (!info || !info.codec || info.codec === 'uncompressed') throw unsupportedSyntax(file, uid);
@@ -134,13 +136,15 @@ export async function decodeCompressedFrame(
       throw new DataFormatError(file, `${info.name} frame header says ${size.width}x${size.height} but the DICOM header says ${geometry.width}x${geometry.height}`);
     }
   }
-  const pixels = geometry.width * geometry.height;
+  const deadlineMs = codecDeadlineMs(limits, geometry.width * geometry.height);
+  const frame = `${geometry.width}x${geometry.height}`;
+  const job = { data, deadlineMs, frame };
   try {
     switch (info.codec) {
-      case 'jpeg-ls': return await decodeInWorker({ kind: 'wasm', pkg: '@cornerstonejs/codec-charls', decoder: 'JpegLSDecoder', data, pixels });
-      case 'jpeg2000': return await decodeInWorker({ kind: 'wasm', pkg: '@cornerstonejs/codec-openjpeg', decoder: 'J2KDecoder', data, pixels });
-      case 'jpeg-baseline': return await decodeInWorker({ kind: 'wasm', pkg: '@cornerstonejs/codec-libjpeg-turbo-8bit', decoder: 'JPEGDecoder', data, pixels });
-      case 'jpeg-lossless': return await decodeInWorker({ kind: 'jpeg-lossless', pkg: 'jpeg-lossless-decoder-js', bytesPerSample: geometry.bitsAllocated > 8 ? 2 : 1, data, pixels });
+      case 'jpeg-ls': return await decodeInWorker({ kind: 'wasm', pkg: '@cornerstonejs/codec-charls', decoder: 'JpegLSDecoder', ...job });
+      case 'jpeg2000': return await decodeInWorker({ kind: 'wasm', pkg: '@cornerstonejs/codec-openjpeg', decoder: 'J2KDecoder', ...job });
+      case 'jpeg-baseline': return await decodeInWorker({ kind: 'wasm', pkg: '@cornerstonejs/codec-libjpeg-turbo-8bit', decoder: 'JPEGDecoder', ...job });
+      case 'jpeg-lossless': return await decodeInWorker({ kind: 'jpeg-lossless', pkg: 'jpeg-lossless-decoder-js', bytesPerSample: geometry.bitsAllocated > 8 ? 2 : 1, ...job });
       case 'rle': return decodeRle(data, geometry.width, geometry.height, geometry.bitsAllocated);
     }
   } catch (e) {

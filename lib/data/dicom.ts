@@ -1,11 +1,12 @@
 // Reads a DICOM image: header (geometry, photometric, rescale, windows, laterality, view) and the
 // first frame's stored values after Rescale Slope/Intercept, uncompressed or through a codec.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import * as dicomParser from 'dicom-parser';
 import { DataFormatError, asDataFormatError } from './errors';
 import { decodeCompressedFrame, transferSyntaxInfo, unsupportedSyntax, type DecodedFrame } from './dicom-codecs';
+import { INFLATE_HEADER_ALLOWANCE, checkDeclaredSize, resolveDecodeLimits, type DecodeLimits } from './limits';
 import type { GrayImage } from './sample';
 
 export interface DicomWindow { center: number; width: number }
@@ -37,13 +38,13 @@ function numbers(ds: dicomParser.DataSet, tag: string): number[] {
   return s.split('\\').map((v) => Number(v.trim())).filter((v) => Number.isFinite(v));
 }
 
-function parseHeader(file: string, bytes: Uint8Array): dicomParser.DataSet {
+function parseHeader(file: string, bytes: Uint8Array, limits: DecodeLimits): dicomParser.DataSet {
   const hasPreamble = bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
   try {
     if (hasPreamble) {
       return dicomParser.parseDicom(bytes, {
         inflater: (arr: Uint8Array, position: number) => {
-          const inflated = inflateRawSync(arr.subarray(position));
+          const inflated = inflateBounded(file, arr.subarray(position), limits.maxDecodedBytes + INFLATE_HEADER_ALLOWANCE);
           const out = new Uint8Array(position + inflated.length);
           out.set(arr.subarray(0, position));
           out.set(inflated, position);
@@ -56,7 +57,22 @@ function parseHeader(file: string, bytes: Uint8Array): dicomParser.DataSet {
     if (!ds.elements.x00280010) throw new Error('not a DICOM file (no DICM preamble and no image header)');
     return ds;
   } catch (e) {
+    const inner = e && typeof e === 'object' && 'exception' in e ? (e as { exception: unknown }).exception : e;
+    if (inner instanceof DataFormatError) throw inner;
     throw asDataFormatError(file, e, 'cannot parse DICOM');
+  }
+}
+
+// Inflates a Deflated transfer syntax data set, stopping at `max` bytes (a 1.5 MB file can
+// inflate to gigabytes).
+function inflateBounded(file: string, deflated: Uint8Array, max: number): Buffer {
+  try {
+    return inflateRawSync(deflated, { maxOutputLength: max });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataFormatError(file, `the Deflated data set inflates to more than ${max} bytes (maxDecodedBytes + 16 MiB for the header); refusing a decompression bomb`);
+    }
+    throw asDataFormatError(file, e, 'cannot inflate the Deflated data set');
   }
 }
 
@@ -79,21 +95,26 @@ function view(ds: dicomParser.DataSet): string | null {
   return null;
 }
 
-// Reads sample bytes (little or big endian) into an Int32 array of stored values, masked to
-// bitsStored and sign-extended when signed.
-function storedValues(bytes: Uint8Array, count: number, bitsAllocated: number, bitsStored: number, signed: boolean, bigEndian: boolean): Int32Array {
-  const out = new Int32Array(count);
+// Modality values of a frame: sample bytes (little or big endian, 8/16/32 bits) masked to
+// bitsStored, sign-extended when signed, then value * slope + intercept, written straight into
+// the Float32 result (no wider intermediate copy of the image). Refuses non-finite results.
+function modalityValues(file: string, bytes: Uint8Array, count: number, bitsAllocated: number, bitsStored: number, signed: boolean, bigEndian: boolean, slope: number, intercept: number): Float32Array {
+  const out = new Float32Array(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const mask = bitsStored >= 32 ? 0xffffffff : (2 ** bitsStored) - 1;
+  const range = 2 ** bitsStored;
   const signBit = 2 ** (bitsStored - 1);
   for (let i = 0; i < count; i++) {
     let v: number;
     if (bitsAllocated === 8) v = bytes[i];
     else if (bitsAllocated === 16) v = view.getUint16(2 * i, !bigEndian);
-    else v = view.getUint32(4 * i, !bigEndian);
-    v = bitsStored >= 32 ? v : v % (mask + 1);
-    if (signed && v >= signBit) v -= 2 * signBit;
-    out[i] = v;
+    else v = view.getUint32(4 * i, !bigEndian);   // unsigned: 3,000,000,000 stays 3e9
+    if (bitsStored < 32) v %= range;
+    if (signed && v >= signBit) v -= range;
+    const m = Math.fround(v * slope + intercept);
+    if (!Number.isFinite(m)) {
+      throw new DataFormatError(file, `Rescale Slope ${slope} and Rescale Intercept ${intercept} map stored value ${v} (pixel ${i}) to ${v * slope + intercept}, outside the float32 range; the rescale tags are corrupt`);
+    }
+    out[i] = m;
   }
   return out;
 }
@@ -106,36 +127,46 @@ function frameFromDecoded(file: string, d: DecodedFrame, width: number, height: 
   return d.bytes;
 }
 
-export async function readDicomFile(file: string): Promise<DicomImage> {
-  let bytes: Buffer;
+export interface DecodeOptions {
+  // Overrides of the process-wide decode limits (lib/data/limits.ts).
+  limits?: Partial<DecodeLimits>;
+}
+
+export async function readDicomFile(file: string, options: DecodeOptions = {}): Promise<DicomImage> {
+  const bytes = await readBoundedFile(file, resolveDecodeLimits(options.limits));
+  return decodeDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file, options);
+}
+
+// Reads a whole image file, refusing one larger than any image within the limits could be.
+export async function readBoundedFile(file: string, limits: DecodeLimits): Promise<Buffer> {
+  const max = limits.maxDecodedBytes + INFLATE_HEADER_ALLOWANCE;
   try {
-    bytes = await readFile(file);
+    const { size } = await stat(file);
+    if (size > max) throw new DataFormatError(file, `file is ${size} bytes, more than any image within the limits needs (maxDecodedBytes + 16 MiB = ${max} bytes)`);
+    return await readFile(file);
   } catch (e) {
     throw asDataFormatError(file, e, 'cannot read file');
   }
-  return decodeDicom(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
 }
 
-// Larger images than this are refused before any allocation (a corrupt header can claim 4 G pixels).
-const MAX_PIXELS = 2 ** 28;
-
 // Decodes DICOM bytes; `file` names the source in errors. Throws only DataFormatError (or its
-// subclass UnsupportedTransferSyntaxError).
-export async function decodeDicom(bytes: Uint8Array, file = '<buffer>'): Promise<DicomImage> {
+// subclass UnsupportedTransferSyntaxError). Sizes are checked against options.limits (or the
+// process-wide limits) before any image buffer is allocated.
+export async function decodeDicom(bytes: Uint8Array, file = '<buffer>', options: DecodeOptions = {}): Promise<DicomImage> {
+  const limits = resolveDecodeLimits(options.limits);
   try {
-    return await decodeDicomFrame(bytes, file);
+    return await decodeDicomFrame(bytes, file, limits);
   } catch (e) {
     throw asDataFormatError(file, e, 'cannot decode DICOM');
   }
 }
 
-async function decodeDicomFrame(bytes: Uint8Array, file: string): Promise<DicomImage> {
-  const ds = parseHeader(file, bytes);
+async function decodeDicomFrame(bytes: Uint8Array, file: string, limits: DecodeLimits): Promise<DicomImage> {
+  const ds = parseHeader(file, bytes, limits);
   const uid = (ds.string('x00020010') ?? '1.2.840.10008.1.2').replace(/\0/g, '').trim();
   const width = ds.uint16('x00280011') ?? 0;
   const height = ds.uint16('x00280010') ?? 0;
   if (!width || !height) throw new DataFormatError(file, `missing image size (Rows ${height}, Columns ${width})`);
-  if (width * height > MAX_PIXELS) throw new DataFormatError(file, `image size ${width}x${height} exceeds ${MAX_PIXELS} pixels`);
   const samplesPerPixel = ds.uint16('x00280002') ?? 1;
   if (samplesPerPixel !== 1) throw new DataFormatError(file, `has ${samplesPerPixel} samples per pixel; only grayscale images are read`);
   const photometric = (ds.string('x00280004') ?? 'MONOCHROME2').trim().toUpperCase();
@@ -146,6 +177,7 @@ async function decodeDicomFrame(bytes: Uint8Array, file: string): Promise<DicomI
   if (![8, 16, 32].includes(bitsAllocated)) throw new DataFormatError(file, `Bits Allocated ${bitsAllocated} is not 8, 16 or 32`);
   const bitsStored = ds.uint16('x00280101') ?? bitsAllocated;
   if (bitsStored < 1 || bitsStored > bitsAllocated) throw new DataFormatError(file, `Bits Stored ${bitsStored} is outside 1..${bitsAllocated}`);
+  checkDeclaredSize(file, width, height, bitsAllocated / 8, limits);
   const signed = (ds.uint16('x00280103') ?? 0) === 1;
   const frames = Math.max(1, Number(ds.intString('x00280008') ?? 1) || 1);
   const slope = numbers(ds, 'x00281053')[0] ?? 1;
@@ -176,13 +208,13 @@ async function decodeDicomFrame(bytes: Uint8Array, file: string): Promise<DicomI
     } catch (e) {
       throw asDataFormatError(file, e, 'cannot read encapsulated pixel data');
     }
-    const decoded = await decodeCompressedFrame(file, uid, encoded, { width, height, bitsAllocated });
+    const decoded = await decodeCompressedFrame(file, uid, encoded, { width, height, bitsAllocated }, limits);
     frameBytes = frameFromDecoded(file, decoded, width, height);
     const bytesPerSample = decoded.bitsPerSample > 8 ? 2 : 1;
     if (frameBytes.length < count * bytesPerSample) throw new DataFormatError(file, `decoded frame has ${frameBytes.length} bytes, expected ${count * bytesPerSample}`);
     // Codecs return 8-bit samples as bytes and deeper ones as 16-bit little endian.
     const sampleBits = bytesPerSample * 8;
-    return build(storedValues(frameBytes, count, sampleBits, Math.min(bitsStored, sampleBits), signed, false));
+    return build(modalityValues(file, frameBytes, count, sampleBits, Math.min(bitsStored, sampleBits), signed, false, slope, intercept));
   }
   if (info && info.codec !== 'uncompressed') {
     throw new DataFormatError(file, `pixel data is not encapsulated although the transfer syntax ${uid} is compressed`);
@@ -199,11 +231,9 @@ async function decodeDicomFrame(bytes: Uint8Array, file: string): Promise<DicomI
     throw new DataFormatError(file, `pixel data has ${Math.max(0, available)} bytes, expected ${frameLength} for ${width}x${height}x${bitsAllocated} bit (truncated?)`);
   }
   frameBytes = ds.byteArray.subarray(pixel.dataOffset, pixel.dataOffset + frameLength);
-  return build(storedValues(frameBytes, count, bitsAllocated, bitsStored, signed, bigEndian));
+  return build(modalityValues(file, frameBytes, count, bitsAllocated, bitsStored, signed, bigEndian, slope, intercept));
 
-  function build(stored: Int32Array): DicomImage {
-    const values = new Float32Array(count);
-    for (let i = 0; i < count; i++) values[i] = stored[i] * slope + intercept;
+  function build(values: Float32Array): DicomImage {
     return {
       file, width, height, frames, bitsAllocated, bitsStored, signed,
       photometric: photometric as 'MONOCHROME1' | 'MONOCHROME2', transferSyntax: uid,

@@ -1,9 +1,9 @@
 // Opens an image file of any supported kind (DICOM, PGM, PNG and other sharp formats) as a [0, 1]
 // gray image, choosing the reader from the file's magic bytes, not its name.
 
-import { readFile } from 'node:fs/promises';
-import { asDataFormatError, DataFormatError } from './errors';
-import { decodeDicom, dicomToGray, type DicomImage, type DisplayOptions } from './dicom';
+import { DataFormatError } from './errors';
+import { decodeDicom, dicomToGray, readBoundedFile, type DecodeOptions, type DicomImage, type DisplayOptions } from './dicom';
+import { resolveDecodeLimits } from './limits';
 import { decodePgm, isPgm } from './pgm';
 import { readRasterImage, type RasterImage } from './png';
 import type { GrayImage } from './sample';
@@ -27,24 +27,21 @@ export function rasterToGray(r: RasterImage, maxval = r.bitDepth === 16 ? 65535 
   return { width: r.width, height: r.height, data };
 }
 
-export async function readImageFile(file: string, display: DisplayOptions = {}): Promise<LoadedImage> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    throw asDataFormatError(file, e, 'cannot read file');
-  }
+// Reads one image file within the decode limits (options.limits, else the process-wide ones).
+export async function readImageFile(file: string, options: DisplayOptions & DecodeOptions = {}): Promise<LoadedImage> {
+  const limits = resolveDecodeLimits(options.limits);
+  const bytes = await readBoundedFile(file, limits);
   if (bytes.length === 0) throw new DataFormatError(file, 'file is empty');
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isDicom(u8) || /\.dcm$/i.test(file)) {
-    const dicom = await decodeDicom(u8, file);
-    return { image: dicomToGray(dicom, display), kind: 'dicom', laterality: dicom.laterality, view: dicom.view, dicom };
+    const dicom = await decodeDicom(u8, file, { limits });
+    return { image: dicomToGray(dicom, options), kind: 'dicom', laterality: dicom.laterality, view: dicom.view, dicom };
   }
   if (isPgm(u8)) {
-    const pgm = decodePgm(u8, file);
+    const pgm = decodePgm(u8, file, limits);
     return { image: rasterToGray(pgm, pgm.maxval), kind: 'pgm', laterality: null, view: null, raster: pgm };
   }
-  const raster = await readRasterImage(bytes, file);
+  const raster = await readRasterImage(bytes, file, limits);
   return { image: rasterToGray(raster), kind: 'raster', laterality: null, view: null, raster };
 }
 

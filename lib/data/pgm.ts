@@ -2,12 +2,13 @@
 
 import { DataFormatError } from './errors';
 import type { RasterImage } from './png';
+import { checkDeclaredSize, resolveDecodeLimits, type DecodeLimits } from './limits';
 
 export function isPgm(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x50 && (bytes[1] === 0x35 || bytes[1] === 0x32);
 }
 
-export function decodePgm(bytes: Uint8Array, file = '<buffer>'): RasterImage & { maxval: number } {
+export function decodePgm(bytes: Uint8Array, file = '<buffer>', limits: DecodeLimits = resolveDecodeLimits()): RasterImage & { maxval: number } {
   if (!isPgm(bytes)) throw new DataFormatError(file, 'not a PGM file (expected P5 or P2 magic)');
   const ascii = bytes[1] === 0x32;
   let p = 2;
@@ -22,8 +23,9 @@ export function decodePgm(bytes: Uint8Array, file = '<buffer>'): RasterImage & {
   }
   const [width, height, maxval] = header;
   if (!width || !height || !maxval || maxval > 65535) throw new DataFormatError(file, `PGM header has invalid width ${width}, height ${height} or maxval ${maxval}`);
-  const n = width * height;
   const bitDepth: 8 | 16 = maxval > 255 ? 16 : 8;
+  checkDeclaredSize(file, width, height, bitDepth / 8, limits);
+  const n = width * height;
   const values = bitDepth === 16 ? new Uint16Array(n) : new Uint8Array(n);
   if (ascii) {
     const text = new TextDecoder().decode(bytes.subarray(p)).replace(/#[^\n]*/g, '').trim().split(/\s+/).filter(Boolean);

@@ -2,6 +2,7 @@
 
 import sharp from 'sharp';
 import { asDataFormatError, DataFormatError } from './errors';
+import { checkDeclaredSize, resolveDecodeLimits, type DecodeLimits } from './limits';
 
 export interface RasterImage {
   width: number;
@@ -13,16 +14,19 @@ export interface RasterImage {
 
 // Reads any image sharp can open as one gray channel (colour is converted to luminance, alpha
 // dropped), keeping 16-bit depth when the file has it.
-export async function readRasterImage(file: string | Buffer, name = typeof file === 'string' ? file : '<buffer>'): Promise<RasterImage> {
+// The declared size is checked against the decode limits before sharp decodes the pixels.
+export async function readRasterImage(file: string | Buffer, name = typeof file === 'string' ? file : '<buffer>', limits: DecodeLimits = resolveDecodeLimits()): Promise<RasterImage> {
   try {
-    const meta = await sharp(file).metadata();
+    const open = () => sharp(file, { limitInputPixels: limits.maxPixels });
+    const meta = await sharp(file, { limitInputPixels: false }).metadata();
     if (!meta.width || !meta.height) throw new DataFormatError(name, 'image has no size');
+    checkDeclaredSize(name, meta.width, meta.height, (meta.depth === 'ushort' ? 2 : 1) * (meta.channels ?? 1), limits);
     if (meta.depth === 'ushort') {
-      const { data, info } = await sharp(file).removeAlpha().toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+      const { data, info } = await open().removeAlpha().toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
       const all = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
       return { width: info.width, height: info.height, bitDepth: 16, values: firstChannel(all, info.channels) };
     }
-    const { data, info } = await sharp(file).removeAlpha().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await open().removeAlpha().toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, bitDepth: 8, values: firstChannel(new Uint8Array(data.buffer, data.byteOffset, data.length), info.channels) };
   } catch (e) {
     throw asDataFormatError(name, e, 'cannot read image');

@@ -14,7 +14,7 @@ export interface FixtureOptions {
   width: number;
   height: number;
   values: ArrayLike<number>;      // stored values (before rescale)
-  bitsAllocated?: 8 | 16;
+  bitsAllocated?: 8 | 16 | 32;
   bitsStored?: number;
   signed?: boolean;
   photometric?: 'MONOCHROME1' | 'MONOCHROME2';
@@ -31,14 +31,16 @@ export interface FixtureOptions {
 }
 
 // Stored values packed as little-endian samples (two's complement within bitsStored when signed).
-export function packSamples(values: ArrayLike<number>, bitsAllocated: 8 | 16, bitsStored: number): Uint8Array {
+export function packSamples(values: ArrayLike<number>, bitsAllocated: 8 | 16 | 32, bitsStored: number): Uint8Array {
   const n = values.length;
   const out = new Uint8Array(n * (bitsAllocated / 8) + ((n * (bitsAllocated / 8)) % 2));
+  const view = new DataView(out.buffer);
   const mask = 2 ** bitsStored - 1;
   for (let i = 0; i < n; i++) {
     const v = ((values[i] % (mask + 1)) + (mask + 1)) % (mask + 1);
     if (bitsAllocated === 8) out[i] = v;
-    else { out[2 * i] = v & 0xff; out[2 * i + 1] = v >> 8; }
+    else if (bitsAllocated === 16) { out[2 * i] = v & 0xff; out[2 * i + 1] = v >> 8; }
+    else view.setUint32(4 * i, v, true);
   }
   return out;
 }
