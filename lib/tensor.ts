@@ -6,6 +6,7 @@ import { GradFn, runBackward, isGradEnabled, record } from './autograd';
 import { getKernel } from './ops/registry';
 import { nativeCore } from './native';
 import { describe, fail } from './ops/validate';
+import { checkStridedView } from './ndarray-bounds';
 import { DeviceBuffer, cudaNative, deviceAlloc, isDeviceBuffer, requireCuda } from './cuda/device';
 
 export type Device = 'cpu' | 'cuda';
@@ -223,6 +224,7 @@ export class Tensor {
       fail('type', 'an ndarray', 'nd', describe(nd));
     }
     const dims = checkShape(a.shape, 'nd.shape');
+    checkStridedView(dims, a.stride, a.offset, a.data.length, 'nd');
     const n = shapeSize(dims);
     const contiguous = dims.every((_, i) => a.stride[i] === shapeSize(dims.slice(i + 1)));
     const device = checkDevice(options.device);

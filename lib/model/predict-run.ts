@@ -8,11 +8,13 @@ import { decodeOutputs, Detection } from './decode';
 import { resizeBilinear, resizeMaskNearest } from './predict-input';
 import { boxToOriginal, maskToOriginal, preprocessImage, type Geometry } from '../data/preprocess';
 import type { FTMTLNetConfig, PredictPreprocess } from './config';
+import type { DecodeLimits } from '../data/limits';
 
 export interface PredictOptions {
   threshold?: number;   // minimum detection score, 0.3 by default
   topK?: number;        // most detections, 20 by default
   preprocess?: PredictPreprocess;   // overrides model.config.preprocess
+  limits?: Partial<DecodeLimits>;   // decode limits for this input (default: setDecodeLimits / the defaults)
 }
 
 export interface Prediction {
@@ -51,6 +53,9 @@ export function finishPrediction(config: FTMTLNetConfig, outputs: FTMTLNetOutput
   const { image, geometry } = prepared;
   const { threshold, topK } = options;
   const pred = decodeOutputs(outputs, { stride: config.headStride, threshold, topK })[0];
+  if (!pred.probabilities.every(Number.isFinite)) {
+    throw new RangeError(`the network produced non-finite class probabilities [${pred.probabilities.join(', ')}] for a finite input: the model's weights are corrupt (NaN or Infinity) or overflow`);
+  }
   const sx = image.width / S, sy = image.height / S;
   const toInput = (b: Detection['box']): Detection['box'] =>
     geometry ? boxToOriginal(b, geometry) : [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];

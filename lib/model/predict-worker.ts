@@ -5,6 +5,7 @@ import { Tensor } from '../tensor';
 import { FTMTLNet } from './ftmtlnet';
 import type { FTMTLNetConfig } from './config';
 import { loadPredictInput } from './predict-input';
+import { resolveDecodeLimits } from '../data/limits';
 import { predictGray, PredictOptions } from './predict-run';
 
 export type WorkerRequest =
@@ -24,7 +25,7 @@ async function handle(msg: WorkerRequest): Promise<void> {
   }
   try {
     if (!model) throw new Error('internal: predict worker received a request before its weights');
-    const { image, laterality } = await loadPredictInput(msg.input);
+    const { image, laterality } = await loadPredictInput(msg.input, resolveDecodeLimits(msg.options.limits));
     const result = predictGray(model, image, msg.options, laterality);
     parentPort!.postMessage({ id: msg.id, result }, [result.mask.data.buffer as ArrayBuffer]);
   } catch (e) {

@@ -7,10 +7,21 @@ import type { FTMTLNet } from './ftmtlnet';
 import type { Prediction, PredictOptions } from './predict-run';
 import type { WorkerRequest } from './predict-worker';
 import { fromNdarray } from './predict-input';
+import { resolveDecodeLimits } from '../data/limits';
 
 interface Pending {
   resolve(p: Prediction): void;
   reject(e: Error): void;
+}
+
+// Refuses weights holding NaN or Infinity: every prediction would be NaN.
+function checkFiniteWeights(model: FTMTLNet): void {
+  for (const [name, t] of Object.entries(model.stateDict())) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) throw new RangeError(`the model's weights are corrupt: ${name} holds ${d[i]} at index ${i}; predict() needs finite weights`);
+    }
+  }
 }
 
 function weightsChecksum(model: FTMTLNet): number {
@@ -80,7 +91,10 @@ export class Predictor {
     if (!this.worker) this.worker = this.start();
     const w = this.worker;
     const sum = weightsChecksum(this.model);
+    // The limits travel with the request: the worker has its own module state.
+    const limits = resolveDecodeLimits(options.limits);
     if (sum !== this.sentChecksum) {
+      checkFiniteWeights(this.model);
       const weights: Record<string, { shape: number[]; data: Float32Array }> = {};
       for (const [k, t] of Object.entries(this.model.stateDict())) weights[k] = { shape: [...t.shape], data: new Float32Array(t.data) };
       const msg: WorkerRequest = { kind: 'weights', config: this.model.config, weights };
@@ -91,11 +105,11 @@ export class Predictor {
     // Copies (the caller keeps its buffers); ndarrays become plain images (their shape is a getter).
     let payload: unknown = input;
     if (input instanceof Uint8Array || input instanceof Float32Array) payload = input.slice();
-    else if (input && typeof input === 'object' && 'shape' in input && 'data' in input) payload = fromNdarray(input as never);
+    else if (input && typeof input === 'object' && 'shape' in input && 'data' in input) payload = fromNdarray(input as never, limits);
     return new Promise<Prediction>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       w.ref();
-      const msg: WorkerRequest = { kind: 'predict', id, input: payload, options };
+      const msg: WorkerRequest = { kind: 'predict', id, input: payload, options: { ...options, limits } };
       w.postMessage(msg);
     });
   }

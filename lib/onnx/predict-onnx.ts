@@ -9,6 +9,7 @@ import type { FTMTLNetOutputs } from '../model/ftmtlnet';
 import { readOnnxWeights } from './import';
 import { createOrtSession, runOrt } from './onnxruntime';
 import { HEAD_NAMES, INPUT_NAME } from './export';
+import { resolveDecodeLimits } from '../data/limits';
 
 export class OnnxPredictor {
   private constructor(readonly config: FTMTLNetConfig, private readonly session: InferenceSession) {}
@@ -20,7 +21,7 @@ export class OnnxPredictor {
   }
 
   async predict(image: unknown, options: PredictOptions = {}): Promise<Prediction> {
-    const input = await loadPredictInput(image);
+    const input = await loadPredictInput(image, resolveDecodeLimits(options.limits));
     const prepared = preparePredictInput(this.config, input.image, options, input.laterality);
     const raw = await runOrt(this.session, prepared.x.data, prepared.x.shape, INPUT_NAME);
     const outputs = Object.fromEntries(
