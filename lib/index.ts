@@ -32,3 +32,5 @@ export type { PreprocessOptions, Geometry } from './data/preprocess';
 export { summarizeDataset } from './data/summary';
 export type { DatasetSummary } from './data/summary';
 export type { Sample, Dataset, SkippedItem, GrayImage, Box, Lesion } from './data/sample';
+export { predictionJson, dicomResults, writeResults, readSourceHeader } from './results/index';
+export type { PredictionJson, DicomResults, DicomResultOptions, WriteResultsOptions, WrittenResults, AlgorithmIdentity } from './results/index';

@@ -52,8 +52,8 @@ export function writeDicom(o: FixtureOptions): Buffer {
   const { DicomDict, DicomMetaDictionary } = dcmjs.data;
   const meta = {
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
-    MediaStorageSOPClassUID: '1.2.840.10008.5.1.4.1.1.1.2',
-    MediaStorageSOPInstanceUID: '1.2.826.0.1.3680043.9.7.1',
+    MediaStorageSOPClassUID: (o.extra?.SOPClassUID as string | undefined) ?? '1.2.840.10008.5.1.4.1.1.1.2',
+    MediaStorageSOPInstanceUID: (o.extra?.SOPInstanceUID as string | undefined) ?? '1.2.826.0.1.3680043.9.7.1',
     TransferSyntaxUID: ts,
     ImplementationClassUID: '1.2.826.0.1.3680043.9.7',
   };

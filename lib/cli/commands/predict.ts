@@ -11,11 +11,16 @@ import { exportOnnxBytes } from '../../onnx/export';
 import { OnnxPredictor } from '../../onnx/predict-onnx';
 import { getNumThreads } from '../../capabilities';
 import type { Prediction, PredictOptions } from '../../model/predict-run';
+import { predictionJson } from '../../results/prediction-json';
+import { writeResults } from '../../results/write-results';
+import { isDicom } from '../../data/image-file';
 
 interface PredictFlags {
   model: string;
   overlay?: string;
   json?: boolean;
+  dicomOut?: string;
+  secondaryCapture?: boolean;
   threshold: number;
   threads?: number;
   engine: 'ftmtlnet' | 'onnx';
@@ -40,6 +45,8 @@ export function register(program: Command): void {
     .option('--overlay <file.png>', 'write the image with predicted boxes and the mask outline')
     .addOption(new Option('--threshold <score>', 'minimum detection score').argParser(parseNumberArg('--threshold', 0)).default(0.3))
     .option('--json', 'print the prediction as JSON (the mask as its area and bounding box)')
+    .option('--dicom-out <dir>', 'for a DICOM input: write a DICOM SEG of the mask and an SR (TID 1500) of the findings to DIR')
+    .option('--secondary-capture', 'with --dicom-out: also write the overlay as a DICOM Secondary Capture')
     .addOption(new Option('--engine <name>', 'forward pass by our engine or by onnxruntime-node on the exported graph').choices(['ftmtlnet', 'onnx']).default('ftmtlnet'));
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
@@ -48,30 +55,36 @@ Boxes are [x1, y1, x2, y2] in the input image's pixels.
 Examples:
   ftmtlnet predict --model runs/demo/best image.png
   ftmtlnet predict --model runs/demo/best scan.dcm --overlay scan-overlay.png --json
+  ftmtlnet predict --model runs/demo/best scan.dcm --dicom-out results/   # scan.seg.dcm, scan.sr.dcm
   ftmtlnet predict --model runs/demo/best image.png --engine onnx   # same result from onnxruntime-node`);
   cmd.action(async (image: string, flags: PredictFlags) => {
     if (flags.threads) setNumThreads(flags.threads);
+    if (flags.secondaryCapture && !flags.dicomOut) throw new Error('--secondary-capture needs --dicom-out DIR');
+    let sourceBytes: Uint8Array | undefined;
+    if (flags.dicomOut) {
+      sourceBytes = new Uint8Array(await fsp.readFile(image));
+      if (!isDicom(sourceBytes)) throw new Error(`--dicom-out needs a DICOM (Part 10) input, but ${image} is not one`);
+    }
     const model = await FTMTLNet.load(flags.model);
     try {
       const pred = await runPrediction(model, image, flags, { threshold: flags.threshold });
-      const m = pred.mask;
-      let area = 0, x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
-      for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) {
-        if (!m.data[y * m.width + x]) continue;
-        area++; x1 = Math.min(x1, x); y1 = Math.min(y1, y); x2 = Math.max(x2, x + 1); y2 = Math.max(y2, y + 1);
-      }
-      const maskSummary = { width: m.width, height: m.height, area, box: area ? [x1, y1, x2, y2] : null };
+      const json = predictionJson(pred);
+      const { area, box } = json.mask;
       if (flags.overlay) {
         const { image: gray } = await readImageFile(image);
         await fsp.writeFile(flags.overlay, await renderOverlay(gray, pred, { scoreThreshold: flags.threshold }));
       }
+      const written = flags.dicomOut
+        ? await writeResults(flags.dicomOut, image, pred, { json: false, threshold: flags.threshold, secondaryCapture: flags.secondaryCapture }, sourceBytes)
+        : {};
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ classes: pred.classes, probabilities: pred.probabilities, label: pred.label, detections: pred.detections, mask: maskSummary }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify(json, null, 2) + '\n');
       } else {
         process.stdout.write(`label: ${pred.label} (${pred.classes.map((c, i) => `${c} ${pred.probabilities[i].toFixed(3)}`).join(', ')})\n`);
         process.stdout.write(`masses: ${pred.detections.length}${pred.detections.map((d) => `\n  [${d.box.map((v) => v.toFixed(0)).join(', ')}] score ${d.score.toFixed(3)}`).join('')}\n`);
-        process.stdout.write(`mask: ${area} pixels${area ? ` in [${x1}, ${y1}, ${x2}, ${y2}]` : ''}\n`);
+        process.stdout.write(`mask: ${area} pixels${box ? ` in [${box.join(', ')}]` : ''}\n`);
         if (flags.overlay) process.stdout.write(`overlay: ${flags.overlay}\n`);
+        for (const [kind, file] of Object.entries(written)) process.stdout.write(`${kind}: ${file}\n`);
       }
     } finally {
       await model.closePredictor();
