@@ -62,52 +62,107 @@ export function defaultClassNames(k: number): string[] {
   return Array.from({ length: k }, (_, i) => `class_${i}`);
 }
 
-function positiveInt(v: unknown, name: string): number {
+// Upper bounds of a config: a hand-edited or corrupt config.json must fail with a message,
+// not allocate until the machine runs out of memory (arch.depth 1e6) or overflow a typed array.
+export const CONFIG_BOUNDS = Object.freeze({
+  imageSize: 8192,          // full-field mammograms are ~4096 x 3328
+  width: 4096,              // channels of any stage or head
+  depth: 16,
+  numClasses: 1000,
+  parameters: 250_000_000,  // 1 GB of float32 weights (the 'l' preset has about 12 M)
+});
+
+function positiveInt(v: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail('range', 'a positive integer', name, describe(v));
+  if (v > max) fail('range', `a positive integer of at most ${max}`, name, describe(v));
   return v;
 }
 
 function widths(v: unknown, n: number, name: string): number[] {
   if (!Array.isArray(v) || v.length !== n) fail('type', `an array of ${n} positive integers`, name, describe(v));
-  return v.map((w, i) => positiveInt(w, `${name}[${i}]`));
+  return v.map((w, i) => positiveInt(w, `${name}[${i}]`, CONFIG_BOUNDS.width));
+}
+
+// A key's value, the default only when the key is absent: null is an error, not "use the default".
+function given<T>(o: object, key: string, fallback: T): unknown {
+  const v = (o as Record<string, unknown>)[key];
+  if (v === null && key !== 'preprocess') fail('type', `a value (or no "${key}" key for the default)`, key, 'null');
+  return v === undefined ? fallback : v;
+}
+
+// The trainable parameters of a config (conv and linear weights, biases, BN scale and shift),
+// computed without building the model: checked against CONFIG_BOUNDS.parameters first.
+export function countParameters(arch: Architecture, transfer: Transfer, headStride: 4 | 8, numClasses: number): number {
+  const conv = (cin: number, cout: number, k = 3, bias = false) => cin * cout * k * k + (bias ? cout : 0);
+  const convBnRelu = (cin: number, cout: number) => conv(cin, cout) + 2 * cout;
+  const stage = (sources: number[], out: number) => convBnRelu(sources.reduce((a, b) => a + b, 0), out) + arch.depth * convBnRelu(out, out);
+  let n = convBnRelu(1, arch.stem);
+  let cin = arch.stem;
+  for (const w of arch.seg) { n += convBnRelu(cin, w) + convBnRelu(w, w); cin = w; }
+  const skips = [arch.stem, ...arch.seg.slice(0, 3)];
+  cin = arch.seg[3];
+  for (let k = 3; k >= 0; k--) { n += stage([cin, skips[k]], skips[k]); cin = skips[k]; }
+  n += conv(arch.stem, 1, 1, true);
+  cin = arch.stem;
+  arch.det.forEach((w, k) => { n += stage(transfer === 'full' ? [cin, arch.seg[k]] : [cin], w); cin = w; });
+  const headIn = headStride === 4 ? arch.det[0] : arch.det[1];
+  for (const cout of [1, 2, 2]) n += conv(headIn, arch.headWidth, 3, true) + conv(arch.headWidth, cout, 1, true);
+  cin = arch.stem;
+  arch.cls.forEach((w, k) => {
+    const sources = [cin];
+    if (transfer === 'full') { sources.push(arch.seg[k]); if (k < arch.det.length) sources.push(arch.det[k]); }
+    n += stage(sources, w);
+    cin = w;
+  });
+  return n + arch.cls[3] * numClasses + numClasses;
 }
 
 // Resolves options (or a stored config) into a full, validated config.
 export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): FTMTLNetConfig {
-  if (options === null || typeof options !== 'object') fail('type', 'an options object', 'options', describe(options));
-  const preset = options.preset ?? 'xs';
-  if (!(preset in PRESETS)) fail('type', 'one of "xs", "s", "m", "l"', 'preset', describe(preset));
-  const imageSize = positiveInt(options.imageSize ?? 128, 'imageSize');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) fail('type', 'an options object', 'options', describe(options));
+  const format = given(options, 'format', 'ftmtlnet-config');
+  if (format !== 'ftmtlnet-config') fail('type', '"ftmtlnet-config" (or no format)', 'format', describe(format));
+  const version = given(options, 'version', 1);
+  if (version !== 1) fail('range', 'version 1 (this ftmtlnet reads config version 1 only)', 'version', describe(version));
+  const preset = given(options, 'preset', 'xs') as string;
+  if (typeof preset !== 'string' || !Object.prototype.hasOwnProperty.call(PRESETS, preset)) fail('type', 'one of "xs", "s", "m", "l"', 'preset', describe(preset));
+  const imageSize = positiveInt(given(options, 'imageSize', 128), 'imageSize', CONFIG_BOUNDS.imageSize);
   if (imageSize % 32 !== 0) fail('range', 'a multiple of 32', 'imageSize', String(imageSize));
-  const classNames = options.classNames ?? defaultClassNames(options.numClasses ?? 3);
+  const classNames = given(options, 'classNames', defaultClassNames(positiveInt(given(options, 'numClasses', 3), 'numClasses', CONFIG_BOUNDS.numClasses))) as string[];
   if (!Array.isArray(classNames) || classNames.some((c) => typeof c !== 'string')) {
     fail('type', 'an array of strings', 'classNames', describe(classNames));
   }
-  const numClasses = positiveInt(options.numClasses ?? classNames.length, 'numClasses');
+  const numClasses = positiveInt(given(options, 'numClasses', classNames.length), 'numClasses', CONFIG_BOUNDS.numClasses);
   if (numClasses < 2) fail('range', 'at least 2', 'numClasses', String(numClasses));
   if (classNames.length !== numClasses) {
     fail('range', `${numClasses} class names (numClasses)`, 'classNames', `${classNames.length} names`);
   }
-  const transfer = options.transfer ?? 'full';
+  const transfer = given(options, 'transfer', 'full') as Transfer;
   if (transfer !== 'full' && transfer !== 'none') fail('type', 'one of "full", "none"', 'transfer', describe(transfer));
-  const headStride = options.headStride ?? 8;
+  const headStride = given(options, 'headStride', 8) as 4 | 8;
   if (headStride !== 4 && headStride !== 8) fail('type', 'one of 4, 8', 'headStride', describe(headStride));
-  const seed = options.seed ?? 0;
+  const seed = given(options, 'seed', 0) as number;
   if (typeof seed !== 'number' || !Number.isInteger(seed)) fail('type', 'an integer', 'seed', describe(seed));
-  const a = { ...PRESETS[preset as Preset], ...(options.arch ?? {}) };
+  const archGiven = given(options, 'arch', {});
+  if (typeof archGiven !== 'object' || Array.isArray(archGiven)) fail('type', 'an object of architecture overrides', 'arch', describe(archGiven));
+  const a = { ...PRESETS[preset as Preset], ...(archGiven as Partial<Architecture>) };
   const arch: Architecture = {
-    stem: positiveInt(a.stem, 'arch.stem'),
+    stem: positiveInt(a.stem, 'arch.stem', CONFIG_BOUNDS.width),
     seg: widths(a.seg, 4, 'arch.seg') as Architecture['seg'],
     det: widths(a.det, 2, 'arch.det') as Architecture['det'],
     cls: widths(a.cls, 4, 'arch.cls') as Architecture['cls'],
-    depth: positiveInt(a.depth, 'arch.depth'),
-    headWidth: positiveInt(a.headWidth, 'arch.headWidth'),
+    depth: positiveInt(a.depth, 'arch.depth', CONFIG_BOUNDS.depth),
+    headWidth: positiveInt(a.headWidth, 'arch.headWidth', CONFIG_BOUNDS.width),
     dropout: a.dropout,
   };
   if (typeof arch.dropout !== 'number' || !(arch.dropout >= 0 && arch.dropout < 1)) {
     fail('range', 'a number from 0 to 1 (exclusive)', 'arch.dropout', describe(arch.dropout));
   }
-  const preprocess = options.preprocess ?? null;
+  const parameters = countParameters(arch, transfer, headStride, numClasses);
+  if (parameters > CONFIG_BOUNDS.parameters) {
+    fail('range', `an architecture of at most ${CONFIG_BOUNDS.parameters} parameters`, 'arch', `one of ${parameters} parameters (${JSON.stringify(arch)})`);
+  }
+  const preprocess = given(options, 'preprocess', null);
   if (preprocess !== null && (typeof preprocess !== 'object' || Array.isArray(preprocess))) {
     fail('type', 'null or a preprocess options object', 'preprocess', describe(preprocess));
   }

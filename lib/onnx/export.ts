@@ -8,6 +8,7 @@ import { packageVersion } from '../package-version';
 import { noGrad } from '../autograd';
 import { withTracer, TracedOp } from '../trace';
 import { GraphBuilder } from './graph-builder';
+import { sealOnnx } from './integrity';
 import { opExporters, ExportContext } from './op-exporters';
 
 export const HEAD_NAMES = ['class_logits', 'heatmap', 'size', 'offset', 'mask_logits'] as const;
@@ -128,13 +129,13 @@ export function exportOnnxBytes(model: ExportableModel, options: ExportOptions =
     outputs: HEAD_NAMES.join(','),
     ...(options.metadata ?? {}),
   };
-  return graph.toModel({
+  return sealOnnx(graph.toModel({
     opset,
     producerName: 'ftmtlnet',
     producerVersion: options.producerVersion ?? packageVersion(),
     graphName: 'ftmtlnet',
     metadata,
-  });
+  }));
 }
 
 // Writes the model atomically (temp file + rename).

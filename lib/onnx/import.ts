@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { Tensor } from '../tensor';
 import { decodeModel, onnx } from './graph-builder';
+import { verifyOnnx } from './integrity';
 
 export interface OnnxWeights {
   config: Record<string, unknown>;
@@ -27,6 +28,7 @@ export function readOnnxWeights(bytes: Uint8Array, file = 'the ONNX model'): Onn
   if (!configText) {
     throw new Error(`${file} has no ftmtlnet.config metadata: only graphs exported by ftmtlnet can be read back into a model`);
   }
+  verifyOnnx(bytes, file);
   let config: Record<string, unknown>;
   try {
     config = JSON.parse(configText);

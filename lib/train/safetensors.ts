@@ -60,9 +60,13 @@ export function decodeSafetensors(buf: Buffer, file: string): SafetensorsContent
   const dataStart = 8 + n;
   const dataLength = buf.length - dataStart;
   const tensors: Record<string, Tensor> = {};
+  const spans: { name: string; shape: number[]; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (!entry || typeof entry !== 'object' || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== 'string')) {
+        throw new Error(`${file} has a corrupt header: __metadata__ is not an object of strings`);
+      }
       metadata = entry as Record<string, string>;
       continue;
     }
@@ -85,9 +89,23 @@ export function decodeSafetensors(buf: Buffer, file: string): SafetensorsContent
       throw new Error(`${file} is truncated: tensor ${name} ends at byte ${offs[1]} of the data but the file holds ${dataLength} data bytes`);
     }
     if (numel === 0) throw new Error(`${file}: tensor ${name} is empty (shape [${shape.join(', ')}]); empty tensors are not supported`);
-    const data = new Float32Array(numel);
-    buf.copy(Buffer.from(data.buffer), 0, dataStart + offs[0], dataStart + offs[1]);
-    tensors[name] = Tensor.from(data, shape as number[]);
+    spans.push({ name, shape: shape as number[], begin: offs[0], end: offs[1] });
+  }
+  // The format requires the tensors to tile the data in order, without gaps or overlaps.
+  spans.sort((a, b) => a.begin - b.begin);
+  let at = 0;
+  for (const s of spans) {
+    if (s.begin !== at) {
+      const prev = spans[spans.indexOf(s) - 1];
+      throw new Error(`${file} has a corrupt header: tensor ${s.name} starts at data byte ${s.begin} but ${prev ? `tensor ${prev.name} ends at ${at}` : 'the data starts at 0'} (${s.begin < at ? 'overlapping' : 'a gap between'} data_offsets; they must be contiguous and in order)`);
+    }
+    at = s.end;
+  }
+  if (at !== dataLength) throw new Error(`${file} has ${dataLength - at} bytes after its last tensor (data_offsets must cover the data exactly)`);
+  for (const s of spans) {
+    const data = new Float32Array((s.end - s.begin) / 4);
+    buf.copy(Buffer.from(data.buffer), 0, dataStart + s.begin, dataStart + s.end);
+    tensors[s.name] = Tensor.from(data, s.shape);
   }
   return { tensors, metadata };
 }
