@@ -7,6 +7,7 @@ import { DataFormatError, asDataFormatError, describeThrown } from './errors';
 import { fillDisk, clipBox } from './geometry';
 import { readImageFile } from './image-file';
 import { mapLimited } from './read-queue';
+import { pathInsideFolder } from './inside-folder';
 import type { Box, Dataset, Lesion, Sample, SkippedItem } from './sample';
 import type { ReaderOptions } from './reader-options';
 
@@ -38,6 +39,7 @@ export function parseMiasInfo(text: string, file: string): { records: MiasRecord
     const parts = line.split(/\s+/);
     const [id, background, cls] = parts;
     const bad = (why: string) => skipped.push({ id, file, reason: `malformed Info.txt line ${index + 1} "${line}": ${why}` });
+    if (!/^mdb\d{3}$/i.test(id)) return bad(`id ${id} is not of the form mdbNNN`);
     if (!/^[FGD]$/.test(background ?? '')) return bad(`background ${background ?? '(missing)'} is not F, G or D`);
     let record = byId.get(id);
     if (!record) { record = { id, background, abnormalities: [] }; byId.set(id, record); }
@@ -114,8 +116,9 @@ export function miasSample(r: MiasRecord, image: Sample['image'], file: string, 
 async function readSamples(dir: string, records: MiasRecord[], imageFile: (id: string) => string, toTopLeft: (r: MiasRecord, height: number) => MiasRecord, source: string, options: ReaderOptions): Promise<{ samples: Sample[]; skipped: SkippedItem[] }> {
   const skipped: SkippedItem[] = [];
   const results = await mapLimited(records, options.concurrency ?? 4, async (r) => {
-    const file = join(dir, imageFile(r.id));
+    let file = join(dir, imageFile(r.id));
     try {
+      file = pathInsideFolder(dir, imageFile(r.id), file);
       const loaded = await readImageFile(file);
       const sample = miasSample(toTopLeft(r, loaded.image.height), loaded.image, file, source);
       return options.transform ? options.transform(sample) : sample;
