@@ -60,7 +60,7 @@ t.test('resume from a checkpoint continues exactly like an uninterrupted run', a
   const rb1 = await new Trainer(b, train, val, { ...base, outDir: dirB, untilEpoch: 1 }).fit();
   t.equal(rb1.history.length, 1, 'stopped after epoch 1');
   const files = await fsp.readdir(path.join(dirB, 'last'));
-  t.same(files.sort(), ['config.json', 'optimizer.safetensors', 'train-state.json', 'weights.safetensors'], 'resumable checkpoint files');
+  t.same(files.sort(), ['config.json', 'manifest.json', 'optimizer.safetensors', 'train-state.json', 'weights.safetensors'], 'resumable checkpoint files');
   t.ok((await fsp.readdir(path.join(dirB, 'best'))).includes('weights.safetensors'), 'best checkpoint');
   const c = model(99); // different initial weights: all state must come from the checkpoint
   const rc = await new Trainer(c, train, val, { ...base, outDir: dirB, resume: dirB }).fit();

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Tensor } from '../tensor';
 import type { OptimizerStateDict } from './optimizers';
 import { readSafetensors, writeFileAtomic, writeSafetensors } from './safetensors';
+import { MANIFEST_FILE, findCompleteCheckpoint } from './checkpoint-folder';
 
 export const TRAIN_STATE_FILE = 'train-state.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -43,17 +44,22 @@ export async function saveTrainState<H>(dir: string, state: Omit<TrainState<H>, 
   await writeFileAtomic(path.join(dir, TRAIN_STATE_FILE), JSON.stringify(full, null, 2) + '\n');
 }
 
-// The checkpoint folder of a resume argument: the folder itself or its `last/`.
-export async function resolveResumeDir(dir: string): Promise<string> {
-  for (const d of [dir, path.join(dir, 'last')]) {
-    try {
-      await fsp.access(path.join(d, TRAIN_STATE_FILE));
-      return d;
-    } catch {
-      // try the next
-    }
+// The checkpoint folder of a resume argument (the folder itself, or the run folder's last/):
+// the newest complete one, checked against its manifest, falling back to .last.previous when a
+// save was interrupted. `passedOver` says why a newer folder was not used.
+export async function findResumeCheckpoint(dir: string): Promise<{ dir: string; passedOver: string[] }> {
+  const own = await fsp.access(path.join(dir, TRAIN_STATE_FILE)).then(() => true, () => false)
+    || await fsp.access(path.join(dir, MANIFEST_FILE)).then(() => true, () => false);
+  const target = own ? dir : path.join(dir, 'last');
+  try {
+    return await findCompleteCheckpoint(target);
+  } catch (e) {
+    throw new Error(`cannot resume from ${dir}: ${(e as Error).message}`);
   }
-  throw new Error(`cannot resume from ${dir}: neither ${path.join(dir, TRAIN_STATE_FILE)} nor ${path.join(dir, 'last', TRAIN_STATE_FILE)} exists`);
+}
+
+export async function resolveResumeDir(dir: string): Promise<string> {
+  return (await findResumeCheckpoint(dir)).dir;
 }
 
 export async function loadTrainState<H>(dir: string): Promise<{ state: TrainState<H>; optimizer: OptimizerStateDict }> {

@@ -3,7 +3,6 @@
 // validation with the eval metrics each epoch, best and last checkpoints, resume, early
 // stopping, and a per-epoch history. Same seed and threads -> same loss curve.
 import * as path from 'node:path';
-import { promises as fsp } from 'node:fs';
 import type { Sample } from '../data/sample';
 import type { EvaluationMetrics } from '../eval/metrics';
 import { setNumThreads } from '../capabilities';
@@ -25,7 +24,9 @@ import { createProgress, type ProgressMode, type ProgressReporter } from './prog
 import { Rng } from './rng';
 import { warmupCosine } from './schedule';
 import { readCheckpoint } from './checkpoint';
-import { loadTrainState, resolveResumeDir, saveTrainState } from './train-state';
+import { findResumeCheckpoint, loadTrainState, saveTrainState } from './train-state';
+import { writeCheckpointFolder } from './checkpoint-folder';
+import { writeFileAtomic } from './safetensors';
 import { selectionScore, validate } from './validate';
 
 export interface TrainerOptions {
@@ -257,21 +258,26 @@ export class Trainer {
   private async saveCheckpoints(epoch: number, improved: boolean, record: EpochRecord): Promise<void> {
     const out = this.options.outDir!;
     const meta = { epoch: String(epoch) };
+    // Each folder is replaced as one unit (a kill -9 mid-save never mixes two epochs).
     if (improved) {
-      await this.model.save(path.join(out, 'best'), meta);
-      await fsp.writeFile(path.join(out, 'best', 'metrics.json'), JSON.stringify({ epoch, score: record.score, metrics: record.metrics }, null, 2) + '\n');
+      await writeCheckpointFolder(path.join(out, 'best'), async (dir) => {
+        await this.model.save(dir, meta);
+        await writeFileAtomic(path.join(dir, 'metrics.json'), JSON.stringify({ epoch, score: record.score, metrics: record.metrics }, null, 2) + '\n');
+      }, { epoch });
     }
-    const last = path.join(out, 'last');
-    await this.model.save(last, meta);
-    await saveTrainState(last, {
-      epoch, globalStep: this.globalStep, rngState: this.rng.state, recoveries: this.recoveries, best: this.stopping.best,
-      sinceBest: this.stopping.sinceBest, history: this.history, options: persistedOptions(this.options),
-    }, this.optimizer.stateDict());
-    await fsp.writeFile(path.join(out, 'history.json'), JSON.stringify(this.history, null, 2) + '\n');
+    await writeCheckpointFolder(path.join(out, 'last'), async (dir) => {
+      await this.model.save(dir, meta);
+      await saveTrainState(dir, {
+        epoch, globalStep: this.globalStep, rngState: this.rng.state, recoveries: this.recoveries, best: this.stopping.best,
+        sinceBest: this.stopping.sinceBest, history: this.history, options: persistedOptions(this.options),
+      }, this.optimizer.stateDict());
+    }, { epoch });
+    await writeFileAtomic(path.join(out, 'history.json'), JSON.stringify(this.history, null, 2) + '\n');
   }
 
   private async restore(dir: string): Promise<void> {
-    const ckDir = await resolveResumeDir(dir);
+    const { dir: ckDir, passedOver } = await findResumeCheckpoint(dir);
+    for (const why of passedOver) this.progress.log(`resume: passed over an incomplete checkpoint: ${why}`);
     const { state, optimizer } = await loadTrainState<EpochRecord>(ckDir);
     const ck = await readCheckpoint<FTMTLNetConfig>(ckDir);
     const differs = configDifference(this.model.config, ck.config);
