@@ -12,8 +12,9 @@ import * as evaluate from './commands/eval';
 import * as predict from './commands/predict';
 import * as demo from './commands/demo';
 import * as ablate from './commands/ablate';
+import * as serve from './commands/serve';
 
-const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate];
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve];
 
 
 // configure runs before the subcommands are added, so they inherit its settings (tests use

@@ -2,7 +2,7 @@
 // is started on first use and gets the model's weights; they are sent again only when they
 // have changed since (a checksum of every parameter and buffer).
 import { Worker } from 'node:worker_threads';
-import * as path from 'node:path';
+import { workerScript } from '../worker-script';
 import type { FTMTLNet } from './ftmtlnet';
 import type { Prediction, PredictOptions } from './predict-run';
 import type { WorkerRequest } from './predict-worker';
@@ -33,22 +33,8 @@ function weightsChecksum(model: FTMTLNet): number {
   return h;
 }
 
-// Running from TypeScript sources (tests, ts-node): the worker needs a TS loader too. Workers
-// inherit the parent's execArgv; a loader registered with -r/--require is added explicitly.
-const TS_REGISTER = ['ts-node/register/transpile-only', '@isaacs/ts-node-temp-fork-for-pr-2009/register/transpile-only'];
-
 function workerFile(): { file: string; execArgv?: string[] } {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `predict-worker${ext}`);
-  if (ext !== '.ts') return { file };
-  for (const id of TS_REGISTER) {
-    try {
-      return { file, execArgv: [...process.execArgv, '--require', require.resolve(id)] };
-    } catch {
-      // not installed: try the next one
-    }
-  }
-  return { file };
+  return workerScript(__filename, 'predict-worker');
 }
 
 export class Predictor {
