@@ -4,11 +4,13 @@ import { run as runOps } from './ops';
 import { run as runCuda } from './cuda';
 import { run as runNormLosses } from './norm-losses';
 import { run as runForward } from './model-forward';
+import { run as runServe } from './serve-load';
 
 const commands: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
   cuda: { describe: 'CUDA conv passes, featureTransfer and an FTMTLNet training step (batch 16, image 512); --json FILE, --repeat N; needs a GPU', run: runCuda },
   forward: { describe: 'FTMTLNet forward, ours vs onnxruntime-node on the exported graph, batch 1 and 8, + parity; --model DIR | --preset P --size S, --threads N, --repeat N, --json', run: runForward },
   ops: { describe: 'heavy ops (conv passes, featureTransfer, linear) vs onnxruntime-node and PyTorch (CPU, when installed); --json, --repeat N, --threads N (default: all cores), --no-torch', run: runOps },
+  serve: { describe: 'load test of `ftmtlnet serve` on loopback: --requests N (500) at --concurrency 1,8,32; throughput, p50/p95/p99, 503s, RSS, event-loop p99, every answer checked; --workers N, --max-queue N, --model DIR | --size S, --image-size S, --json FILE', run: runServe },
   'norm-losses': { describe: 'batchNorm2d vs copy bandwidth, losses vs plain JS; --json, --threads N', run: runNormLosses },
 };
 
