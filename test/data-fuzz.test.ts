@@ -7,28 +7,7 @@ import { setCodecTimeout } from '../lib/data/codec-worker';
 import { seededRandom } from './support/check';
 import { writeDicom, encodeFrame, packSamples, IMPLICIT_LE, JPEG_LS } from './support/dicom-fixtures';
 import { osirixXml } from './support/inbreast-fixtures';
-
-type Rng = () => number;
-const int = (rnd: Rng, n: number) => Math.floor(rnd() * n);
-
-// One random mutation of a byte string: flip, overwrite, insert, delete, truncate, duplicate.
-function mutate(src: Uint8Array, rnd: Rng): Uint8Array {
-  const b = Array.from(src);
-  const edits = 1 + int(rnd, 4);
-  for (let e = 0; e < edits && b.length; e++) {
-    const at = int(rnd, b.length);
-    switch (int(rnd, 7)) {
-      case 0: b[at] ^= 1 << int(rnd, 8); break;
-      case 1: b[at] = int(rnd, 256); break;
-      case 2: b.splice(at, 0, ...Array.from({ length: 1 + int(rnd, 8) }, () => int(rnd, 256))); break;
-      case 3: b.splice(at, 1 + int(rnd, 16)); break;
-      case 4: b.length = at; break;
-      case 5: b.splice(at, 0, ...b.slice(int(rnd, b.length), int(rnd, b.length))); break;
-      case 6: b[at] = [0, 0xff, 0x7f, 0x80][int(rnd, 4)]; break;
-    }
-  }
-  return Uint8Array.from(b);
-}
+import { mutate, caseFactory, runCase, CASE_KINDS, FUZZ_LIMITS, type Outcome } from '../fuzz/cases';
 
 // A corrupt codestream can keep a codec busy for a long time (CharLS: 36 s on 133 bytes); the
 // worker deadline stops it. Short here, so that the fuzz cases that hit it stay quick.
@@ -110,4 +89,23 @@ t.test('fuzz: mutated PGM decodes or throws DataFormatError', async (t) => {
     try { decodePgm(mutate(pgm, rnd), 'f.pgm'); } catch (e) { if (!(e instanceof DataFormatError)) untyped.push(String(e)); }
   }
   t.same(untyped.slice(0, 5), []);
+});
+
+// The fast subset of `npm run fuzz` (100,000 cases): every kind of hostile case, a different seed
+// each time the count changes, no crash and no hang allowed.
+t.test('fuzz: hostile DICOMs of every kind (decompression, amplification, rescale, 32-bit) decode or fail cleanly', async (t) => {
+  setCodecTimeout(null);   // the cases carry their own (small) limits
+  t.teardown(() => setCodecTimeout(500));
+  const factory = await caseFactory(20261201);
+  const counts: Record<Outcome, number> = { success: 0, 'clean-error': 0, crash: 0, hang: 0 };
+  const bad: string[] = [];
+  const n = 40 * CASE_KINDS.length;
+  for (let i = 0; i < n; i++) {
+    const c = factory.make(i);
+    const r = await runCase(c, FUZZ_LIMITS, 30_000);
+    counts[r.outcome]++;
+    if (r.outcome === 'crash' || r.outcome === 'hang') bad.push(`${c.name}: ${r.outcome}: ${r.detail}`);
+  }
+  t.same(bad.slice(0, 5), [], 'no crash, no hang');
+  t.ok(counts.success > 50 && counts['clean-error'] > 50, `both outcomes occur (${JSON.stringify(counts)})`);
 });

@@ -4,7 +4,11 @@ import t from 'tap';
 import { constants, deflateRawSync } from 'node:zlib';
 import { decodeDicom } from '../lib/data/dicom';
 import { DEFAULT_DECODE_LIMITS, resolveDecodeLimits, setDecodeLimits, resetDecodeLimits, codecDeadlineMs } from '../lib/data/limits';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { writeDicom, encodeFrame, encodeRle, packSamples, JPEG_LS, RLE } from './support/dicom-fixtures';
+import { runCli } from './support/run-cli';
 
 const u8 = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const DEFLATED = '1.2.840.10008.1.2.1.99';
@@ -116,4 +120,22 @@ t.test('6: a rescale that makes values non-finite is refused, naming the tags', 
   await t.rejects(decodeDicom(u8(intercept), 'icpt.dcm'), { message: /icpt\.dcm: Rescale Slope 1 and Rescale Intercept -1e\+39 map stored value 0 \(pixel 0\) to -1e\+39/ });
   const fine = await decodeDicom(u8(writeDicom({ width: 1, height: 1, values: [10], slope: 2.5, intercept: -1 })), 'fine.dcm');
   t.same(Array.from(fine.values), [24]);
+});
+
+t.test('the CLI takes the limits before or after the command; inspect says what is wrong', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-limits-cli-'));
+  t.teardown(() => { fs.rmSync(dir, { recursive: true, force: true }); resetDecodeLimits(); });
+  const file = path.join(dir, 'img.dcm');
+  fs.writeFileSync(file, writeDicom({ width: 64, height: 64, values: new Array(4096).fill(5) }));
+  for (const args of [['inspect', '--max-pixels', '1000', file], ['--max-pixels', '1000', 'inspect', file]]) {
+    const r = await runCli(...args);
+    t.equal(r.code, 1, args.join(' '));
+    t.equal(r.stderr, `ftmtlnet inspect: ${file}: declared image size 64x64 (4096 pixels) exceeds the limit of 1000 pixels (maxPixels)\n`);
+  }
+  resetDecodeLimits();
+  t.equal((await runCli('inspect', '--json', file)).code, 0, 'within the default limits');
+  fs.writeFileSync(file, writeDicom({ width: 2, height: 2, values: [0, 1, 2, 3], slope: 1e308 }));
+  const r = await runCli('inspect', file);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /Rescale Slope 1e\+308 and Rescale Intercept 0 map stored value 1 \(pixel 1\) to 1e\+308, outside the float32 range/);
 });

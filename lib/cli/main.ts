@@ -13,6 +13,7 @@ import * as predict from './commands/predict';
 import * as demo from './commands/demo';
 import * as ablate from './commands/ablate';
 import * as serve from './commands/serve';
+import { addLimitOptions } from './limit-options';
 
 const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve];
 
@@ -23,6 +24,7 @@ export function buildProgram(configure?: (program: Command) => void): Command {
   const program = new Command('ftmtlnet')
     .description('FTMTLNet: multi-task mammogram network (classify, detect, segment) on a native engine')
     .version(packageVersion());
+  addLimitOptions(program);
   configure?.(program);
   for (const command of commands) command.register(program);
   return program;
