@@ -24,7 +24,9 @@ export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors
 export { loadDataset, detectFormat, DATASET_FORMATS } from './data/load';
 export type { LoadOptions, DatasetFormat } from './data/load';
 export { readDicomFile, decodeDicom, dicomToGray } from './data/dicom';
-export type { DicomImage, DicomWindow, DisplayOptions } from './data/dicom';
+export type { DicomImage, DicomWindow, DisplayOptions, DecodeOptions as DicomDecodeOptions } from './data/dicom';
+export { DEFAULT_DECODE_LIMITS, setDecodeLimits, resetDecodeLimits, resolveDecodeLimits } from './data/limits';
+export type { DecodeLimits } from './data/limits';
 export { readImageFile, readMaskFile } from './data/image-file';
 export { DataFormatError, UnsupportedTransferSyntaxError } from './data/errors';
 export { preprocessSample, preprocessImage, boxToOriginal, boxToPreprocessed, pointToOriginal, pointToPreprocessed, maskToOriginal } from './data/preprocess';
