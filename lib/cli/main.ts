@@ -13,9 +13,12 @@ import * as predict from './commands/predict';
 import * as demo from './commands/demo';
 import * as ablate from './commands/ablate';
 import * as serve from './commands/serve';
+import * as submit from './commands/submit';
+import * as worker from './commands/worker';
+import * as queue from './commands/queue';
 import { addLimitOptions } from './limit-options';
 
-const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve];
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve, submit, worker, queue];
 
 
 // configure runs before the subcommands are added, so they inherit its settings (tests use

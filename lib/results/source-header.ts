@@ -1,7 +1,7 @@
 // The source image's header, read once for the result writers: the identifiers every result
 // references, and the Patient and Study module attributes every result copies. The source
 // bytes are only read, never altered.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DataFormatError } from '../data/errors';
 import { DicomMessage, DicomMetaDictionary, type Dataset } from './dcmjs';
 
@@ -84,6 +84,13 @@ export function patientStudyAttributes(source: SourceHeader): Dataset {
 // A new UID under the 2.25 root (ISO/IEC 9834-8: the decimal form of a random UUID).
 export function newUid(): string {
   return `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
+}
+
+// A UID under the 2.25 root derived from the given parts (the first 128 bits of their SHA-256):
+// the same parts always give the same UID.
+export function derivedUid(...parts: string[]): string {
+  const digest = createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 32);
+  return `2.25.${BigInt(`0x${digest}`).toString()}`;
 }
 
 export function dicomDate(d: Date): string {

@@ -8,7 +8,7 @@ import type { Prediction } from '../model/predict-run';
 import type { GrayImage } from '../data/sample';
 import { renderOverlay } from '../report/overlay';
 import { loadPredictInput } from '../model/predict-input';
-import { readSourceHeader, newUid, type AlgorithmIdentity } from './source-header';
+import { readSourceHeader, newUid, derivedUid, type AlgorithmIdentity } from './source-header';
 import { encodeSegmentation } from './segmentation';
 import { encodeMeasurementReport } from './measurement-report';
 import { encodeSecondaryCapture } from './secondary-capture';
@@ -20,6 +20,10 @@ export interface DicomResultOptions {
   secondaryCapture?: boolean;       // also write the overlay as a Secondary Capture
   image?: GrayImage;                // the source as a [0, 1] image, for the overlay (decoded when missing)
   now?: Date;
+  // Derive the results' series and instance UIDs from this text and the source's SOP Instance
+  // UID instead of drawing new ones, so a re-run stores the same objects (an archive then keeps
+  // one copy; used by the queue worker and the Orthanc connector).
+  uidSeed?: string;
 }
 
 export interface DicomResults {
@@ -38,14 +42,15 @@ export async function dicomResults(source: Uint8Array, prediction: Prediction, o
   const header = readSourceHeader(source, name);
   const algorithm = defaultAlgorithm(options.algorithm);
   const now = options.now ?? new Date();
-  const uids = { seg: newUid(), sr: newUid(), sc: options.secondaryCapture ? newUid() : undefined };
-  const seg = encodeSegmentation(header, prediction.mask, algorithm, { sopInstanceUID: uids.seg, now });
-  const sr = encodeMeasurementReport(header, prediction, algorithm, { sopInstanceUID: uids.sr, threshold: options.threshold, now });
+  const uid = (kind: string) => options.uidSeed !== undefined ? derivedUid(options.uidSeed, header.sopInstanceUID, kind) : newUid();
+  const uids = { seg: uid('seg'), sr: uid('sr'), sc: options.secondaryCapture ? uid('sc') : undefined };
+  const seg = encodeSegmentation(header, prediction.mask, algorithm, { sopInstanceUID: uids.seg, seriesInstanceUID: uid('seg-series'), now });
+  const sr = encodeMeasurementReport(header, prediction, algorithm, { sopInstanceUID: uids.sr, seriesInstanceUID: uid('sr-series'), threshold: options.threshold, now });
   let sc: Uint8Array | undefined;
   if (options.secondaryCapture) {
     const image = options.image ?? (await loadPredictInput(source)).image;
     const png = await renderOverlay(image, prediction, options.threshold !== undefined ? { scoreThreshold: options.threshold } : {});
-    sc = await encodeSecondaryCapture(header, png, algorithm, { sopInstanceUID: uids.sc, now });
+    sc = await encodeSecondaryCapture(header, png, algorithm, { sopInstanceUID: uids.sc, seriesInstanceUID: uid('sc-series'), now });
   }
   return { seg, sr, sc, uids };
 }
@@ -62,6 +67,11 @@ export interface WriteResultsOptions extends DicomResultOptions {
   dicom?: boolean;                  // write SEG + SR when the source is DICOM (default true)
 }
 
+// The name results of `sourceFile` get: its file name without the image extension.
+export function resultStem(sourceFile: string): string {
+  return path.basename(sourceFile).replace(/\.(dcm|dicom|png|pgm|jpe?g|tiff?)$/i, '');
+}
+
 function isPart10(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
@@ -70,7 +80,7 @@ function isPart10(bytes: Uint8Array): boolean {
 // written to a temporary name and renamed, so a reader never sees half a file.
 export async function writeResults(dir: string, sourceFile: string, prediction: Prediction, options: WriteResultsOptions = {}, sourceBytes?: Uint8Array): Promise<WrittenResults> {
   await fsp.mkdir(dir, { recursive: true });
-  const stem = path.basename(sourceFile).replace(/\.(dcm|dicom|png|pgm|jpe?g|tiff?)$/i, '');
+  const stem = resultStem(sourceFile);
   const out: WrittenResults = {};
   const put = async (key: keyof WrittenResults, suffix: string, data: Uint8Array | string) => {
     const file = path.join(dir, `${stem}${suffix}`);

@@ -12,6 +12,8 @@ export interface MammogramOptions {
   view?: 'CC' | 'MLO';
   patientOrientation?: boolean;   // write PatientOrientation (most scanners do)
   seed?: number;
+  uids?: { study: string; series: string; sop: string };   // default: derived from the seed
+  patientId?: string;
 }
 
 export const MG_FOR_PRESENTATION = '1.2.840.10008.5.1.4.1.1.1.2';
@@ -48,7 +50,7 @@ export function writeMammogram(o: MammogramOptions = {}): Mammogram {
     }
   }
   const uid = (n: number) => `1.2.826.0.1.3680043.9.7.${seed}.${n}`;
-  const uids = { study: uid(1), series: uid(2), sop: uid(3) };
+  const uids = o.uids ?? { study: uid(1), series: uid(2), sop: uid(3) };
   const viewCode = view === 'CC'
     ? { CodeValue: '399162004', CodingSchemeDesignator: 'SCT', CodeMeaning: 'cranio-caudal' }
     : { CodeValue: '399368009', CodingSchemeDesignator: 'SCT', CodeMeaning: 'medio-lateral oblique' };
@@ -68,7 +70,7 @@ export function writeMammogram(o: MammogramOptions = {}): Mammogram {
       ContentDate: '20240105', ContentTime: '101600', AcquisitionDateTime: '20240105101600',
       AccessionNumber: 'ACC0042', ReferringPhysicianName: 'Doe^Jane', StudyID: 'S42', StudyDescription: 'Screening mammography',
       SeriesNumber: 1, InstanceNumber: 1, SeriesDescription: `${lat}${view}`,
-      PatientName: 'Test^Patient', PatientID: 'P0042', PatientBirthDate: '19650301', PatientSex: 'F', PatientAge: '058Y',
+      PatientName: 'Test^Patient', PatientID: o.patientId ?? 'P0042', PatientBirthDate: '19650301', PatientSex: 'F', PatientAge: '058Y',
       Manufacturer: 'Test Scanner Co', ManufacturerModelName: 'FFDM-1', DeviceSerialNumber: 'SN-1', SoftwareVersions: '1.0',
       InstitutionName: 'Test Hospital',
       BodyPartExamined: 'BREAST',
