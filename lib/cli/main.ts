@@ -16,9 +16,10 @@ import * as serve from './commands/serve';
 import * as submit from './commands/submit';
 import * as worker from './commands/worker';
 import * as queue from './commands/queue';
+import * as orthanc from './commands/orthanc';
 import { addLimitOptions } from './limit-options';
 
-const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve, submit, worker, queue];
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve, submit, worker, queue, orthanc];
 
 
 // configure runs before the subcommands are added, so they inherit its settings (tests use
