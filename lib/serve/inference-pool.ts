@@ -43,7 +43,11 @@ export class InferencePool {
       maxQueue: this.maxQueue,
       workerData,
     });
+    // A worker that fails (its model load, or a crash) rejects its task; the pool must not throw.
+    this.pool.on('error', (e: Error) => { this.lastError = e; });
   }
+
+  lastError: Error | null = null;
 
   // Tasks waiting for a worker.
   get queued(): number {

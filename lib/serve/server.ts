@@ -3,8 +3,7 @@
 // a body size limit; a bounded inference queue (503 + Retry-After when full); close() stops
 // accepting, lets what is in flight finish, then stops the workers.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
+import { FTMTLNet } from '../model/ftmtlnet';
 import { InferencePool } from './inference-pool';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { bearerChecker } from './auth';
@@ -37,19 +36,11 @@ export interface Service {
   close(): Promise<void>;
 }
 
+// Loads the checkpoint once here (a corrupt or mismatched one fails now, with the reader's
+// message, not later in every worker) and keeps only what the routes need.
 async function readModelInfo(dir: string): Promise<ModelInfo> {
-  const file = path.join(dir, 'config.json');
-  let config: { imageSize?: unknown; classNames?: unknown; headStride?: unknown };
-  try {
-    config = JSON.parse(await fsp.readFile(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`cannot read the model's config ${file}: ${(e as Error).message}`);
-  }
-  const { imageSize, classNames, headStride } = config;
-  if (typeof imageSize !== 'number' || !Array.isArray(classNames) || typeof headStride !== 'number') {
-    throw new Error(`${file} is not an FTMTLNet config (imageSize, classNames, headStride)`);
-  }
-  return { name: 'ftmtlnet', version: packageVersion(), imageSize, classNames: classNames.map(String), headStride };
+  const { config } = await FTMTLNet.load(dir);
+  return { name: 'ftmtlnet', version: packageVersion(), imageSize: config.imageSize, classNames: [...config.classNames], headStride: config.headStride };
 }
 
 export async function createService(options: ServiceOptions): Promise<Service> {

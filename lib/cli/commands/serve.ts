@@ -60,7 +60,12 @@ Examples:
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     const address = await service.app.listen({ port: flags.port, host: flags.host });
-    await service.ready;
+    try {
+      await service.ready;
+    } catch (e) {
+      await service.close();
+      throw new Error(`the inference workers could not load ${flags.model}: ${(e as Error).message}`);
+    }
     process.stderr.write(`ftmtlnet serve: listening on ${address} (${service.pool.workers} worker(s), queue ${service.pool.maxQueue}${flags.token ? ', token required' : ''})\n`);
   });
 }
