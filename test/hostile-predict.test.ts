@@ -4,7 +4,12 @@ import t from 'tap';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { Tensor } from '../lib/tensor';
 import { predictGray } from '../lib/model/predict-run';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { writeDicom } from './support/dicom-fixtures';
+import { encodePgm } from '../lib/data/pgm';
+import { runCli } from './support/run-cli';
 
 const model = FTMTLNet.create({ imageSize: 32, seed: 4 }).eval();
 t.teardown(() => model.closePredictor());
@@ -62,4 +67,15 @@ t.test('7: a model with non-finite weights refuses to predict', async (t) => {
 t.test('7: a DICOM buffer with non-finite rescale is refused by predict', async (t) => {
   const dcm = writeDicom({ width: 4, height: 4, values: new Array(16).fill(3), slope: 1e308 });
   await t.rejects(model.predict(dcm), { name: 'DataFormatError', message: /^<buffer>: Rescale Slope 1e\+308/ });
+});
+
+t.test('7: `ftmtlnet predict` with non-finite weights fails instead of printing NaN', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-nanw-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const broken = FTMTLNet.create({ imageSize: 32, seed: 4 });
+  broken.cls.fc.weight.data[0] = Infinity;
+  await broken.save(path.join(dir, 'model'));
+  const image = path.join(dir, 'img.pgm');
+  fs.writeFileSync(image, encodePgm(16, 16, new Uint8Array(256).fill(100)));
+  await t.rejects(runCli('predict', '--model', path.join(dir, 'model'), image), { message: "the model's weights are corrupt: cls.fc.weight holds Infinity at index 0; predict() needs finite weights" });
 });
