@@ -36,3 +36,5 @@ export type { DatasetSummary } from './data/summary';
 export type { Sample, Dataset, SkippedItem, GrayImage, Box, Lesion } from './data/sample';
 export { predictionJson, dicomResults, writeResults, readSourceHeader } from './results/index';
 export type { PredictionJson, DicomResults, DicomResultOptions, WriteResultsOptions, WrittenResults, AlgorithmIdentity } from './results/index';
+export { createService } from './serve/server';
+export type { ServiceOptions, Service } from './serve/server';

@@ -54,6 +54,9 @@ t.test('service', async (t) => {
       t.equal((await app.inject({ url, headers: auth })).statusCode, 200, `${url} with the token`);
     }
     t.equal((await predict(mg.bytes, 'application/dicom', '', {})).statusCode, 401, 'predict without a token');
+    for (const url of ['/v2/health/../../metrics', '/v2/health/%2e%2e/%2e%2e/metrics', '/v2/health/live/../../../metrics']) {
+      t.not((await app.inject(url)).statusCode, 200, `${url} does not reach /metrics without the token`);
+    }
   });
 
   t.test('model metadata', async (t) => {

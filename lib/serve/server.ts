@@ -66,7 +66,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   if (options.token !== undefined) {
     const allowed = bearerChecker(options.token);
     app.addHook('onRequest', async (req, reply) => {
-      if (req.url.startsWith('/v2/health/')) return;
+      if (req.routeOptions.url?.startsWith('/v2/health/')) return;   // the matched route, not the raw path
       if (!allowed(req.headers.authorization)) {
         metrics.rejected.inc({ reason: 'unauthorized' });
         return reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: 'Expected "Authorization: Bearer <token>" with the service token but received ' + (req.headers.authorization ? 'a wrong token' : 'no Authorization header') });
