@@ -1,8 +1,8 @@
 // What a user installs is the packed tarball, not this checkout: `npm pack` with a linux-x64
 // prebuild, installed into an empty folder with no compiler, cmake or make on PATH, loads the
-// prebuild and runs `ftmtlnet predict`. To keep the test fast the prebuild is the addon already
-// built in build/Release (what `npm run prebuildify` writes to prebuilds/linux-x64/node.napi.node);
-// the tarball is packed from a staging copy of the package's "files" so this checkout is left alone.
+// prebuild and runs `ftmtlnet predict`. The prebuild is the addon already built in build/Release,
+// put in prebuilds/linux-x64/node.napi.node by the prepack script as in a real `npm pack`; the
+// tarball is packed from a staging copy of the package's "files" so this checkout is left alone.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,8 +31,11 @@ t.test('packed tarball installs with the prebuild and runs predict without compi
     const from = path.join(root, entry);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(stage, entry), { recursive: true, filter: (src) => !src.endsWith('.tsbuildinfo') });
   }
-  fs.mkdirSync(path.join(stage, 'prebuilds', 'linux-x64'), { recursive: true });
-  fs.copyFileSync(built, path.join(stage, 'prebuilds', 'linux-x64', 'node.napi.node'));
+  // What `npm pack` does in a checkout: prepack puts the built addon in prebuilds/ (scripts/pack-prebuild.js).
+  fs.mkdirSync(path.join(stage, 'build', 'Release'), { recursive: true });
+  fs.copyFileSync(built, path.join(stage, 'build', 'Release', 'ftmtlnet.node'));
+  const prepack = spawnSync(process.execPath, ['scripts/pack-prebuild.js', 'prepack'], { cwd: stage, encoding: 'utf8' });
+  t.equal(prepack.status, 0, prepack.stderr);
   const npmCli = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
   const npm = (args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) =>
     spawnSync(process.execPath, [fs.existsSync(npmCli) ? npmCli : require.resolve('npm/bin/npm-cli.js'), ...args], { cwd, env, encoding: 'utf8', timeout: 480_000 });
@@ -42,6 +45,10 @@ t.test('packed tarball installs with the prebuild and runs predict without compi
   const listed = (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
   t.ok(listed.includes('prebuilds/linux-x64/node.napi.node'), 'the tarball holds the linux-x64 prebuild');
   t.ok(listed.includes('dist/lib/cli/main.js'), 'and the compiled CLI');
+  t.notOk(listed.some((f) => f.startsWith('build/')), 'and no build/ folder');
+  const postpack = spawnSync(process.execPath, ['scripts/pack-prebuild.js', 'postpack'], { cwd: stage, encoding: 'utf8' });
+  t.equal(postpack.status, 0, postpack.stderr);
+  t.notOk(fs.existsSync(path.join(stage, 'prebuilds')), 'postpack removes the prebuild that prepack added');
 
   // PATH: node and sh only (npm runs install scripts with sh -c); no cc, c++, g++, cmake, make, nvcc.
   const bin = path.join(tmp, 'bin');
