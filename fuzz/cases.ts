@@ -4,6 +4,7 @@
 // data, codestream headers claiming large frames), non-finite rescale values and 32-bit pixels.
 import { constants, deflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
+import { seededRng, type Rng } from '../lib/nn/init';
 import { decodeDicom } from '../lib/data/dicom';
 import { DataFormatError } from '../lib/data/errors';
 import type { DecodeLimits } from '../lib/data/limits';
@@ -11,19 +12,8 @@ import {
   writeDicom, encodeFrame, encodeRle, encodeJpegLossless, packSamples, IMPLICIT_LE, JPEG_LS, JPEG_2000, RLE,
 } from '../test/support/dicom-fixtures';
 
-type Rng = () => number;
+export { seededRng };
 
-// mulberry32: a small seeded generator (the same stream for the same seed everywhere).
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (rnd: Rng, n: number) => Math.floor(rnd() * n);
 const pick = <T>(rnd: Rng, xs: readonly T[]): T => xs[int(rnd, xs.length)];
 const u8 = (b: Buffer | Uint8Array) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from './safetensors';
+import { syncDir, writeFileAtomic } from './safetensors';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -24,17 +24,6 @@ async function sha256File(file: string): Promise<{ bytes: number; sha256: string
 
 async function exists(p: string): Promise<boolean> {
   return fsp.access(p).then(() => true, () => false);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const dh = await fsp.open(dir, 'r');
-  try {
-    await dh.sync();
-  } catch {
-    // some file systems do not support fsync on a directory
-  } finally {
-    await dh.close();
-  }
 }
 
 export function previousFolder(target: string): string {

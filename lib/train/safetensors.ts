@@ -127,6 +127,11 @@ export async function writeFileAtomic(file: string, bytes: Buffer | string): Pro
     await fsp.rm(tmp, { force: true });
     throw e;
   }
+  await syncDir(dir);
+}
+
+// fsync of a folder, so that the renames and new entries in it are on disk.
+export async function syncDir(dir: string): Promise<void> {
   const dh = await fsp.open(dir, 'r');
   try {
     await dh.sync();
