@@ -121,3 +121,12 @@ t.test('8: a bit flipped anywhere in an exported ONNX file is refused', async (t
   const back = await FTMTLNet.fromOnnx(file);
   t.equal(Buffer.compare(Buffer.from(exportOnnxBytes(back)), Buffer.from(bytes)), 0, 'export -> import -> export gives identical bytes');
 });
+
+t.test('a temp file left by a killed ONNX export is removed by the next export', async (t) => {
+  const dir = path.join(tmp, 'onnx-stale');
+  fs.mkdirSync(dir);
+  const stale = '.model.onnx.tmp-4194303-1700000000000';   // no such process (beyond pid_max of most systems)
+  fs.writeFileSync(path.join(dir, stale), 'partial');
+  await FTMTLNet.create({ imageSize: 32, seed: 3 }).exportOnnx(path.join(dir, 'model.onnx'));
+  t.same(fs.readdirSync(dir), ['model.onnx']);
+});

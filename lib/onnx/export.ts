@@ -9,6 +9,7 @@ import { noGrad } from '../autograd';
 import { withTracer, TracedOp } from '../trace';
 import { GraphBuilder } from './graph-builder';
 import { sealOnnx } from './integrity';
+import { writeFileAtomic } from '../train/safetensors';
 import { opExporters, ExportContext } from './op-exporters';
 
 export const HEAD_NAMES = ['class_logits', 'heatmap', 'size', 'offset', 'mask_logits'] as const;
@@ -138,17 +139,9 @@ export function exportOnnxBytes(model: ExportableModel, options: ExportOptions =
   }));
 }
 
-// Writes the model atomically (temp file + rename).
+// Writes the model atomically (temp file + rename; a killed export's temp file is removed by the next).
 export async function exportOnnx(model: ExportableModel, file: string, options: ExportOptions = {}): Promise<void> {
   const bytes = exportOnnxBytes(model, options);
-  const tmp = `${file}.tmp-${process.pid}`;
   await fs.promises.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const fh = await fs.promises.open(tmp, 'w');
-  try {
-    await fh.writeFile(bytes);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fs.promises.rename(tmp, file);
+  await writeFileAtomic(file, bytes);
 }

@@ -20,31 +20,10 @@ export interface CheckpointContent<C> {
 
 export async function writeCheckpoint(dir: string, config: object, weights: Record<string, Tensor>, metadata: Record<string, string> = {}): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
-  await removeStaleTempFiles(dir);
   // A manifest of the trainer's (checkpoint-folder.ts) would no longer vouch for these files.
   await fsp.rm(path.join(dir, MANIFEST_FILE), { force: true });
   await writeSafetensors(path.join(dir, WEIGHTS_FILE), weights, { format: 'pt', producer: 'ftmtlnet', ...metadata });
   await writeFileAtomic(path.join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
-}
-
-// Temp files of atomic writes whose process is gone (killed mid-write) are removed.
-async function removeStaleTempFiles(dir: string): Promise<void> {
-  for (const name of await fsp.readdir(dir)) {
-    const m = /^\..+\.tmp-(\d+)-\d+$/.exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || processAlive(pid)) continue;
-    await fsp.rm(path.join(dir, name), { force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export async function readCheckpoint<C>(dir: string): Promise<CheckpointContent<C>> {

@@ -111,8 +111,10 @@ export function decodeSafetensors(buf: Buffer, file: string): SafetensorsContent
 }
 
 // Writes `bytes` to `file` atomically: a temp file in the same folder, fsync, rename, fsync folder.
-export async function writeFileAtomic(file: string, bytes: Buffer | string): Promise<void> {
+// Temp files of earlier writes of `file` whose process is gone (killed mid-write) are removed.
+export async function writeFileAtomic(file: string, bytes: Buffer | Uint8Array | string): Promise<void> {
   const dir = path.dirname(file);
+  await removeStaleTempFiles(dir, path.basename(file));
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
   const fh = await fsp.open(tmp, 'w');
   try {
@@ -128,6 +130,25 @@ export async function writeFileAtomic(file: string, bytes: Buffer | string): Pro
     throw e;
   }
   await syncDir(dir);
+}
+
+async function removeStaleTempFiles(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.tmp-`;
+  for (const name of await fsp.readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    await fsp.rm(path.join(dir, name), { force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 // fsync of a folder, so that the renames and new entries in it are on disk.
