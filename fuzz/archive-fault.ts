@@ -47,6 +47,9 @@ export interface FaultOptions {
 }
 
 export interface FaultResult {
+  killsInHand: number;            // kills that landed while an instance was in hand (its last log line)
+  stored: number;                 // "SEG + SR stored" log lines, all connectors and runs
+  repeated: number;               // of those, repeats: killed after storing, before saving the state
   instances: number;
   mg: number;
   seg: number;
@@ -73,13 +76,21 @@ export async function runOrthancFault(o: FaultOptions): Promise<FaultResult> {
   const deadline = started + (o.maxMs ?? 600_000);
   const orthanc = await startOrthanc({ stableAge: 1 });
   const client = new OrthancClient({ url: orthanc.url });
-  const procs: { child: ChildProcess; state: string; logFile: string }[] = [];
+  const procs: { child: ChildProcess; state: string; logFile: string; starts: number }[] = [];
   const start = (i: number) => {
     const state = path.join(o.workDir, `state-${i}.json`);
     const logFile = path.join(o.workDir, `connector-${i}.log`);
     const child = spawn(process.execPath, [cliMain(), 'orthanc', '--url', orthanc.url, '--model', o.modelDir, '--state', state, '--poll', '200', '--threads', '1'],
       { stdio: ['ignore', 'ignore', fs.openSync(logFile, 'a')] });
-    procs[i] = { child, state, logFile };
+    procs[i] = { child, state, logFile, starts: (procs[i]?.starts ?? 0) + 1 };
+  };
+  const logCount = (i: number, what: RegExp) => (fs.existsSync(procs[i].logFile) ? fs.readFileSync(procs[i].logFile, 'utf8').split('\n').filter((l) => what.test(l)).length : 0);
+  // Started and following /changes (a kill before that would only test start-up).
+  const following = async (i: number) => {
+    while (logCount(i, /following http/) < procs[i].starts) {
+      if (Date.now() > deadline) throw new Error(`connector ${i} did not start; logs in ${o.workDir}`);
+      await sleep(50);
+    }
   };
   const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once('exit', () => r()));
   try {
@@ -90,16 +101,19 @@ export async function runOrthancFault(o: FaultOptions): Promise<FaultResult> {
     const half = Math.ceil(images.length / 2);
     for (const bytes of images.slice(0, half)) await client.storeInstance(bytes);
     for (let i = 0; i < o.connectors; i++) start(i);
-    let kills = 0, restarts = 0, uploaded = half;
+    let kills = 0, restarts = 0, killsInHand = 0, uploaded = half;
     for (let k = 0; k < o.kills; k++) {
-      await sleep(300 + random() * 2500);
       if (uploaded < images.length) {
         const n = Math.ceil((images.length - half) / Math.max(1, o.kills));
         for (const bytes of images.slice(uploaded, uploaded + n)) await client.storeInstance(bytes);
         uploaded += n;
       }
       const i = Math.floor(random() * o.connectors);
+      await following(i);
+      await sleep(random() * 1500);
       procs[i].child.kill('SIGKILL');
+      const lines = fs.readFileSync(procs[i].logFile, 'utf8').trimEnd().split('\n');
+      if (/fetching and predicting/.test(lines[lines.length - 1])) killsInHand++;
       await exited(procs[i].child);
       kills++;
       await sleep(random() * 500);
@@ -122,7 +136,8 @@ export async function runOrthancFault(o: FaultOptions): Promise<FaultResult> {
       exitCodes.push(p.child.exitCode);
     }
     const audit = await auditArchive(client);
-    return { instances: images.length, mg: audit.mg, seg: audit.seg, sr: audit.sr, other: audit.other, problems: auditProblems(audit), kills, restarts, exitCodes, seconds: (Date.now() - started) / 1000 };
+    const stored = procs.reduce((sum, _p, i) => sum + logCount(i, /SEG \+ SR stored/), 0);
+    return { killsInHand, stored, repeated: stored - o.connectors * images.length, instances: images.length, mg: audit.mg, seg: audit.seg, sr: audit.sr, other: audit.other, problems: auditProblems(audit), kills, restarts, exitCodes, seconds: (Date.now() - started) / 1000 };
   } finally {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await orthanc.stop();

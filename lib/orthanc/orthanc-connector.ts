@@ -120,6 +120,7 @@ export class OrthancConnector {
       sop = info.MainDicomTags?.SOPInstanceUID ?? '';
       if (!sop) throw new Error('has no SOPInstanceUID');
       if (this.state.processed.has(sop) || this.state.failed.has(sop)) return;
+      this.log(`instance ${id} (SOP ${sop}): fetching and predicting`);
       checkSourceBytes(`instance ${id}`, info.FileSize, this.limits);
       const bytes = new Uint8Array(await client.getBytes(`/instances/${id}/file`));
       const threshold = this.options.threshold ?? 0.3;
