@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { FTMTLNet } from '../../lib/model/ftmtlnet';
+import { writeResults } from '../../lib/results/write-results';
 import { openRedis } from '../../lib/queue/redis-connection';
 import { submitImages } from '../../lib/queue/submit-jobs';
 import { queueCounts } from '../../lib/queue/queue-counts';
@@ -55,11 +56,16 @@ export async function run(args: string[]): Promise<void> {
   let t0 = performance.now();
   for (const f of files) await model.predict(f);
   const direct = n / ((performance.now() - t0) / 1000);
+  console.log(`  direct loop (peer)            ${direct.toFixed(2)} images/s (model.predict only)`);
+  // Second peer: the same loop writing what a job writes (JSON + SEG + SR, atomic renames).
+  t0 = performance.now();
+  for (const f of files) await writeResults(path.join(tmp, 'direct-out'), f, await model.predict(f), { threshold: 0.3, uidSeed: 'bench' });
+  const directWrite = n / ((performance.now() - t0) / 1000);
   await model.closePredictor();
-  console.log(`  direct loop (peer)            ${direct.toFixed(2)} images/s`);
+  console.log(`  direct loop + results (peer)  ${directWrite.toFixed(2)} images/s (model.predict + writeResults)`);
 
   const redis = await startRedis();
-  const rows: Record<string, number> = { direct };
+  const rows: Record<string, number> = { direct, directWrite };
   try {
     for (const workers of [1, 2]) {
       const queue = `bench-${workers}`;
@@ -81,7 +87,7 @@ export async function run(args: string[]): Promise<void> {
       }
       const rate = n / ((performance.now() - t0) / 1000);
       rows[`queue${workers}`] = rate;
-      console.log(`  queue, ${workers} worker(s) x ${threads} thread(s)  ${rate.toFixed(2)} images/s (${(rate / direct).toFixed(2)}x the direct loop; results: JSON + SEG + SR per image)`);
+      console.log(`  queue, ${workers} worker(s) x ${threads} thread(s)  ${rate.toFixed(2)} images/s (${(rate / directWrite).toFixed(2)}x the direct loop with results)`);
       await q.close(); connection.disconnect();
       await stop(procs);
     }
@@ -110,7 +116,7 @@ export async function run(args: string[]): Promise<void> {
     await stop([conn]);
     const rate = (n - 1) / ((done[n - 1] - done[0]) / 1000);
     rows.orthanc = rate;
-    console.log(`  orthanc connector             ${rate.toFixed(2)} images/s (${(rate / direct).toFixed(2)}x the direct loop; fetch, predict, SEG + SR stored back, state file written per image)`);
+    console.log(`  orthanc connector             ${rate.toFixed(2)} images/s (${(rate / directWrite).toFixed(2)}x the direct loop with results; fetch, predict, SEG + SR stored into Orthanc, state file fsynced per image)`);
   } finally {
     await orthanc.stop();
   }
