@@ -100,6 +100,31 @@ t.test('SEG + SR per mammogram into the same study; non-MG, own outputs and corr
   t.ok(state().processed.includes(redo), 'which is done again');
   t.same(auditProblems(await auditArchive(client)), ['1.2.826.0.1.3680043.9.7.88.91.1.1: 0 SEG, 0 SR'], 'still exactly one SEG and one SR each');
   t.match(lines2[0], /following http:\/\/127\.0\.0\.1:\d+\/changes from seq 0 \(StableStudy\); 3 instance\(s\) done before/);
+
+  // Stop requested just as an instance is taken in hand: that instance is finished (results
+  // stored, state saved), then the run ends.
+  const stop3 = new AbortController();
+  const lines3: string[] = [];
+  const client3 = new OrthancClient({ url: orthanc.url, ...AUTH, signal: stop3.signal });
+  const model3 = await FTMTLNet.load(modelDir);
+  const third = mammogramSet(7, '1.2.826.0.1.3680043.9.7.87').slice(4);   // another study, three views
+  for (const m of third) await client.storeInstance(m.bytes);
+  const s3 = await new OrthancConnector({
+    client: client3, pool: ModelPool.of([model3]), stateFile, pollMs: 100, signal: stop3.signal,
+    log: (l) => { lines3.push(l); if (/fetching and predicting/.test(l)) stop3.abort(); },
+  }).run();
+  await model3.closePredictor();
+  t.equal(s3.processed, 1, 'the instance in hand when the stop came is finished, and no other');
+  const inHand = /\(SOP ([\d.]+)\): fetching/.exec(lines3.find((l) => /fetching/.test(l))!)![1];
+  t.ok(state().processed.includes(inHand), 'and recorded in the state file');
+  const perSource = (await auditArchive(client)).perSource.get(inHand);
+  t.same(perSource, { seg: 1, sr: 1 }, 'with its SEG and SR in Orthanc');
+
+  // The other two views of that study were not reached; a restart does them.
+  const run4 = await startConnector(stateFile, []);
+  await until('the rest of the stopped study done', () => state().processed.length === 9);
+  t.equal((await run4.stop()).processed, 2, 'the restart does the two instances the stopped run had not reached');
+  t.same(auditProblems(await auditArchive(client)), ['1.2.826.0.1.3680043.9.7.88.91.1.1: 0 SEG, 0 SR'], 'and every mammogram has exactly one SEG and one SR');
 });
 
 t.test('Orthanc down or answering 5xx: retried with backoff and said; wrong password refused', { skip }, async (t) => {
@@ -133,9 +158,9 @@ t.test('Orthanc down or answering 5xx: retried with backoff and said; wrong pass
 
 t.test('connector processes killed at random moments and restarted: exactly one SEG and one SR each; SIGTERM exits 0', { skip: skip || (!fs.existsSync(cliMain()) ? 'dist/ not built (npm run build:ts)' : false) }, async (t) => {
   const work = fs.mkdtempSync(path.join(dir, 'fault-'));
-  const r = await runOrthancFault({ modelDir, workDir: work, instances: 8, connectors: 2, kills: 3, seed: 7, maxMs: 240_000 });
+  const r = await runOrthancFault({ modelDir, workDir: work, instances: 6, connectors: 2, kills: 2, seed: 7, maxMs: 240_000 });
   t.comment(`fault run: ${JSON.stringify({ ...r, problems: r.problems.length })}`);
   t.same(r.problems, [], 'every instance has exactly one SEG and one SR');
-  t.match(r, { instances: 8, mg: 8, seg: 8, sr: 8, kills: 3 });
+  t.match(r, { instances: 6, mg: 6, seg: 6, sr: 6, kills: 2 });
   t.same(r.exitCodes, [0, 0], 'SIGTERM: both connectors exit 0');
 });

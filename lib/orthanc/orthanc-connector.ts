@@ -69,7 +69,11 @@ export class OrthancConnector {
         const changes = await client.getJson<OrthancChanges>(`/changes?since=${this.state.lastSeq}&limit=100`);
         for (const change of changes.Changes) {
           if (this.stopping) break;
-          if (change.ChangeType === wanted) await this.processResource(change);
+          if (change.ChangeType === wanted) {
+            await this.processResource(change);
+            // Stopped part-way: the change is read again after a restart (done instances are skipped).
+            if (this.stopping) break;
+          }
           this.state.lastSeq = change.Seq;
           if (change.ChangeType === wanted) await this.save();
         }
