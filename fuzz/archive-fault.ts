@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
+import { Rng } from '../lib/train/rng';
 import { OrthancClient } from '../lib/orthanc/orthanc-client';
 import { startOrthanc } from '../bench/archive/local-servers';
 import { auditArchive, auditProblems } from '../bench/archive/orthanc-audit';
@@ -62,16 +63,12 @@ export interface FaultResult {
   seconds: number;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runOrthancFault(o: FaultOptions): Promise<FaultResult> {
   const log = o.log ?? (() => {});
-  const random = rng(o.seed ?? 1);
+  const rng = new Rng(o.seed ?? 1);
+  const random = () => rng.next();
   const started = Date.now();
   const deadline = started + (o.maxMs ?? 600_000);
   const orthanc = await startOrthanc({ stableAge: 1 });
