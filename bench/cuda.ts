@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { Tensor } from '../lib/tensor';
 import { capabilities } from '../lib/capabilities';
 import { cudaSynchronize, getCudaMatmulPrecision } from '../lib/cuda/device';
-import { getKernel } from '../lib/ops/registry';
+import { getKernel } from '../lib/registry';
 import '../lib/ops/index';
 import { trainingStepCase } from './cuda-train-step';
 

@@ -4,7 +4,7 @@
 // has torch) running every pass, in the same run with the same thread count.
 import { Tensor } from '../lib/tensor';
 import { nativeCore, nativeFunctions } from '../lib/native';
-import { getKernel } from '../lib/ops/registry';
+import { getKernel } from '../lib/registry';
 import '../lib/ops/index';
 import type { ConvGeometry } from '../lib/ops/conv-options';
 import type {

@@ -1,13 +1,30 @@
 // The tape: each op's output remembers its inputs and how to push a gradient back to them;
-// backward() runs one topological sort from the output (micrograd style).
-import type { Tensor } from './tensor';
+// backward() runs one topological sort from the output (micrograd style), and gradients that
+// meet are summed here. Below tensor.ts: it sees tensors only through GradNode (what Tensor
+// provides), and reaches the CUDA sum through the kernel registry.
+import { getKernel } from './registry';
 
-export interface GradFn {
+// One gradient function on the tape.
+export interface GradFn<T = GradNode> {
   name: string;
-  inputs: readonly (Tensor | null)[];
+  inputs: readonly (T | null)[];
   // Returns one gradient per input (null where an input needs none).
-  backward(gradOutput: Tensor): readonly (Tensor | null | undefined)[];
+  backward(gradOutput: T): readonly (T | null | undefined)[];
 }
+
+// What the tape needs of a tensor (Tensor implements it).
+export interface GradNode {
+  readonly shape: readonly number[];
+  readonly device: 'cpu' | 'cuda';
+  readonly data: Float32Array;
+  requiresGrad: boolean;
+  grad: this | null;
+  gradFn: GradFn<this> | null;
+  clone(): this;
+  dispose(): void;
+}
+
+type Tensor = GradNode;
 
 let gradEnabled = true;
 
@@ -27,12 +44,12 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 // Attaches a backward function to `output` if any input needs a gradient.
-export function record(
-  output: Tensor,
+export function record<T extends GradNode>(
+  output: T,
   name: string,
-  inputs: readonly (Tensor | null)[],
-  backward: (gradOutput: Tensor) => readonly (Tensor | null | undefined)[],
-): Tensor {
+  inputs: readonly (T | null)[],
+  backward: (gradOutput: T) => readonly (T | null | undefined)[],
+): T {
   if (!gradEnabled) return output;
   if (!inputs.some((t) => t !== null && t.requiresGrad)) return output;
   output.requiresGrad = true;
@@ -63,16 +80,27 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
-// Gradients may be shared between inputs (add passes one tensor to both), so sums are new.
-function accumulate(into: Tensor | undefined, g: Tensor): Tensor {
+// a + b as a new tensor (same shapes and device, no tape). Gradients may be shared between
+// inputs (add passes one tensor to both), so sums are new.
+export function addGradients<T extends GradNode>(a: T, b: T): T {
+  if (a.device !== b.device) throw new Error(`internal: gradient accumulation across devices (${a.device} + ${b.device})`);
+  if (a.device === 'cuda') return getKernel<(a: T, b: T) => T>('gradAccumulate', 'cuda')(a, b);
+  const out = b.clone();
+  const o = out.data;
+  const x = a.data;
+  for (let i = 0; i < o.length; i++) o[i] = x[i] + o[i];
+  return out;
+}
+
+function accumulate<T extends GradNode>(into: T | undefined, g: T): T {
   if (!into) return g;
-  return into.plusForGrad(g);
+  return addGradients(into, g);
 }
 
 // Pushes `grad` (d loss / d root) back through the tape into every leaf's .grad. Each
 // intermediate gradient is freed as soon as it has been pushed through its op (unless it is
 // still some other input's pending gradient, or the caller's `grad`).
-export function runBackward(root: Tensor, grad: Tensor): void {
+export function runBackward<T extends GradNode>(root: T, grad: T): void {
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>();
   grads.set(root, grad);
@@ -86,7 +114,7 @@ export function runBackward(root: Tensor, grad: Tensor): void {
     grads.delete(t);
     if (!t.gradFn) {
       // A leaf owns its .grad (optimizers and clipping may scale it in place).
-      t.grad = t.grad ? t.grad.plusForGrad(g) : g.clone();
+      t.grad = t.grad ? addGradients(t.grad, g) : g.clone();
       if (g !== grad && !pending(g)) g.dispose();
       continue;
     }
@@ -115,7 +143,7 @@ export function runBackward(root: Tensor, grad: Tensor): void {
 // training step's activations go back to the pool at once rather than when V8 collects them.
 // Leaves (parameters, inputs) and the tensors in `keep` stay; any other tensor of the graph
 // that the caller still holds becomes unreadable.
-export function releaseGraph(root: Tensor, keep: readonly Tensor[] = []): void {
+export function releaseGraph(root: GradNode, keep: readonly GradNode[] = []): void {
   const seen = new Set<Tensor>();
   const stack: Tensor[] = [root];
   while (stack.length > 0) {

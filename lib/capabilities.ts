@@ -1,6 +1,6 @@
 // What this build and machine can do: SIMD level, threads, CUDA.
 import { nativeCore, CudaInfo } from './native';
-import { expectInt } from './ops/validate';
+import { expectInt } from './errors';
 
 export interface Capabilities {
   simd: 'avx512' | 'avx2' | 'scalar';

@@ -1,15 +1,18 @@
 // Tensor: an NCHW float32 array with a shape, a device, and an optional gradient.
-// CPU storage is a 64-byte aligned native buffer from the caching pool (see native.ts);
-// CUDA storage is a device buffer handle (see cuda/device.ts): its values reach the host only
-// through explicit, counted copies (toFloat32Array, to('cpu'), item).
+// CPU storage is a 64-byte aligned native buffer from the caching pool; CUDA storage is a device
+// buffer handle: its values reach the host only through explicit, counted copies
+// (toFloat32Array, to('cpu'), item). Both come from the storage layer (storage.ts) below this
+// module, as do errors (errors.ts) and the tape (autograd.ts).
+import ndarray from 'ndarray';
 import { GradFn, runBackward, isGradEnabled, record } from './autograd';
-import { getKernel } from './ops/registry';
-import { nativeCore } from './native';
-import { describe, fail } from './ops/validate';
+import { describe, fail, TENSOR_BRAND } from './errors';
+import {
+  Device, DeviceBuffer, Storage, allocCpu, allocOn, checkDevice, copyStorage, fillStorage, isDeviceBuffer, releaseCpu,
+} from './storage';
 import { checkStridedView } from './ndarray-bounds';
-import { DeviceBuffer, cudaNative, deviceAlloc, isDeviceBuffer, requireCuda } from './cuda/device';
 
-export type Device = 'cpu' | 'cuda';
+export type { Device };
+export { allocCpu, allocOn, checkDevice };
 
 export interface TensorOptions {
   requiresGrad?: boolean;
@@ -40,26 +43,6 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
-// A valid device name; 'cuda' throws `device 'cuda' is not available: <reason>` without a GPU.
-export function checkDevice(device: unknown): Device {
-  if (device === undefined || device === 'cpu') return 'cpu';
-  if (device === 'cuda') {
-    requireCuda();
-    return 'cuda';
-  }
-  return fail('type', `"cpu" or "cuda"`, 'device', describe(device));
-}
-
-// Allocates an uninitialised (zero = false) or zeroed native CPU buffer.
-export function allocCpu(length: number, zero = true): Float32Array {
-  return nativeCore().alloc(length, zero);
-}
-
-// Allocates an uninitialised (zero = false) or zeroed buffer on `device`.
-export function allocOn(device: Device, length: number, zero = true): Float32Array | DeviceBuffer {
-  return device === 'cuda' ? deviceAlloc(length, zero) : allocCpu(length, zero);
-}
-
 // How many live Tensor objects wrap each CPU array (reshape views share their input's array):
 // dispose() hands the block back only when the last of them is disposed.
 const wrappers = new WeakMap<Float32Array, number>();
@@ -74,7 +57,7 @@ export class Tensor {
   private devData: DeviceBuffer | null;
   requiresGrad: boolean;
   grad: Tensor | null = null;
-  gradFn: GradFn | null = null;
+  gradFn: GradFn<Tensor> | null = null;
   private disposed = false;
 
   // Wraps an existing buffer without copying (internal: ops use this for their outputs). The
@@ -131,7 +114,7 @@ export class Tensor {
       return;
     }
     wrappers.delete(a);
-    nativeCore().release(a);
+    releaseCpu(a);
   }
 
   get isDisposed(): boolean {
@@ -149,7 +132,7 @@ export class Tensor {
   }
 
   // The storage of either device: a Float32Array (cpu) or a DeviceBuffer (cuda).
-  get storage(): Float32Array | DeviceBuffer {
+  get storage(): Storage {
     if (this.disposed) throw this.disposedError('storage');
     return this.cpuData ?? this.devData!;
   }
@@ -161,13 +144,13 @@ export class Tensor {
     if (target === this.dev) return;
     if (this.gradFn) throw new Error('moveTo() is for leaf tensors (parameters, buffers); use to() inside a computation');
     if (target === 'cuda') {
-      const buf = deviceAlloc(this.numel, false);
-      cudaNative().cudaUpload(buf, this.cpuData!);
+      const buf = allocOn('cuda', this.numel, false) as DeviceBuffer;
+      copyStorage(buf, this.cpuData!);
       this.devData = buf;
       this.cpuData = null;
     } else {
       const host = allocCpu(this.numel, false);
-      cudaNative().cudaDownload(host, this.devData!);
+      copyStorage(host, this.devData!);
       wrap(host);
       this.cpuData = host;
       this.devData = null;
@@ -186,8 +169,8 @@ export class Tensor {
     }
     const device = checkDevice(options.device);
     if (device === 'cuda') {
-      const dev = deviceAlloc(n, false);
-      cudaNative().cudaUpload(dev, data);
+      const dev = allocOn('cuda', n, false);
+      copyStorage(dev, data);
       return new Tensor(dev, dims, options.requiresGrad ?? false);
     }
     const buf = allocCpu(n, false);
@@ -203,8 +186,7 @@ export class Tensor {
 
   static full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
     const t = Tensor.zeros(shape, options);
-    if (t.device === 'cuda') cudaNative().cudaFill(t.deviceBuffer!, value);
-    else t.data.fill(value);
+    fillStorage(t.storage, value);
     return t;
   }
 
@@ -261,7 +243,7 @@ export class Tensor {
   toFloat32Array(): Float32Array {
     if (this.device === 'cuda') {
       const out = new Float32Array(this.numel);
-      cudaNative().cudaDownload(out, this.deviceBuffer!);
+      copyStorage(out, this.deviceBuffer!);
       return out;
     }
     return new Float32Array(this.data);
@@ -269,8 +251,6 @@ export class Tensor {
 
   // An ndarray over the same memory (no copy; a cuda tensor is copied to the host first).
   toNdarray(): NdarrayLike {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const ndarray = require('ndarray') as (d: Float32Array, s: number[]) => NdarrayLike;
     return ndarray(this.device === 'cuda' ? this.toFloat32Array() : this.data, [...this.shape]);
   }
 
@@ -280,14 +260,18 @@ export class Tensor {
   }
 
   clone(): Tensor {
-    if (this.device === 'cuda') {
-      const dev = deviceAlloc(this.numel, false);
-      cudaNative().cudaCopy(dev, this.deviceBuffer!);
-      return new Tensor(dev, this.shape, false);
-    }
-    const buf = allocCpu(this.numel, false);
-    buf.set(this.data);
+    const buf = allocOn(this.device, this.numel, false);
+    copyStorage(buf, this.storage);
     return new Tensor(buf, this.shape, false, this.device);
+  }
+
+  // Copies the values of `src` (same number of elements, either device) into this tensor's
+  // storage, in place: loading weights keeps the layers' parameter references.
+  copyFrom(src: Tensor): void {
+    if (src.numel !== this.numel) {
+      fail('range', `a tensor of ${this.numel} elements`, 'src', describe(src));
+    }
+    copyStorage(this.storage, src.storage);
   }
 
   // Same values, cut from the tape.
@@ -300,16 +284,9 @@ export class Tensor {
   to(device: Device): Tensor {
     const target = checkDevice(device);
     if (target === this.device) return this;
-    let out: Tensor;
-    if (target === 'cuda') {
-      const dev = deviceAlloc(this.numel, false);
-      cudaNative().cudaUpload(dev, this.data);
-      out = new Tensor(dev, this.shape, false);
-    } else {
-      const buf = allocCpu(this.numel, false);
-      cudaNative().cudaDownload(buf, this.deviceBuffer!);
-      out = new Tensor(buf, this.shape, false);
-    }
+    const buf = allocOn(target, this.numel, false);
+    copyStorage(buf, this.storage);
+    const out = new Tensor(buf, this.shape, false);
     const from = this.device;
     return record(out, 'to', [this], (g) => [g.to(from)]);
   }
@@ -339,17 +316,9 @@ export class Tensor {
     this.grad = null;
   }
 
-  // a + b as a new tensor, for gradient accumulation only (same shapes and device, no tape).
-  plusForGrad(other: Tensor): Tensor {
-    if (this.device !== other.device) {
-      throw new Error(`internal: gradient accumulation across devices (${this.device} + ${other.device})`);
-    }
-    if (this.device === 'cuda') return getKernel<(a: Tensor, b: Tensor) => Tensor>('gradAccumulate', 'cuda')(this, other);
-    const out = allocCpu(this.numel, false);
-    const a = this.data;
-    const b = other.data;
-    for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
-    return new Tensor(out, this.shape, false, this.device);
+  // Marks tensors for errors.describe(), which cannot import this module.
+  get [TENSOR_BRAND](): true {
+    return true;
   }
 
   toString(): string {

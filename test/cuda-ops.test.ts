@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Tensor, ops } from '../lib/index';
 import { setCudaMatmulPrecision } from '../lib/cuda/device';
-import { getKernel } from '../lib/ops/registry';
+import { getKernel } from '../lib/registry';
 import { seededRandom, randInt, randArray } from './support/check';
 import { cudaSkipReason } from './support/cuda';
 import { compareDevices } from './support/cuda-compare';

@@ -1,5 +1,6 @@
 // The CUDA device from TypeScript: whether it can be used (and why not), device buffers,
-// counted host<->device copies. Tensors on 'cuda' hold a DeviceBuffer (see tensor.ts).
+// counted host<->device copies. Tensors on 'cuda' hold a DeviceBuffer (see storage.ts). The
+// CUDA kernels register themselves when the ops that use them load (lib/cuda/kernels/).
 import { nativeCore, nativeFunctions } from '../native';
 
 // An opaque handle to device memory (a type-tagged N-API External); freed when collected.
@@ -40,15 +41,7 @@ export function requireCuda(): void {
     availability = { ok: info.available, reason: info.reason ?? 'unknown reason' };
   }
   if (!availability.ok) throw new Error(`device 'cuda' is not available: ${availability.reason}`);
-  if (!kernelsRegistered) {
-    kernelsRegistered = true;
-    // Loaded here (not at the top) so the kernel modules, which import the ops, load after them.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('./kernels/index') as typeof import('./kernels/index')).registerCudaKernels();
-  }
 }
-
-let kernelsRegistered = false;
 
 export function cudaNative(): CudaTensorNative {
   requireCuda();

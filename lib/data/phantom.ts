@@ -6,7 +6,7 @@ import { createRandom, getNormalTable, mixSeed, type PhantomRandom } from './pha
 import { breastRadius, pectoralCoordinate, renderAnatomy, type Anatomy } from './phantom-anatomy';
 import { MASS_RADIUS_RANGE, massExtent, renderMass, sampleMassShape, type MassKind, type MassShape } from './phantom-mass';
 import { renderCalcificationCluster, sampleCalcificationCluster } from './phantom-calcification';
-import { describe, expectInt, expectNumber, expectOptions, fail } from '../ops/validate';
+import { describe, expectInt, expectNumber, expectOptions, fail } from '../errors';
 
 export const PHANTOM_CLASSES = ['normal', 'benign', 'malignant'] as const;
 export type PhantomClass = (typeof PHANTOM_CLASSES)[number];

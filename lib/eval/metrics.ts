@@ -16,7 +16,7 @@ import type { Box, Sample } from '../data/sample';
 import { classificationMetrics, rocCurve, type ClassificationMetrics, type RocPoint } from './classification-metrics';
 import { averagePrecision, frocCurve, frocSensitivityAt, type DetectionImage, type FrocPoint, type ScoredBox } from './detection-metrics';
 import { maskOverlap } from './segmentation-metrics';
-import { describe, fail } from '../ops/validate';
+import { describe, fail } from '../errors';
 
 export interface PredictionMask {
   width: number;

@@ -1,6 +1,6 @@
 // FTMTLNet configuration: presets (widths and depth), validation, and the resolved config
 // stored in a checkpoint's config.json.
-import { describe, fail } from '../ops/validate';
+import { describe, fail } from '../errors';
 import type { PreprocessOptions } from '../data/preprocess';
 
 // How predict() maps an input image to S x S: null = a plain bilinear resize of the whole image;

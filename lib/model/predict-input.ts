@@ -7,7 +7,7 @@ import { decodePgm, isPgm } from '../data/pgm';
 import { readRasterImage } from '../data/png';
 import { resolveDecodeLimits, type DecodeLimits } from '../data/limits';
 import type { GrayImage } from '../data/sample';
-import { describe, fail } from '../ops/validate';
+import { describe, fail } from '../errors';
 import { checkStridedView } from '../ndarray-bounds';
 
 export type PredictInput =

@@ -2,7 +2,6 @@
 // dotted names (PyTorch style: `seg.enc1.conv1.weight`), the train/eval switch, and the
 // state dict used by checkpoints.
 import { Tensor, Device } from '../tensor';
-import { copyStorage } from '../storage';
 
 export type StateDict = Record<string, Tensor>;
 
@@ -134,7 +133,7 @@ export class Module {
     }
     for (const [name, target] of Object.entries(own)) {
       const src = sd[name];
-      if (src) copyStorage(target.storage, src.storage);
+      if (src) target.copyFrom(src);
     }
     return { missingKeys, unexpectedKeys };
   }

@@ -3,7 +3,8 @@
 import { Tensor } from '../tensor';
 import { record } from '../autograd';
 import { traceOp } from '../trace';
-import { expectTensor, expectNumber, expectSameDevice, fail, describe } from './validate';
+import { expectNumber, fail, describe } from '../errors';
+import { expectTensor, expectSameDevice } from './check';
 import { BinaryOpName, binaryKernel, affineKernel, broadcastShapes, reduceToShape } from './broadcast';
 
 function checkOther(a: Tensor, b: unknown): Tensor | number {

@@ -1,5 +1,5 @@
 // Resolves conv stride/padding options (a number or [h, w]) into [h, w] pairs, once.
-import { describe, expectOptions, fail } from './validate';
+import { describe, expectOptions, fail } from '../errors';
 
 export interface ConvOptions {
   stride?: number | readonly [number, number];

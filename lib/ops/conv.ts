@@ -3,11 +3,13 @@
 import type { Tensor } from '../tensor';
 import { record } from '../autograd';
 import { traceOp } from '../trace';
-import { getKernel } from './registry';
-import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull, fail } from './validate';
+import { getKernel } from '../registry';
+import { fail } from '../errors';
+import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import { ConvGeometry, ConvOptions, resolveConvOptions } from './conv-options';
 import type { Conv2dBackwardDataKernel, Conv2dBackwardWeightKernel, Conv2dForwardKernel } from './cpu/conv-kernels';
 import './cpu/conv-kernels';
+import '../cuda/kernels/conv';
 
 // Checks that the kernel fits the padded input (shared with featureTransfer).
 export function expectKernelFits(inputShape: readonly number[], weight: Tensor, g: ConvGeometry, inputName: string): void {

@@ -3,29 +3,19 @@
 import { Tensor } from '../tensor';
 import { record } from '../autograd';
 import { traceOp } from '../trace';
-import { nativeFunctions } from '../native';
-import { registerKernel, getKernel } from './registry';
-import { expectTensor, expectOptions, expectNumber, expectBool, expectInt } from './validate';
-import { emptyCpu, binaryKernel } from './broadcast';
+import { getKernel } from '../registry';
+import { expectOptions, expectNumber, expectBool, expectInt } from '../errors';
+import { expectTensor } from './check';
+import { binaryKernel } from './broadcast';
+import type { DropoutMaskKernel } from './cpu/dropout';
+import './cpu/dropout';
+import '../cuda/kernels/elementwise';
 
 export interface DropoutOptions {
   p?: number;          // drop probability in [0, 1], default 0.5
   training?: boolean;  // default true (as torch.nn.functional.dropout)
   seed?: number;       // integer >= 0: a reproducible mask; omitted: a fresh one each call
 }
-
-interface DropoutNative {
-  dropoutMask(mask: Float32Array, p: number, seed: number): void;
-}
-
-// (shape, p, seed) -> mask of 0 and 1/(1-p); p < 1.
-type DropoutMaskKernel = (shape: readonly number[], p: number, seed: number) => Tensor;
-
-registerKernel('dropoutMask', 'cpu', ((shape, p, seed) => {
-  const mask = emptyCpu(shape);
-  nativeFunctions<DropoutNative>().dropoutMask(mask.data, p, seed);
-  return mask;
-}) as DropoutMaskKernel);
 
 let nextSeed = Math.floor(Math.random() * 2 ** 32);
 

@@ -4,12 +4,14 @@
 import { Tensor } from '../tensor';
 import { record } from '../autograd';
 import { traceOp } from '../trace';
-import { getKernel } from './registry';
-import { describe, expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull, fail } from './validate';
+import { getKernel } from '../registry';
+import { describe, fail } from '../errors';
+import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import { ConvOptions, resolveConvOptions } from './conv-options';
 import { expectKernelFits } from './conv';
 import type { FeatureTransferBackwardKernel, FeatureTransferForwardKernel } from './cpu/conv-kernels';
 import './cpu/conv-kernels';
+import '../cuda/kernels/conv';
 
 export function featureTransfer(xs: readonly Tensor[], weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) fail('type', 'a non-empty array of tensors', 'xs', describe(xs));

@@ -3,10 +3,12 @@
 import type { Tensor } from '../tensor';
 import { record } from '../autograd';
 import { traceOp } from '../trace';
-import { getKernel } from './registry';
-import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull, fail } from './validate';
+import { getKernel } from '../registry';
+import { fail } from '../errors';
+import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import type { LinearBackwardKernel, LinearForwardKernel } from './cpu/linear-kernels';
 import './cpu/linear-kernels';
+import '../cuda/kernels/conv';
 
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   expectTensor(x, 'x');

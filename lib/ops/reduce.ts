@@ -2,8 +2,9 @@
 import { Tensor } from '../tensor';
 import { record } from '../autograd';
 import { traceOp } from '../trace';
-import { getKernel } from './registry';
-import { expectTensor, expectOptions, expectInt, expectBool, fail, describe } from './validate';
+import { getKernel } from '../registry';
+import { expectOptions, expectInt, expectBool, fail, describe } from '../errors';
+import { expectTensor } from './check';
 import { SumToShapeKernel, BroadcastToKernel } from './broadcast';
 import { reshapeView } from './shape';
 

@@ -3,44 +3,19 @@
 import { Tensor } from '../tensor';
 import { record } from '../autograd';
 import { traceOp } from '../trace';
-import { nativeFunctions } from '../native';
-import { registerKernel, getKernel } from './registry';
-import { expectTensor, expectRank, expectOptions, expectInt, expectOneOf, fail, describe } from './validate';
-import { emptyCpu } from './broadcast';
+import { getKernel } from '../registry';
+import { expectOptions, expectInt, expectOneOf, fail, describe } from '../errors';
+import { expectTensor, expectRank } from './check';
+import type { UpsampleBackwardKernel, UpsampleKernel, UpsampleMode } from './cpu/resize';
+import './cpu/resize';
+import '../cuda/kernels/layers';
 
-export type UpsampleMode = 'nearest' | 'bilinear';
+export type { UpsampleMode };
 
 export interface Upsample2dOptions {
   scaleFactor: number | [number, number];  // integers >= 1
   mode?: UpsampleMode;                      // default 'nearest' (as torch)
 }
-
-interface ResizeNative {
-  upsampleNearestForward(x: Float32Array, xShape: number[], scale: number[], y: Float32Array): void;
-  upsampleNearestBackward(gy: Float32Array, xShape: number[], scale: number[], gx: Float32Array): void;
-  upsampleBilinearForward(x: Float32Array, xShape: number[], scale: number[], y: Float32Array): void;
-  upsampleBilinearBackward(gy: Float32Array, xShape: number[], scale: number[], gx: Float32Array): void;
-}
-
-type UpsampleKernel = (x: Tensor, scale: [number, number], mode: UpsampleMode) => Tensor;
-type UpsampleBackwardKernel = (gy: Tensor, xShape: readonly number[], scale: [number, number], mode: UpsampleMode) => Tensor;
-
-const native = (): ResizeNative => nativeFunctions<ResizeNative>();
-
-registerKernel('upsample2d', 'cpu', ((x, scale, mode) => {
-  const [n, c, h, w] = x.shape;
-  const y = emptyCpu([n, c, h * scale[0], w * scale[1]]);
-  const fn = mode === 'nearest' ? native().upsampleNearestForward : native().upsampleBilinearForward;
-  fn(x.data, [...x.shape], scale, y.data);
-  return y;
-}) as UpsampleKernel);
-
-registerKernel('upsample2dBackward', 'cpu', ((gy, xShape, scale, mode) => {
-  const gx = emptyCpu(xShape);
-  const fn = mode === 'nearest' ? native().upsampleNearestBackward : native().upsampleBilinearBackward;
-  fn(gy.data, [...xShape], scale, gx.data);
-  return gx;
-}) as UpsampleBackwardKernel);
 
 function scalePair(v: unknown): [number, number] {
   if (typeof v === 'number') {

@@ -2,56 +2,12 @@
 import { Tensor, shapeSize } from '../tensor';
 import { record } from '../autograd';
 import { traceOp } from '../trace';
-import { nativeFunctions } from '../native';
-import { registerKernel, getKernel } from './registry';
-import { expectTensor, expectInt, expectSameDevice, fail, describe } from './validate';
-import { emptyCpu } from './broadcast';
-
-interface ShapeNative {
-  copyRows(src: Float32Array, srcOffset: number, srcStride: number, dst: Float32Array, dstOffset: number,
-    dstStride: number, rows: number, rowLength: number): void;
-}
-
-// (x, shape) -> a tensor of `shape` over x's memory.
-type ReshapeKernel = (x: Tensor, shape: readonly number[]) => Tensor;
-// (xs, dim) -> their concatenation along dim.
-type ConcatKernel = (xs: readonly Tensor[], dim: number) => Tensor;
-// (g, sizes along dim, dim) -> g cut into pieces of those sizes.
-type SplitKernel = (g: Tensor, sizes: readonly number[], dim: number) => Tensor[];
-
-registerKernel('reshape', 'cpu', ((x, shape) => new Tensor(x.data, shape, false, x.device)) as ReshapeKernel);
-
-// (outer, D_k, inner) blocks: rows = outer, each source row D_k*inner long.
-function blockGeometry(shape: readonly number[], dim: number): { outer: number; inner: number } {
-  return { outer: shapeSize(shape.slice(0, dim)), inner: shapeSize(shape.slice(dim + 1)) };
-}
-
-registerKernel('concat', 'cpu', ((xs, dim) => {
-  const total = xs.reduce((s, x) => s + x.shape[dim], 0);
-  const shape = xs[0].shape.map((s, i) => (i === dim ? total : s));
-  const y = emptyCpu(shape);
-  const { outer, inner } = blockGeometry(shape, dim);
-  let offset = 0;
-  for (const x of xs) {
-    const row = x.shape[dim] * inner;
-    nativeFunctions<ShapeNative>().copyRows(x.data, 0, row, y.data, offset, total * inner, outer, row);
-    offset += row;
-  }
-  return y;
-}) as ConcatKernel);
-
-registerKernel('split', 'cpu', ((g, sizes, dim) => {
-  const total = g.shape[dim];
-  const { outer, inner } = blockGeometry(g.shape, dim);
-  let offset = 0;
-  return sizes.map((size) => {
-    const piece = emptyCpu(g.shape.map((s, i) => (i === dim ? size : s)));
-    const row = size * inner;
-    nativeFunctions<ShapeNative>().copyRows(g.data, offset, total * inner, piece.data, 0, row, outer, row);
-    offset += row;
-    return piece;
-  });
-}) as SplitKernel);
+import { getKernel } from '../registry';
+import { expectInt, fail, describe } from '../errors';
+import { expectTensor, expectSameDevice } from './check';
+import type { ConcatKernel, ReshapeKernel, SplitKernel } from './cpu/shape';
+import './cpu/shape';
+import '../cuda/kernels/elementwise';
 
 // A view of x with another shape of the same size (no tape, no trace: for other ops).
 export function reshapeView(x: Tensor, shape: readonly number[]): Tensor {

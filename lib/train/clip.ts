@@ -1,8 +1,8 @@
 // Gradient clipping by the global L2 norm over all parameters (torch.nn.utils.clip_grad_norm_),
 // and finiteness checks the NaN guard uses.
 import type { Tensor } from '../tensor';
-import { expectNumber } from '../ops/validate';
-import { optimKernels } from './optim-kernels';
+import { expectNumber } from '../errors';
+import { optimKernels } from '../ops/optim';
 
 // sqrt(sum of squares) over every tensor's values; NaN/Inf anywhere make it non-finite.
 export function globalNorm(tensors: readonly (Tensor | null)[]): number {

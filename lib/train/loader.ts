@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Sample } from '../data/sample';
 import { Tensor, allocCpu } from '../tensor';
-import { describe, expectBool, expectInt, expectOptions, fail } from '../ops/validate';
+import { describe, expectBool, expectInt, expectOptions, fail } from '../errors';
 import { letterbox, type AugmentOptions } from './augment';
 import { prepareBatch, type BatchRequest, type PreparedBatch } from './batch';
 import { Rng, deriveSeed } from './rng';

@@ -4,8 +4,8 @@
 // stateDict() for resume, and snapshot()/restore() back the trainer's NaN guard.
 import { Tensor, allocOn } from '../tensor';
 import { Storage, allocLike, copyStorage, hostCopy } from '../storage';
-import { describe, expectBool, expectNumber, expectOptions, fail } from '../ops/validate';
-import { optimKernels } from './optim-kernels';
+import { describe, expectBool, expectNumber, expectOptions, fail } from '../errors';
+import { optimKernels } from '../ops/optim';
 
 // Parameters: plain tensors, named tensors (`module.namedParameters()`), or groups with
 // their own weight decay (e.g. no decay for biases and norm layers).

@@ -1,5 +1,5 @@
 // Learning-rate schedules: linear warm-up followed by cosine decay to a floor.
-import { expectInt, expectNumber } from '../ops/validate';
+import { expectInt, expectNumber } from '../errors';
 
 export interface WarmupCosineOptions {
   baseLr: number;

@@ -13,7 +13,7 @@ import { encodeTargets } from '../model/targets';
 import { releaseGraph } from '../autograd';
 import { Dropout } from '../nn/layers';
 import { seededRng } from '../nn/init';
-import { expectInt, expectNumber, expectOneOf, expectOptions } from '../ops/validate';
+import { expectInt, expectNumber, expectOneOf, expectOptions } from '../errors';
 import type { AugmentOptions } from './augment';
 import { clipGradNorm } from './clip';
 import { StepGuard } from './guard';

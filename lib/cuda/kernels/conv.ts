@@ -1,6 +1,6 @@
 // CUDA twins of the conv2d, featureTransfer and linear kernels (lib/ops/cpu/conv-kernels.ts,
 // linear-kernels.ts): implicit GEMM on the tensor cores (see setCudaMatmulPrecision).
-import { registerKernel } from '../../ops/registry';
+import { registerKernel } from '../../registry';
 import { Tensor } from '../../tensor';
 import { cudaKernels, dev, devOrNull, emptyCuda } from './native';
 
@@ -24,7 +24,8 @@ function sourcesLayout(xs: readonly Tensor[]) {
   return { data: xs.map(dev), channels, nhw: [n, h, w], shape: [n, channels.reduce((a, c) => a + c, 0), h, w] };
 }
 
-export function registerConv(): void {
+// Runs once, when the first op of this group loads.
+function registerConv(): void {
   const k = cudaKernels;
   registerKernel('conv2dForward', 'cuda', (x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry): Tensor => {
     const y = emptyCuda(outputShape(x.shape, w.shape, g));
@@ -82,3 +83,5 @@ export function registerConv(): void {
       return { dx, dw, db };
     });
 }
+
+registerConv();

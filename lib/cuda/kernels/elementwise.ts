@@ -1,13 +1,14 @@
 // CUDA twins of the elementwise, broadcast, reduce and shape kernels (lib/ops/activation.ts,
 // broadcast.ts, shape.ts, dropout.ts) and of the gradient accumulation the tape uses.
-import { registerKernel } from '../../ops/registry';
+import { registerKernel } from '../../registry';
 import { Tensor, shapeSize } from '../../tensor';
-import { padShape, BinaryKernel, AffineKernel, SumToShapeKernel, BroadcastToKernel } from '../../ops/broadcast';
+import { padShape, BinaryKernel, AffineKernel, SumToShapeKernel, BroadcastToKernel } from '../../ops/cpu/broadcast';
 import { cudaKernels, dev, emptyCuda } from './native';
 
 const BINARY_CODES = { add: 0, sub: 1, mul: 2 } as const;
 
-export function registerElementwise(): void {
+// Runs once, when the first op of this group loads.
+function registerElementwise(): void {
   const k = cudaKernels;
   registerKernel('relu', 'cuda', (x: Tensor): Tensor => {
     const y = emptyCuda(x.shape);
@@ -94,3 +95,5 @@ export function registerElementwise(): void {
     return y;
   });
 }
+
+registerElementwise();

@@ -1,17 +1,9 @@
-// Registers every CUDA kernel under the CPU kernel's name (once; called when CUDA is first
-// found usable, and by tests). Ops then dispatch on the tensors' device through the registry.
-import { hasKernel } from '../../ops/registry';
-import { registerConv } from './conv';
-import { registerElementwise } from './elementwise';
-import { registerLayers } from './layers';
-import { registerLoss } from './loss';
-import { registerOptim } from './optim';
-
-export function registerCudaKernels(): void {
-  if (hasKernel('relu', 'cuda')) return;
-  registerElementwise();
-  registerLayers();
-  registerLoss();
-  registerConv();
-  registerOptim();
-}
+// Every CUDA kernel group. Each op module imports its own group (lib/ops/<op>.ts imports
+// ../cuda/kernels/<group>), which registers its kernels under the CPU kernels' names when it
+// loads; importing this module loads them all (tests, benchmarks). Registration calls nothing
+// native: a machine without CUDA only fails when a cuda tensor is made (requireCuda).
+import './conv';
+import './elementwise';
+import './layers';
+import './loss';
+import './optim';

@@ -1,10 +1,10 @@
 // CUDA twins of the pooling, upsampling and batch-norm kernels (lib/ops/pool.ts, resize.ts,
 // norm.ts).
-import { registerKernel } from '../../ops/registry';
+import { registerKernel } from '../../registry';
 import { Tensor } from '../../tensor';
-import type { Pool2dGeometry } from '../../ops/pool';
-import type { UpsampleMode } from '../../ops/resize';
-import type { BatchNormBackwardKernel, BatchNormForwardKernel } from '../../ops/norm';
+import type { Pool2dGeometry } from '../../ops/cpu/pool';
+import type { UpsampleMode } from '../../ops/cpu/resize';
+import type { BatchNormBackwardKernel, BatchNormForwardKernel } from '../../ops/cpu/norm';
 import { cudaKernels, dev, devOrNull, emptyCuda } from './native';
 
 function poolOutputShape(x: readonly number[], g: Pool2dGeometry): number[] {
@@ -15,7 +15,8 @@ function poolOutputShape(x: readonly number[], g: Pool2dGeometry): number[] {
   ];
 }
 
-export function registerLayers(): void {
+// Runs once, when the first op of this group loads.
+function registerLayers(): void {
   const k = cudaKernels;
   registerKernel('maxPool2d', 'cuda', (x: Tensor, g: Pool2dGeometry): Tensor => {
     const y = emptyCuda(poolOutputShape(x.shape, g));
@@ -74,3 +75,5 @@ export function registerLayers(): void {
   registerKernel('batchNorm2d', 'cuda', forward);
   registerKernel('batchNorm2dBackward', 'cuda', backward);
 }
+
+registerLayers();

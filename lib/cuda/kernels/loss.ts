@@ -1,15 +1,16 @@
 // CUDA twins of the loss kernels (lib/ops/losses.ts). The loss stays on the device as a [1]
 // tensor; only reading it (item(), toFloat32Array()) copies it to the host.
-import { registerKernel } from '../../ops/registry';
+import { registerKernel } from '../../registry';
 import { Tensor } from '../../tensor';
-import type { LossResult } from '../../ops/losses';
+import type { LossResult } from '../../ops/cpu/losses';
 import { cudaKernels, dev, devOrNull, emptyCuda } from './native';
 
 function gradLike(x: Tensor, want: boolean): Tensor | null {
   return want ? emptyCuda(x.shape) : null;
 }
 
-export function registerLoss(): void {
+// Runs once, when the first op of this group loads.
+function registerLoss(): void {
   const k = cudaKernels;
   registerKernel('softmaxCrossEntropy', 'cuda',
     (logits: Tensor, targets: Int32Array, weight: Tensor | null, labelSmoothing: number, wantGrad: boolean): LossResult => {
@@ -59,3 +60,5 @@ export function registerLoss(): void {
     return y;
   });
 }
+
+registerLoss();

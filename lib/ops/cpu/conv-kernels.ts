@@ -2,7 +2,7 @@
 // CUDA backend can register twins with the same signatures.
 import { allocCpu, Tensor } from '../../tensor';
 import { nativeFunctions } from '../../native';
-import { registerKernel } from '../registry';
+import { registerKernel } from '../../registry';
 import type { ConvGeometry } from '../conv-options';
 import { convOutputSize } from '../conv-options';
 

@@ -1,7 +1,7 @@
 // CPU kernels for linear (native/cpu/linear.cc), registered by name.
 import { allocCpu, Tensor } from '../../tensor';
 import { nativeFunctions } from '../../native';
-import { registerKernel } from '../registry';
+import { registerKernel } from '../../registry';
 
 interface LinearNative {
   linearForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array,

@@ -1,6 +1,6 @@
-// Kernel registry keyed by (op, backend). Ops look kernels up here instead of switching on
+// Kernel registry keyed by (op, backend), below tensor.ts. Ops look kernels up here instead of switching on
 // the device; a CUDA backend registers its twins under the same names. Duplicates throw.
-import type { Device } from '../tensor';
+import type { Device } from './storage';
 
 type Kernel = (...args: never[]) => unknown;
 const kernels = new Map<string, Kernel>();

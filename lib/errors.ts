@@ -1,11 +1,19 @@
-// Argument validation for every public op, with one message shape:
-// "Expected <what> for <name> but received <what was given>".
-import { Tensor } from '../tensor';
+// Argument checks with one message shape, "Expected <what> for <name> but received <what was
+// given>", for every layer (ops, model, data, training). Tensor-specific checks live in
+// lib/ops/check.ts; this module sits below tensor.ts and imports nothing.
+
+// Tensor.prototype carries this brand, so describe() can name tensors without importing
+// tensor.ts (which imports this module).
+export const TENSOR_BRAND: unique symbol = Symbol.for('ftmtlnet.Tensor') as never;
+
+function isTensorLike(v: object): v is { shape: readonly number[]; device: string } {
+  return (v as Record<symbol, unknown>)[TENSOR_BRAND] === true;
+}
 
 export function describe(v: unknown): string {
   if (v === undefined) return 'undefined';
   if (v === null) return 'null';
-  if (v instanceof Tensor) return `a tensor of shape [${v.shape.join(', ')}] on ${v.device}`;
+  if (typeof v === 'object' && isTensorLike(v)) return `a tensor of shape [${v.shape.join(', ')}] on ${v.device}`;
   if (v instanceof Float32Array) return `Float32Array(${v.length})`;
   if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as { length: number }).length})`;
   if (Array.isArray(v)) return `an array of length ${v.length}`;
@@ -19,45 +27,6 @@ export function describe(v: unknown): string {
 export function fail(kind: 'type' | 'range', expected: string, name: string, received: string): never {
   const msg = `Expected ${expected} for ${name} but received ${received}`;
   throw kind === 'type' ? new TypeError(msg) : new RangeError(msg);
-}
-
-export function expectTensor(v: unknown, name: string): Tensor {
-  if (!(v instanceof Tensor)) fail('type', 'a Tensor', name, describe(v));
-  return v;
-}
-
-export function expectTensorOrNull(v: unknown, name: string): Tensor | null {
-  if (v === null || v === undefined) return null;
-  return expectTensor(v, name);
-}
-
-const RANK_NAMES: Record<number, string> = { 1: '(C)', 2: '(N,C)', 4: '(N,C,H,W)' };
-
-export function expectRank(t: Tensor, rank: number, name: string): Tensor {
-  if (t.shape.length !== rank) {
-    const layout = RANK_NAMES[rank] ? ` ${RANK_NAMES[rank]}` : '';
-    fail('range', `a rank-${rank} tensor${layout}`, name, `shape [${t.shape.join(', ')}]`);
-  }
-  return t;
-}
-
-export function expectShape(t: Tensor, shape: readonly number[], name: string): Tensor {
-  if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-    fail('range', `shape [${shape.join(', ')}]`, name, `shape [${t.shape.join(', ')}]`);
-  }
-  return t;
-}
-
-// All tensors must be on the device of the first one.
-export function expectSameDevice(tensors: Record<string, Tensor | null>): string {
-  const entries = Object.entries(tensors).filter(([, t]) => t !== null) as [string, Tensor][];
-  const [firstName, first] = entries[0];
-  for (const [name, t] of entries.slice(1)) {
-    if (t.device !== first.device) {
-      fail('type', `a tensor on ${first.device} (the device of ${firstName})`, name, `a tensor on ${t.device}`);
-    }
-  }
-  return first.device;
 }
 
 export function expectInt(v: unknown, name: string, min = -Infinity, max = Infinity): number {

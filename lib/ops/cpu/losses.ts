@@ -1,0 +1,81 @@
+// CPU kernels of the losses (value and gradient in one pass) and their result type.
+import { Tensor, allocCpu } from '../../tensor';
+import { registerKernel } from '../../registry';
+import { nativeFunctions } from '../../native';
+
+interface LossKernels {
+  softmaxCrossEntropy(
+    logits: Float32Array, n: number, k: number, targets: Int32Array, weight: Float32Array | null,
+    labelSmoothing: number, dlogits: Float32Array | null,
+  ): number;
+  bceWithLogits(
+    logits: Float32Array, targets: Float32Array, rows: number, inner: number, posWeight: Float32Array | null,
+    channels: number, dlogits: Float32Array | null,
+  ): number;
+  diceLoss(logits: Float32Array, targets: Float32Array, n: number, m: number, eps: number, dlogits: Float32Array | null): number;
+  focalLoss(logits: Float32Array, targets: Float32Array, alpha: number, beta: number, dlogits: Float32Array | null): number;
+  l1Loss(
+    pred: Float32Array, target: Float32Array, mask: Float32Array | null, n: number, c: number, hw: number,
+    maskChannels: number, dpred: Float32Array | null,
+  ): number;
+}
+
+// A loss kernel returns the loss value and, when asked, d loss / d input (for upstream gradient 1).
+export interface LossResult {
+  loss: Tensor; // shape [1]
+  grad: Tensor | null;
+}
+
+function native(): LossKernels {
+  return nativeFunctions<LossKernels>();
+}
+
+function lossResult(value: number, grad: Tensor | null): LossResult {
+  const loss = new Tensor(allocCpu(1, false), [1]);
+  loss.data[0] = value;
+  return { loss, grad };
+}
+
+function gradLike(x: Tensor, want: boolean): Tensor | null {
+  return want ? new Tensor(allocCpu(x.numel, false), x.shape) : null;
+}
+
+registerKernel('softmaxCrossEntropy', 'cpu',
+  (logits: Tensor, targets: Int32Array, weight: Tensor | null, labelSmoothing: number, wantGrad: boolean): LossResult => {
+    const grad = gradLike(logits, wantGrad);
+    const [n, k] = logits.shape;
+    return lossResult(native().softmaxCrossEntropy(logits.data, n, k, targets, weight?.data ?? null, labelSmoothing, grad?.data ?? null), grad);
+  });
+registerKernel('bceWithLogits', 'cpu',
+  (logits: Tensor, targets: Tensor, rows: number, inner: number, posWeight: Tensor | null, wantGrad: boolean): LossResult => {
+    const grad = gradLike(logits, wantGrad);
+    const channels = posWeight ? posWeight.numel : 1;
+    return lossResult(native().bceWithLogits(logits.data, targets.data, rows, inner, posWeight?.data ?? null, channels, grad?.data ?? null), grad);
+  });
+registerKernel('diceLoss', 'cpu', (logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean): LossResult => {
+  const grad = gradLike(logits, wantGrad);
+  const n = logits.shape[0];
+  return lossResult(native().diceLoss(logits.data, targets.data, n, logits.numel / n, eps, grad?.data ?? null), grad);
+});
+registerKernel('focalLoss', 'cpu', (logits: Tensor, targets: Tensor, alpha: number, beta: number, wantGrad: boolean): LossResult => {
+  const grad = gradLike(logits, wantGrad);
+  return lossResult(native().focalLoss(logits.data, targets.data, alpha, beta, grad?.data ?? null), grad);
+});
+registerKernel('l1Loss', 'cpu', (pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean): LossResult => {
+  const grad = gradLike(pred, wantGrad);
+  const withMask = mask !== null;
+  const n = withMask ? pred.shape[0] : 1;
+  const c = withMask ? pred.shape[1] : 1;
+  const hw = pred.numel / (n * c);
+  const maskChannels = withMask ? mask.shape[1] : 1;
+  return lossResult(native().l1Loss(pred.data, target.data, mask?.data ?? null, n, c, hw, maskChannels, grad?.data ?? null), grad);
+});
+// grad * upstream (a [1] tensor): the chain rule for a scalar loss.
+registerKernel('scaleByScalar', 'cpu', (grad: Tensor, scalar: Tensor): Tensor => {
+  const s = scalar.data[0];
+  if (s === 1) return grad;
+  const out = allocCpu(grad.numel, false);
+  const g = grad.data;
+  for (let i = 0; i < out.length; i++) out[i] = g[i] * s;
+  return new Tensor(out, grad.shape, false, grad.device);
+});

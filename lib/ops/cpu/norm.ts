@@ -1,0 +1,66 @@
+// CPU kernels of batch normalisation (and the CPU-only fused BN-ReLU forward), their saved
+// statistics and signatures.
+import { Tensor, allocCpu } from '../../tensor';
+import { registerKernel } from '../../registry';
+import { nativeFunctions } from '../../native';
+
+interface NormKernels {
+  batchNormForward(
+    x: Float32Array, shape: readonly number[], weight: Float32Array | null, bias: Float32Array | null,
+    runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean, momentum: number,
+    eps: number, y: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, relu?: boolean,
+  ): void;
+  batchNormBackward(
+    x: Float32Array, dy: Float32Array, shape: readonly number[], weight: Float32Array | null,
+    saveMean: Float32Array, saveInvStd: Float32Array, training: boolean, dx: Float32Array | null,
+    dweight: Float32Array | null, dbias: Float32Array | null,
+  ): void;
+}
+
+// Statistics the forward used, kept for the backward pass.
+export interface BatchNormSaved {
+  mean: Tensor; // (C)
+  invStd: Tensor; // (C) 1/sqrt(var + eps)
+}
+
+export type BatchNormForwardKernel = (
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  training: boolean, momentum: number, eps: number,
+) => { y: Tensor; saved: BatchNormSaved };
+
+export type BatchNormBackwardKernel = (
+  x: Tensor, dy: Tensor, weight: Tensor | null, saved: BatchNormSaved, training: boolean,
+  want: { x: boolean; weight: boolean; bias: boolean },
+) => { dx: Tensor | null; dweight: Tensor | null; dbias: Tensor | null };
+
+const cpuForwardWith = (relu: boolean): BatchNormForwardKernel => (x, runningMean, runningVar, weight, bias, training, momentum, eps) => {
+  const c = x.shape[1];
+  const y = new Tensor(allocCpu(x.numel, false), x.shape);
+  const mean = new Tensor(allocCpu(c, false), [c]);
+  const invStd = new Tensor(allocCpu(c, false), [c]);
+  nativeFunctions<NormKernels>().batchNormForward(
+    x.data, x.shape, weight?.data ?? null, bias?.data ?? null, runningMean?.data ?? null,
+    runningVar?.data ?? null, training, momentum, eps, y.data, mean.data, invStd.data, relu,
+  );
+  return { y, saved: { mean, invStd } };
+};
+const cpuForward = cpuForwardWith(false);
+// relu(batchNorm(x)) in one pass over the output (CPU only, no CUDA twin; lib/nn/blocks.ts
+// uses it in training through batchNorm2d's fused path).
+const cpuForwardRelu = cpuForwardWith(true);
+
+const cpuBackward: BatchNormBackwardKernel = (x, dy, weight, saved, training, want) => {
+  const c = x.shape[1];
+  const dx = want.x ? new Tensor(allocCpu(x.numel, false), x.shape) : null;
+  const dweight = want.weight ? new Tensor(allocCpu(c, false), [c]) : null;
+  const dbias = want.bias ? new Tensor(allocCpu(c, false), [c]) : null;
+  nativeFunctions<NormKernels>().batchNormBackward(
+    x.data, dy.data, x.shape, weight?.data ?? null, saved.mean.data, saved.invStd.data, training,
+    dx?.data ?? null, dweight?.data ?? null, dbias?.data ?? null,
+  );
+  return { dx, dweight, dbias };
+};
+
+registerKernel('batchNorm2d', 'cpu', cpuForward);
+registerKernel('batchNorm2dBackward', 'cpu', cpuBackward);
+registerKernel('batchNorm2dRelu', 'cpu', cpuForwardRelu);
