@@ -1,6 +1,7 @@
 // `npm run bench -- forward`: one FTMTLNet forward pass (eval) by our engine and by
 // onnxruntime-node on the exported graph, same weights and threads, batch 1 and 8, in one run.
 import { FTMTLNet } from '../lib/model/ftmtlnet';
+import { loadModel } from '../lib/train/model-checkpoint';
 import { Tensor } from '../lib/tensor';
 import { noGrad } from '../lib/autograd';
 import { setNumThreads, getNumThreads } from '../lib/capabilities';
@@ -29,7 +30,7 @@ export async function run(args: string[]): Promise<void> {
   setNumThreads(threads);
   const dir = flag(args, '--model');
   const model = dir
-    ? await FTMTLNet.load(dir)
+    ? await loadModel(dir)
     : FTMTLNet.create({ preset: (flag(args, '--preset') ?? 'xs') as 'xs', imageSize: Number(flag(args, '--size') ?? 192), seed: 1 });
   model.eval();
   const S = model.config.imageSize;

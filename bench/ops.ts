@@ -10,8 +10,8 @@ import type { ConvGeometry } from '../lib/ops/conv-options';
 import type {
   Conv2dBackwardDataKernel, Conv2dBackwardWeightKernel, Conv2dForwardKernel,
   FeatureTransferBackwardKernel, FeatureTransferForwardKernel,
-} from '../lib/ops/cpu/conv-kernels';
-import type { LinearBackwardKernel, LinearForwardKernel } from '../lib/ops/cpu/linear-kernels';
+} from '../lib/ops/cpu/conv';
+import type { LinearBackwardKernel, LinearForwardKernel } from '../lib/ops/cpu/linear';
 import { convPeer, linearPeer, PeerRun } from './ort-peer';
 import { pause, settle } from './settle';
 import { runTorchPeer, torchKey, TorchConvCase, TorchLinearCase } from './torch-peer';

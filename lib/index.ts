@@ -21,6 +21,13 @@ export type {
   Prediction as ModelPrediction, PredictOptions, PredictInput, ModelSummary,
 } from './model/index';
 export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors } from './train/safetensors';
+// Checkpoints, worker prediction and ONNX are functions over the model (before 0.2 they were
+// the methods model.save(dir), FTMTLNet.load(dir), model.predict(image), model.closePredictor(),
+// model.exportOnnx(file) and FTMTLNet.fromOnnx(file)).
+export { saveModel, loadModel } from './train/model-checkpoint';
+export { predictImage, closePredictor } from './model/predictor';
+export { exportOnnx } from './onnx/export';
+export { importOnnx } from './onnx/import';
 export { loadDataset, detectFormat, DATASET_FORMATS } from './data/load';
 export type { LoadOptions, DatasetFormat } from './data/load';
 export { readDicomFile, decodeDicom, dicomToGray } from './data/dicom';

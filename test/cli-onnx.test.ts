@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
+import { saveModel } from '../lib/train/model-checkpoint';
 import { writePhantomFolder } from '../lib/data/phantom-folder';
 import { runCli } from './support/run-cli';
 
@@ -11,7 +12,7 @@ t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 t.test('export, parity and predict --engine onnx from the CLI', async (t) => {
   const ck = path.join(dir, 'ck');
-  await FTMTLNet.create({ preset: 'xs', imageSize: 64, numClasses: 3, seed: 4 }).save(ck);
+  await saveModel(FTMTLNet.create({ preset: 'xs', imageSize: 64, numClasses: 3, seed: 4 }), ck);
   await writePhantomFolder({ out: path.join(dir, 'data'), count: 1, size: 96, seed: 3 } as never);
   const image = path.join(dir, 'data', 'images', fs.readdirSync(path.join(dir, 'data', 'images'))[0]);
 

@@ -8,7 +8,10 @@ import { withTracer } from '../lib/trace';
 import { memoryStats } from '../lib/capabilities';
 import { ConvBnRelu, FeatureTransfer } from '../lib/nn/blocks';
 import { seededRng } from '../lib/nn/init';
-import { convReluForwardCpu } from '../lib/ops/cpu/conv-kernels';
+import { getKernel } from '../lib/registry';
+import type { ConvScaleReluForwardKernel } from '../lib/ops/cpu/conv';
+
+const convReluForwardCpu = getKernel<ConvScaleReluForwardKernel>('convScaleReluForward', 'cpu');
 import { batchNorm2dRelu } from '../lib/ops/norm';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { assertClose, randArray, randTensor, seededRandom } from './support/check';
@@ -31,7 +34,7 @@ t.test('the native ReLU epilogue equals relu(conv) for conv2d and featureTransfe
     const w = randTensor(rng, [7, c, 3, 3], { scale: 0.3 });
     const b = randTensor(rng, [7]);
     const g = { stride: [stride, stride] as [number, number], padding: [1, 1] as [number, number] };
-    const fused = convReluForwardCpu(xs, w, b.data, g);
+    const fused = convReluForwardCpu(xs, w, b.data, g, null);
     const plain = ops.relu(xs.length === 1 ? ops.conv2d(xs[0], w, b, g) : ops.featureTransfer(xs, w, b, g));
     t.same(fused.shape, plain.shape, `sources ${sources} stride ${stride}: shape`);
     assertClose(t, fused.data, plain.data, { atol: 1e-6, rtol: 1e-6 }, `sources ${sources} stride ${stride}`);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
+import { loadModel, saveModel } from '../lib/train/model-checkpoint';
 import { Tensor } from '../lib/tensor';
 import { noGrad } from '../lib/autograd';
 import { decodeSafetensors, encodeSafetensors } from '../lib/train/safetensors';
@@ -86,53 +87,53 @@ t.test('train() and eval() switch every module', (t) => {
 t.test('checkpoint round trip: save then load gives bit-identical outputs', async (t) => {
   const a = trainedModel(3);
   const dir = path.join(tmp, 'ck1');
-  await a.save(dir);
+  await saveModel(a, dir);
   t.same(fs.readdirSync(dir).sort(), ['config.json', 'weights.safetensors'], 'no temp files left');
-  const b = await FTMTLNet.load(dir);
+  const b = await loadModel(dir);
   t.same(b.config, a.config);
   t.notOk(b.training, 'loaded models are in eval mode');
   const x = randTensor(seededRandom(4), [1, 1, 32, 32]);
   const oa = outputsOf(a, x), ob = outputsOf(b, x);
   oa.forEach((v, i) => t.ok(Buffer.from(v.buffer).equals(Buffer.from(ob[i].buffer)), `output ${i} bit-identical`));
   // Saving again over an existing checkpoint replaces it atomically.
-  await b.save(dir);
+  await saveModel(b, dir);
   t.same(fs.readdirSync(dir).sort(), ['config.json', 'weights.safetensors']);
 });
 
 t.test('truncated, corrupt and mismatched checkpoints throw naming the file and tensor', async (t) => {
   const a = trainedModel(5);
   const dir = path.join(tmp, 'ck2');
-  await a.save(dir);
+  await saveModel(a, dir);
   const wfile = path.join(dir, 'weights.safetensors');
   const good = fs.readFileSync(wfile);
 
   fs.writeFileSync(wfile, good.subarray(0, good.length - 100));
   const names = Object.keys(a.stateDict());
   const dataBytes = names.reduce((n, k) => n + a.stateDict()[k].numel * 4, 0);
-  await t.rejects(FTMTLNet.load(dir), {
+  await t.rejects(loadModel(dir), {
     message: `${wfile} is truncated: tensor ${names[names.length - 1]} ends at byte ${dataBytes} of the data but the file holds ${dataBytes - 100} data bytes`,
   });
   fs.writeFileSync(wfile, good.subarray(0, 5));
-  await t.rejects(FTMTLNet.load(dir), { message: `${wfile} is truncated: 5 bytes, fewer than the 8-byte header length` });
+  await t.rejects(loadModel(dir), { message: `${wfile} is truncated: 5 bytes, fewer than the 8-byte header length` });
   fs.writeFileSync(wfile, good.subarray(0, 40));
-  await t.rejects(FTMTLNet.load(dir), { message: /is truncated: the header needs \d+ bytes but only 32 follow$/ });
+  await t.rejects(loadModel(dir), { message: /is truncated: the header needs \d+ bytes but only 32 follow$/ });
 
   const corrupt = Buffer.from(good);
   corrupt.write('#', 8);
   fs.writeFileSync(wfile, corrupt);
-  await t.rejects(FTMTLNet.load(dir), { message: new RegExp(`^${wfile.replace(/[.]/g, '\\.')} has a corrupt header: `) });
+  await t.rejects(loadModel(dir), { message: new RegExp(`^${wfile.replace(/[.]/g, '\\.')} has a corrupt header: `) });
 
   fs.writeFileSync(wfile, good);
   const cfgFile = path.join(dir, 'config.json');
   const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
   fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, arch: { ...cfg.arch, stem: 16 } }));
-  await t.rejects(FTMTLNet.load(dir), {
+  await t.rejects(loadModel(dir), {
     message: new RegExp(`^loadStateDict from ${wfile.replace(/[.]/g, '\\.')} failed: stem\\.conv\\.weight has shape \\[8, 1, 3, 3\\] but the model expects \\[16, 1, 3, 3\\]`),
   });
   fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, transfer: 'none' }));
-  await t.rejects(FTMTLNet.load(dir), { message: /failed: det\.stage1\.ft\.weight has shape \[16, 16, 3, 3\] but the model expects \[16, 8, 3, 3\]/ });
+  await t.rejects(loadModel(dir), { message: /failed: det\.stage1\.ft\.weight has shape \[16, 16, 3, 3\] but the model expects \[16, 8, 3, 3\]/ });
   fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, imageSize: 33 }));
-  await t.rejects(FTMTLNet.load(dir), { message: `${cfgFile} is not a valid FTMTLNet config: Expected a multiple of 32 for imageSize but received 33` });
+  await t.rejects(loadModel(dir), { message: `${cfgFile} is not a valid FTMTLNet config: Expected a multiple of 32 for imageSize but received 33` });
   fs.rmSync(wfile);
-  await t.rejects(FTMTLNet.load(dir), { message: `the checkpoint has no weights file: ${wfile} does not exist` });
+  await t.rejects(loadModel(dir), { message: `the checkpoint has no weights file: ${wfile} does not exist` });
 });

@@ -5,13 +5,14 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { Test } from 'tap';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
+import { predictImage, closePredictor } from '../lib/model/predictor';
 import { predictGray } from '../lib/model/predict-run';
 import { resizeBilinear } from '../lib/model/predict-input';
 import { diskSample } from './support/model-fixtures';
 import { writeDicom } from './support/dicom-fixtures';
 
 const model = FTMTLNet.create({ imageSize: 32, seed: 4 }).eval();
-t.teardown(() => model.closePredictor());
+t.teardown(() => closePredictor(model));
 
 function checkPrediction(t: Test, p: Awaited<ReturnType<FTMTLNet['predict']>>, width: number, height: number): void {
   t.same(p.classes, ['normal', 'benign', 'malignant']);
@@ -30,7 +31,7 @@ t.test('predict on a Float32Array of another size, off the main thread', async (
   const img = diskSample('p', 48, [10, 10, 30, 26], 'benign').image;
   let ticked = false;
   setImmediate(() => (ticked = true));
-  const p = await model.predict(img.data, { threshold: 0 });
+  const p = await predictImage(model, img.data, { threshold: 0 });
   t.ok(ticked, 'the event loop ran while the worker predicted');
   checkPrediction(t, p, 48, 48);
   // The worker's answer equals the same prediction run in this thread.
@@ -45,15 +46,15 @@ t.test('predict on a PNG buffer and a PNG file: results in the input frame', asy
   const wide = resizeBilinear(img, 60, 40);
   const bytes = Uint8Array.from(wide.data, (v) => Math.round(v * 255));
   const png = await sharp(Buffer.from(bytes), { raw: { width: 60, height: 40, channels: 1 } }).png().toBuffer();
-  const p = await model.predict(png);
+  const p = await predictImage(model, png);
   checkPrediction(t, p, 60, 40);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-pred-'));
   const file = path.join(dir, 'x.png');
   fs.writeFileSync(file, png);
-  const q = await model.predict(file);
+  const q = await predictImage(model, file);
   t.same(q.probabilities, p.probabilities, 'same result from the path');
   // With the data preprocessing (crop, flip, letterbox) the result is still in the input frame.
-  const r = await model.predict(png, { preprocess: { crop: true, flip: 'content' } });
+  const r = await predictImage(model, png, { preprocess: { crop: true, flip: 'content' } });
   checkPrediction(t, r, 60, 40);
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -61,11 +62,11 @@ t.test('predict on a PNG buffer and a PNG file: results in the input frame', asy
 t.test('predict on a DICOM buffer and an ndarray', async (t) => {
   const img = diskSample('d', 36, [6, 6, 20, 20], 'benign').image;
   const dicom = writeDicom({ width: 36, height: 36, values: Uint16Array.from(img.data, (v) => Math.round(v * 4095)), bitsStored: 12 });
-  const p = await model.predict(dicom);
+  const p = await predictImage(model, dicom);
   checkPrediction(t, p, 36, 36);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ndarray = require('ndarray');
-  const q = await model.predict(ndarray(Float32Array.from(img.data), [36, 36]));
+  const q = await predictImage(model, ndarray(Float32Array.from(img.data), [36, 36]));
   checkPrediction(t, q, 36, 36);
   const local = predictGray(model, img);
   t.same(q.probabilities.map((v) => +v.toFixed(5)), local.probabilities.map((v) => +v.toFixed(5)), 'the ndarray reaches the worker intact');
@@ -73,12 +74,12 @@ t.test('predict on a DICOM buffer and an ndarray', async (t) => {
 
 t.test('changed weights reach the worker; bad input rejects with a clear error', async (t) => {
   const img = new Float32Array(32 * 32).fill(0.5);
-  const before = await model.predict(img);
+  const before = await predictImage(model, img);
   model.cls.fc.bias!.data[0] += 5;
-  const after = await model.predict(img);
+  const after = await predictImage(model, img);
   t.ok(after.probabilities[0] > before.probabilities[0], 'the new bias is used');
   model.cls.fc.bias!.data[0] -= 5;
-  await t.rejects(model.predict(new Float32Array(10)), { message: 'Expected a square image (length = side * side); pass { width, height, data } for other shapes for image but received Float32Array(10)' });
-  await t.rejects(model.predict(Buffer.from('not an image')), { message: /<buffer>/ });
-  await t.rejects(model.predict(42 as never), { message: 'Expected a Float32Array, an ndarray, { width, height, data }, a PNG/DICOM Buffer or a file path for image but received 42' });
+  await t.rejects(predictImage(model, new Float32Array(10)), { message: 'Expected a square image (length = side * side); pass { width, height, data } for other shapes for image but received Float32Array(10)' });
+  await t.rejects(predictImage(model, Buffer.from('not an image')), { message: /<buffer>/ });
+  await t.rejects(predictImage(model, 42 as never), { message: 'Expected a Float32Array, an ndarray, { width, height, data }, a PNG/DICOM Buffer or a file path for image but received 42' });
 });

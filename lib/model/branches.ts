@@ -7,7 +7,7 @@ import { Module } from '../nn/module';
 import { Conv2d, Dropout, Layer, Linear, ReLU, Sequential } from '../nn/layers';
 import { ConvBnRelu, FeatureTransfer } from '../nn/blocks';
 import { Rng } from '../nn/init';
-import { releaseTemporary } from '../nn/inference';
+import { releaseTemporary } from '../nn/temporaries';
 import type { Architecture, Transfer } from './config';
 
 function down(x: Tensor): Tensor {

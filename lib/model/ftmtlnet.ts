@@ -1,19 +1,18 @@
 // FTMTLNet: a shared stem, then the segmentation, detection and classification branches with
-// feature transfer between them (transfer 'full'), or run in parallel (transfer 'none').
+// feature transfer between them (transfer 'full'), or run in parallel (transfer 'none'). The
+// class holds the modules and forward(); checkpoints (lib/train/model-checkpoint.ts:
+// saveModel, loadModel), worker prediction (lib/model/predictor.ts: predictImage) and ONNX
+// (lib/onnx: exportOnnx, importOnnx) are functions over it.
 import { Tensor } from '../tensor';
 import { Module } from '../nn/module';
 import { ConvBnRelu } from '../nn/blocks';
 import { seededRng } from '../nn/init';
-import { releaseTemporary } from '../nn/inference';
+import { releaseTemporary } from '../nn/temporaries';
 import { describe, fail } from '../errors';
 import { expectTensor } from '../ops/check';
 import { FTMTLNetConfig, FTMTLNetOptions, resolveConfig } from './config';
 import { ClassificationBranch, DetectionBranch, SegmentationBranch } from './branches';
 import { ModelSummary, summarize } from './summary';
-import { readCheckpoint, writeCheckpoint } from '../train/checkpoint';
-import { Predictor } from './predictor';
-import type { Prediction, PredictOptions } from './predict-run';
-import type { PredictInput } from './predict-input';
 
 // The raw head tensors (also the ONNX output names).
 export interface FTMTLNetOutputs {
@@ -32,7 +31,6 @@ export class FTMTLNet extends Module {
   readonly seg: SegmentationBranch;
   readonly det: DetectionBranch;
   readonly cls: ClassificationBranch;
-  private predictor: Predictor | null = null;
 
   protected constructor(config: FTMTLNetConfig) {
     super();
@@ -45,14 +43,15 @@ export class FTMTLNet extends Module {
     this.cls = this.registerModule('cls', new ClassificationBranch(arch, transfer, numClasses, rng, seed + 1));
   }
 
-  // A new model with seeded (deterministic) Kaiming initialisation.
-  static create(options: FTMTLNetOptions = {}): FTMTLNet {
+  // A new model with seeded (deterministic) Kaiming initialisation, from options or from a
+  // stored config (checkpoints, ONNX import: weights still to be loaded); both resolve the same way.
+  static create(options: FTMTLNetOptions | FTMTLNetConfig = {}): FTMTLNet {
     return new FTMTLNet(resolveConfig(options));
   }
 
-  // A model of a stored config (checkpoints, ONNX import); weights still to be loaded.
+  // The same as create(): the name reads better where a stored config is rebuilt.
   static fromConfig(config: FTMTLNetConfig | FTMTLNetOptions): FTMTLNet {
-    return new FTMTLNet(resolveConfig(config));
+    return FTMTLNet.create(config);
   }
 
   get classNames(): string[] {
@@ -79,57 +78,6 @@ export class FTMTLNet extends Module {
     // Inference: the shared features die here (no-ops with a tape or a tracer).
     for (const t of [stem, ...seg, ...det, clsFeatures]) releaseTemporary(t, x, ...Object.values(outputs));
     return outputs;
-  }
-
-  // Writes dir/config.json and dir/weights.safetensors (atomically; creates dir).
-  async save(dir: string, metadata: Record<string, string> = {}): Promise<void> {
-    await writeCheckpoint(dir, this.config, this.stateDict(), metadata);
-  }
-
-  // Reads a checkpoint folder written by save(); throws naming the file and tensor when the
-  // weights are truncated, corrupt or do not match the config.
-  static async load(dir: string): Promise<FTMTLNet> {
-    const ck = await readCheckpoint<FTMTLNetConfig>(dir);
-    let model: FTMTLNet;
-    try {
-      model = FTMTLNet.fromConfig(ck.config);
-    } catch (e) {
-      throw new Error(`${ck.configFile} is not a valid FTMTLNet config: ${(e as Error).message}`);
-    }
-    model.loadStateDict(ck.weights, { strict: true, source: ck.weightsFile });
-    return model.eval();
-  }
-
-  // Classifies, detects and segments one image (Float32Array, ndarray, { width, height, data },
-  // PNG/PGM/DICOM Buffer, or a file path), in a worker thread: the event loop is never blocked by
-  // the forward pass. Results are in the input image's pixel frame. The worker holds a copy of
-  // the weights; it gets a fresh copy when the weights have changed.
-  async predict(image: PredictInput, options: PredictOptions = {}): Promise<Prediction> {
-    this.predictor ??= new Predictor(this);
-    return this.predictor.predict(image, options);
-  }
-
-  // Stops the predict worker (a later predict() starts a new one).
-  async closePredictor(): Promise<void> {
-    const p = this.predictor;
-    this.predictor = null;
-    if (p) await p.close();
-  }
-
-  // Writes one ONNX graph (standard operators, weights as initializers, every head a named
-  // output, config and class names in metadata_props). Eval-mode semantics.
-  async exportOnnx(file: string, options: { opset?: number; dynamicBatch?: boolean } = {}): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { exportOnnx } = require('../onnx/export') as typeof import('../onnx/export');
-    await exportOnnx(this, file, options);
-  }
-
-  // Reads a graph written by exportOnnx back into a model (the ONNX file as portable form).
-  static async fromOnnx(file: string): Promise<FTMTLNet> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { modelFromOnnx } = require('../onnx/import') as typeof import('../onnx/import');
-    const model = await modelFromOnnx(file, (config) => FTMTLNet.fromConfig(config as unknown as FTMTLNetConfig));
-    return model.eval();
   }
 
   // Parameter count and FLOPs per image, per branch.

@@ -10,6 +10,7 @@ export type { MultiTaskLossOptions, LossParts, LossResult } from './multitask-lo
 export { decodeOutputs, decodeDetections, decodeMask, softmaxRows } from './decode';
 export type { Detection, DecodeOptions, ImagePrediction } from './decode';
 export { predictGray } from './predict-run';
+export { predictImage, closePredictor } from './predictor';
 export type { Prediction, PredictOptions } from './predict-run';
 export type { PredictInput } from './predict-input';
 export type { ModelSummary, BranchSummary } from './summary';

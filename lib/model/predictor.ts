@@ -6,7 +6,7 @@ import { workerScript } from '../worker-script';
 import type { FTMTLNet } from './ftmtlnet';
 import type { Prediction, PredictOptions } from './predict-run';
 import type { WorkerRequest } from './predict-worker';
-import { fromNdarray } from './predict-input';
+import { fromNdarray, type PredictInput } from './predict-input';
 import { resolveDecodeLimits } from '../data/limits';
 
 interface Pending {
@@ -109,4 +109,27 @@ export class Predictor {
       await w.terminate();
     }
   }
+}
+
+// One worker per model, started by the first predictImage().
+const predictors = new WeakMap<FTMTLNet, Predictor>();
+
+// Classifies, detects and segments one image (Float32Array, ndarray, { width, height, data },
+// PNG/PGM/DICOM Buffer, or a file path), in a worker thread: the event loop is never blocked by
+// the forward pass. Results are in the input image's pixel frame. The worker holds a copy of
+// the weights; it gets a fresh copy when the weights have changed.
+export async function predictImage(model: FTMTLNet, image: PredictInput, options: PredictOptions = {}): Promise<Prediction> {
+  let p = predictors.get(model);
+  if (!p) {
+    p = new Predictor(model);
+    predictors.set(model, p);
+  }
+  return p.predict(image, options);
+}
+
+// Stops the model's predict worker (a later predictImage() starts a new one).
+export async function closePredictor(model: FTMTLNet): Promise<void> {
+  const p = predictors.get(model);
+  predictors.delete(model);
+  if (p) await p.close();
 }

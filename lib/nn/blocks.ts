@@ -5,7 +5,7 @@ import * as ops from '../ops/index';
 import { Module } from './module';
 import { BatchNorm2d, Conv2d, Layer } from './layers';
 import { Rng, kaimingNormal } from './init';
-import { canFuseInference, convBnReluInference } from './inference';
+import { canFuseInference, convBnReluInference } from './fold-bn';
 import { batchNorm2dRelu } from '../ops/norm';
 import { isTracing } from '../trace';
 

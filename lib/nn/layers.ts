@@ -3,7 +3,7 @@
 import { Tensor } from '../tensor';
 import * as ops from '../ops/index';
 import { Module } from './module';
-import { releaseTemporary } from './inference';
+import { releaseTemporary } from './temporaries';
 import { Rng, constant, kaimingNormal, seededRng, uniform } from './init';
 
 // A module with one input and one output.

@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import { Tensor } from '../tensor';
 import { decodeModel, onnx } from './graph-builder';
 import { verifyOnnx } from './integrity';
+import { FTMTLNet } from '../model/ftmtlnet';
+import type { FTMTLNetConfig } from '../model/config';
 
 export interface OnnxWeights {
   config: Record<string, unknown>;
@@ -82,4 +84,11 @@ export async function modelFromOnnx<M extends { loadStateDict(sd: Record<string,
   }
   model.loadStateDict(sd, { strict: true, source: file });
   return model;
+}
+
+// Reads a graph written by exportOnnx back into an FTMTLNet (the ONNX file as portable form),
+// in eval mode.
+export async function importOnnx(file: string): Promise<FTMTLNet> {
+  const model = await modelFromOnnx(file, (config) => FTMTLNet.fromConfig(config as unknown as FTMTLNetConfig));
+  return model.eval();
 }

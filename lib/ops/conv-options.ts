@@ -1,14 +1,13 @@
 // Resolves conv stride/padding options (a number or [h, w]) into [h, w] pairs, once.
 import { describe, expectOptions, fail } from '../errors';
+import type { ConvGeometry } from './cpu/conv-geometry';
+
+export { convOutputSize } from './cpu/conv-geometry';
+export type { ConvGeometry };
 
 export interface ConvOptions {
   stride?: number | readonly [number, number];
   padding?: number | readonly [number, number];
-}
-
-export interface ConvGeometry {
-  stride: [number, number];
-  padding: [number, number];
 }
 
 function pair(v: unknown, name: string, min: number, dflt: number): [number, number] {
@@ -25,9 +24,4 @@ function pair(v: unknown, name: string, min: number, dflt: number): [number, num
 export function resolveConvOptions(options: unknown): ConvGeometry {
   const o = expectOptions<ConvOptions>(options, 'options');
   return { stride: pair(o.stride, 'options.stride', 1, 1), padding: pair(o.padding, 'options.padding', 0, 0) };
-}
-
-// Output size of a convolution along one axis.
-export function convOutputSize(size: number, kernel: number, stride: number, padding: number): number {
-  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
 }

@@ -7,8 +7,8 @@ import { getKernel } from '../registry';
 import { fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import { ConvGeometry, ConvOptions, resolveConvOptions } from './conv-options';
-import type { Conv2dBackwardDataKernel, Conv2dBackwardWeightKernel, Conv2dForwardKernel } from './cpu/conv-kernels';
-import './cpu/conv-kernels';
+import type { Conv2dBackwardDataKernel, Conv2dBackwardWeightKernel, Conv2dForwardKernel } from './cpu/conv';
+import './cpu/conv';
 import '../cuda/kernels/conv';
 
 // Checks that the kernel fits the padded input (shared with featureTransfer).

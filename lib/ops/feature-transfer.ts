@@ -9,8 +9,8 @@ import { describe, fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import { ConvOptions, resolveConvOptions } from './conv-options';
 import { expectKernelFits } from './conv';
-import type { FeatureTransferBackwardKernel, FeatureTransferForwardKernel } from './cpu/conv-kernels';
-import './cpu/conv-kernels';
+import type { FeatureTransferBackwardKernel, FeatureTransferForwardKernel } from './cpu/conv';
+import './cpu/conv';
 import '../cuda/kernels/conv';
 
 export function featureTransfer(xs: readonly Tensor[], weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {

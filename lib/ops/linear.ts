@@ -6,8 +6,8 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
-import type { LinearBackwardKernel, LinearForwardKernel } from './cpu/linear-kernels';
-import './cpu/linear-kernels';
+import type { LinearBackwardKernel, LinearForwardKernel } from './cpu/linear';
+import './cpu/linear';
 import '../cuda/kernels/conv';
 
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {

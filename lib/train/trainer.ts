@@ -27,6 +27,7 @@ import { readCheckpoint } from './checkpoint';
 import { findResumeCheckpoint, loadTrainState, saveTrainState } from './train-state';
 import { writeCheckpointFolder } from './checkpoint-folder';
 import { writeFileAtomic } from './safetensors';
+import { saveModel } from './model-checkpoint';
 import { selectionScore, validate } from './validate';
 
 export interface TrainerOptions {
@@ -261,12 +262,12 @@ export class Trainer {
     // Each folder is replaced as one unit (a kill -9 mid-save never mixes two epochs).
     if (improved) {
       await writeCheckpointFolder(path.join(out, 'best'), async (dir) => {
-        await this.model.save(dir, meta);
+        await saveModel(this.model, dir, meta);
         await writeFileAtomic(path.join(dir, 'metrics.json'), JSON.stringify({ epoch, score: record.score, metrics: record.metrics }, null, 2) + '\n');
       }, { epoch });
     }
     await writeCheckpointFolder(path.join(out, 'last'), async (dir) => {
-      await this.model.save(dir, meta);
+      await saveModel(this.model, dir, meta);
       await saveTrainState(dir, {
         epoch, globalStep: this.globalStep, rngState: this.rng.state, recoveries: this.recoveries, best: this.stopping.best,
         sinceBest: this.stopping.sinceBest, history: this.history, options: persistedOptions(this.options),

@@ -1,7 +1,7 @@
 // `ftmtlnet eval`: evaluates a checkpoint on phantoms or a data set and prints the metrics
 // (classification, detection FROC/AP, segmentation Dice/IoU), as JSON with --json.
 import { Command } from 'commander';
-import { FTMTLNet } from '../../model/ftmtlnet';
+import { loadModel } from '../../train/model-checkpoint';
 import type { EvaluationMetrics } from '../../eval/metrics';
 import { setNumThreads } from '../../capabilities';
 import { loadSamples, type DataFormat } from '../data-source';
@@ -53,7 +53,7 @@ Examples:
   ftmtlnet eval --model runs/mias/best --data ../shared/data/mias --format mias`);
   cmd.action(async (flags: EvalFlags) => {
     if (flags.threads) setNumThreads(flags.threads);
-    const model = await FTMTLNet.load(flags.model);
+    const model = await loadModel(flags.model);
     const dataset = await loadSamples({
       data: flags.data, format: flags.format, size: model.config.imageSize, count: flags.count ?? 100, seed: flags.dataSeed, start: flags.start,
     });

@@ -2,6 +2,8 @@
 // named output, config and class names in metadata_props).
 import { Command, InvalidArgumentError } from 'commander';
 import { FTMTLNet } from '../../model/ftmtlnet';
+import { loadModel } from '../../train/model-checkpoint';
+import { exportOnnx } from '../../onnx/export';
 
 interface ExportFlags {
   model: string;
@@ -31,8 +33,8 @@ with the running statistics (eval mode). Check the result with \`ftmtlnet parity
 Example:
   ftmtlnet export --model runs/demo/best --out ftmtlnet.onnx`)
     .action(async (flags: ExportFlags) => {
-      const model = await FTMTLNet.load(flags.model);
-      await model.exportOnnx(flags.out, { opset: flags.opset, dynamicBatch: !flags.staticBatch });
+      const model = await loadModel(flags.model);
+      await exportOnnx(model, flags.out, { opset: flags.opset, dynamicBatch: !flags.staticBatch });
       process.stdout.write(`wrote ${flags.out} (opset ${flags.opset}, ${model.config.imageSize}x${model.config.imageSize}, classes ${model.config.classNames.join(', ')})\n`);
     });
 }

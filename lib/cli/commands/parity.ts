@@ -1,7 +1,7 @@
 // `ftmtlnet parity`: the same weights through our engine and through onnxruntime-node, on
 // random inputs and on real images; prints max |d| and max |d| / max |ref| for every output.
 import { Command, InvalidArgumentError } from 'commander';
-import { FTMTLNet } from '../../model/ftmtlnet';
+import { loadModel } from '../../train/model-checkpoint';
 import { setNumThreads, getNumThreads } from '../../capabilities';
 import { loadPredictInput } from '../../model/predict-input';
 import { preparePredictInput } from '../../model/predict-run';
@@ -50,7 +50,7 @@ Example:
   ftmtlnet parity --model runs/demo/best --image mdb001.png`)
     .action(async (flags: ParityFlags) => {
       if (flags.threads) setNumThreads(Math.round(flags.threads));
-      const model = await FTMTLNet.load(flags.model);
+      const model = await loadModel(flags.model);
       const images = [];
       for (const file of flags.image) {
         const input = await loadPredictInput(file);

@@ -2,6 +2,8 @@
 // mass boxes with scores, mask area; --overlay draws boxes and mask outline on the image.
 import { Command, Option } from 'commander';
 import { FTMTLNet } from '../../model/ftmtlnet';
+import { loadModel } from '../../train/model-checkpoint';
+import { predictImage, closePredictor } from '../../model/predictor';
 import { setNumThreads } from '../../capabilities';
 import { readImageFile } from '../../data/image-file';
 import { promises as fsp } from 'node:fs';
@@ -26,14 +28,14 @@ interface PredictFlags {
   engine: 'ftmtlnet' | 'onnx';
 }
 
-// The forward pass by our engine (model.predict, in a worker) or by onnxruntime-node on the
+// The forward pass by our engine (predictImage, in a worker) or by onnxruntime-node on the
 // checkpoint's exported graph; both share the same pre- and post-processing.
 async function runPrediction(model: FTMTLNet, image: string, flags: PredictFlags, options: PredictOptions): Promise<Prediction> {
   if (flags.engine === 'onnx') {
     const onnx = await OnnxPredictor.open(exportOnnxBytes(model), { threads: getNumThreads(), name: `${flags.model} (exported)` });
     return onnx.predict(image, options);
   }
-  return model.predict(image, options);
+  return predictImage(model, image, options);
 }
 
 export function register(program: Command): void {
@@ -65,7 +67,7 @@ Examples:
       sourceBytes = new Uint8Array(await fsp.readFile(image));
       if (!isDicom(sourceBytes)) throw new Error(`--dicom-out needs a DICOM (Part 10) input, but ${image} is not one`);
     }
-    const model = await FTMTLNet.load(flags.model);
+    const model = await loadModel(flags.model);
     try {
       const pred = await runPrediction(model, image, flags, { threshold: flags.threshold });
       const json = predictionJson(pred);
@@ -87,7 +89,7 @@ Examples:
         for (const [kind, file] of Object.entries(written)) process.stdout.write(`${kind}: ${file}\n`);
       }
     } finally {
-      await model.closePredictor();
+      await closePredictor(model);
     }
   });
 }

@@ -3,8 +3,7 @@
 import { allocCpu, Tensor } from '../../tensor';
 import { nativeFunctions } from '../../native';
 import { registerKernel } from '../../registry';
-import type { ConvGeometry } from '../conv-options';
-import { convOutputSize } from '../conv-options';
+import { convOutputShape, sourcesLayout, type ConvGeometry } from './conv-geometry';
 
 interface ConvNative {
   conv2dForward(x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], b: Float32Array | null,
@@ -32,12 +31,6 @@ export type FeatureTransferBackwardKernel = (xs: readonly Tensor[], w: Tensor, d
 
 const native = (): ConvNative => nativeFunctions<ConvNative>();
 
-function outputShape(xShape: readonly number[], wShape: readonly number[], g: ConvGeometry): number[] {
-  const [n, , h, w] = xShape;
-  const [k, , r, s] = wShape;
-  return [n, k, convOutputSize(h, r, g.stride[0], g.padding[0]), convOutputSize(w, s, g.stride[1], g.padding[1])];
-}
-
 const conv2dForward: Conv2dForwardKernel = (x, w, b, g) => convForwardCpu([x], w, b ? b.data : null, g, false, null);
 
 const conv2dBackwardData: Conv2dBackwardDataKernel = (dy, w, xShape, g) => {
@@ -55,12 +48,6 @@ const conv2dBackwardWeight: Conv2dBackwardWeightKernel = (x, dy, wShape, g, need
   return { dw: dw ? new Tensor(dw, wShape) : null, db: db ? new Tensor(db, [wShape[0]]) : null };
 };
 
-function sourcesLayout(xs: readonly Tensor[]): { data: Float32Array[]; channels: number[]; nhw: number[]; shape: number[] } {
-  const [n, , h, w] = xs[0].shape;
-  const channels = xs.map((x) => x.shape[1]);
-  return { data: xs.map((x) => x.data), channels, nhw: [n, h, w], shape: [n, channels.reduce((a, c) => a + c, 0), h, w] };
-}
-
 const featureTransferForward: FeatureTransferForwardKernel = (xs, w, b, g) =>
   convForwardCpu(xs, w, b ? b.data : null, g, false, null);
 
@@ -68,8 +55,8 @@ const featureTransferForward: FeatureTransferForwardKernel = (xs, w, b, g) =>
 // k scaled by rowScale[k] as they are packed and a ReLU applied as each output tile is stored.
 function convForwardCpu(xs: readonly Tensor[], w: Tensor, b: Float32Array | null, g: ConvGeometry, relu: boolean,
   rowScale: Float32Array | null): Tensor {
-  const src = sourcesLayout(xs);
-  const shape = outputShape(src.shape, w.shape, g);
+  const src = sourcesLayout(xs, (x) => x.data);
+  const shape = convOutputShape(src.shape, w.shape, g);
   const y = allocCpu(shape[0] * shape[1] * shape[2] * shape[3], false);
   if (xs.length === 1) {
     native().conv2dForward(xs[0].data, [...xs[0].shape], w.data, [...w.shape], b, y,
@@ -82,14 +69,17 @@ function convForwardCpu(xs: readonly Tensor[], w: Tensor, b: Float32Array | null
 }
 
 // relu(conv(concat(xs), w * rowScale[k]) + b) in one pass over the output. CPU only, no tape:
-// the fused inference blocks of lib/nn/inference.ts.
-export function convReluForwardCpu(xs: readonly Tensor[], w: Tensor, b: Float32Array | null, g: ConvGeometry,
+// the fused inference blocks (lib/nn/fold-bn.ts through lib/ops/fused-conv.ts).
+export type ConvScaleReluForwardKernel = (xs: readonly Tensor[], w: Tensor, b: Float32Array | null, g: ConvGeometry,
+  rowScale: Float32Array | null) => Tensor;
+
+function convScaleReluForward(xs: readonly Tensor[], w: Tensor, b: Float32Array | null, g: ConvGeometry,
   rowScale: Float32Array | null = null): Tensor {
   return convForwardCpu(xs, w, b, g, true, rowScale);
 }
 
 const featureTransferBackward: FeatureTransferBackwardKernel = (xs, w, dy, g, need) => {
-  const src = sourcesLayout(xs);
+  const src = sourcesLayout(xs, (x) => x.data);
   const dxs = xs.map((x, i) => (need.xs[i] ? allocCpu(x.numel, false) : null));
   const dw = need.weight ? allocCpu(w.numel, false) : null;
   const db = need.bias ? allocCpu(w.shape[0], false) : null;
@@ -107,3 +97,4 @@ registerKernel('conv2dBackwardData', 'cpu', conv2dBackwardData);
 registerKernel('conv2dBackwardWeight', 'cpu', conv2dBackwardWeight);
 registerKernel('featureTransferForward', 'cpu', featureTransferForward);
 registerKernel('featureTransferBackward', 'cpu', featureTransferBackward);
+registerKernel('convScaleReluForward', 'cpu', convScaleReluForward);

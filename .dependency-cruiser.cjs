@@ -1,0 +1,78 @@
+// Layer rules of lib/ (README "Where things are"), checked by test/architecture.test.ts:
+//   errors, registry, storage (+ cuda/device, the addon gateway native.ts), autograd, tensor, trace
+//   <- ops (lib/ops, CPU bindings lib/ops/cpu, CUDA twins lib/cuda/kernels)
+//   <- nn <- model <- train, eval, onnx, report <- cli.
+// lib/data stands beside nn (images and samples, no tensors of the training code).
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import circles in lib/ (type-only imports included).',
+      from: { path: '^lib/' },
+      to: { circular: true },
+    },
+    {
+      name: 'model-nn-data-not-train',
+      severity: 'error',
+      comment: 'lib/model, lib/nn and lib/data never import the training code.',
+      from: { path: '^lib/(model|nn|data)/' },
+      to: { path: '^lib/train/' },
+    },
+    {
+      name: 'gateway-only-from-ops-and-storage',
+      severity: 'error',
+      comment: 'Only the ops (lib/ops, lib/cuda/kernels) and the storage layer (storage.ts, cuda/device.ts, capabilities.ts) touch the addon gateway lib/native.ts.',
+      from: { path: '^lib/', pathNot: '^lib/(ops/|cuda/|storage\\.ts$|capabilities\\.ts$|native\\.ts$)' },
+      to: { path: '^lib/native\\.ts$' },
+    },
+    {
+      name: 'core-below-ops',
+      severity: 'error',
+      comment: 'errors, registry, storage, autograd, tensor, trace and cuda/device sit below the ops and import nothing above them.',
+      from: { path: '^lib/(errors|registry|storage|autograd|tensor|trace|native)\\.ts$|^lib/cuda/device\\.ts$' },
+      to: { path: '^lib/(ops|nn|model|train|data|eval|onnx|report|cli|cuda/kernels)/' },
+    },
+    {
+      name: 'bottom-of-core',
+      severity: 'error',
+      comment: 'errors, registry, storage and autograd sit below tensor.ts.',
+      from: { path: '^lib/(errors|registry|storage|autograd)\\.ts$' },
+      to: { path: '^lib/tensor\\.ts$' },
+    },
+    {
+      name: 'ops-below-nn',
+      severity: 'error',
+      comment: 'The ops (and their CPU/CUDA kernels) never import layers, the model or anything above.',
+      from: { path: '^lib/(ops|cuda/kernels)/' },
+      to: { path: '^lib/(nn|model|train|data|eval|onnx|report|cli)/' },
+    },
+    {
+      name: 'nn-below-model',
+      severity: 'error',
+      from: { path: '^lib/nn/' },
+      to: { path: '^lib/(model|train|data|eval|onnx|report|cli)/' },
+    },
+    {
+      name: 'cpu-bindings-below-ops',
+      severity: 'error',
+      comment: 'A CPU binding or CUDA twin never imports an op module (the op imports its kernels).',
+      from: { path: '^lib/(ops/cpu|cuda/kernels)/' },
+      to: { path: '^lib/ops/[^/]+\\.ts$' },
+    },
+    {
+      name: 'lib-not-tests',
+      severity: 'error',
+      from: { path: '^lib/' },
+      to: { path: '^(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|build|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    moduleSystems: ['cjs', 'es6'],
+  },
+};
