@@ -11,7 +11,7 @@ import '../cuda/kernels/elementwise';
 // max(x, 0); the gradient at 0 is 0 (as torch).
 export function relu(x: Tensor): Tensor {
   expectTensor(x, 'x');
-  const y = getKernel<Unary>('relu', x.device)(x);
+  const y = getKernel<Unary>('reluForward', x.device)(x);
   record(y, 'relu', [x], (g) => [getKernel<UnaryBackward>('reluBackward', g.device)(x, g)]);
   traceOp('relu', [x], [y], {});
   return y;
@@ -20,7 +20,7 @@ export function relu(x: Tensor): Tensor {
 // 1 / (1 + exp(-x)).
 export function sigmoid(x: Tensor): Tensor {
   expectTensor(x, 'x');
-  const y = getKernel<Unary>('sigmoid', x.device)(x);
+  const y = getKernel<Unary>('sigmoidForward', x.device)(x);
   record(y, 'sigmoid', [x], (g) => [getKernel<UnaryBackward>('sigmoidBackward', g.device)(y, g)]);
   traceOp('sigmoid', [x], [y], {});
   return y;

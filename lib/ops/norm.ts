@@ -67,7 +67,7 @@ function batchNorm2dImpl(
 
   if (relu && device !== 'cpu') fail('type', 'cpu tensors (the fused BN-ReLU is CPU only)', 'x', `a tensor on ${device}`);
   // The fused kernel is CPU only and not in the registry (no CUDA twin).
-  const forward = getKernel<BatchNormForwardKernel>(relu ? 'batchNorm2dRelu' : 'batchNorm2d', device);
+  const forward = getKernel<BatchNormForwardKernel>(relu ? 'batchNorm2dReluForward' : 'batchNorm2dForward', device);
   const { y, saved } = forward(x, rm, rv, w, b, training, momentum, eps);
   record(y, relu ? 'batchNorm2dRelu' : 'batchNorm2d', [x, w, b], (dy) => {
     const backward = getKernel<BatchNormBackwardKernel>('batchNorm2dBackward', dy.device);

@@ -47,7 +47,7 @@ function poolOp(name: 'maxPool2d' | 'avgPool2d', x: Tensor, options: unknown): T
   expectTensor(x, 'x');
   expectRank(x, 4, 'x');
   const g = resolvePool2d(x, options);
-  const y = getKernel<PoolKernel>(name, x.device)(x, g);
+  const y = getKernel<PoolKernel>(`${name}Forward`, x.device)(x, g);
   record(y, name, [x], (gy) => [getKernel<PoolBackwardKernel>(`${name}Backward`, gy.device)(x, gy, g)]);
   traceOp(name, [x], [y], { kernelSize: g.kernelSize, stride: g.stride, padding: g.padding });
   return y;

@@ -33,7 +33,7 @@ export function upsample2d(x: Tensor, options: Upsample2dOptions): Tensor {
   const o = expectOptions<Upsample2dOptions>(options, 'options');
   const scale = scalePair(o.scaleFactor);
   const mode = o.mode === undefined ? 'nearest' : expectOneOf(o.mode, ['nearest', 'bilinear'] as const, 'mode');
-  const y = getKernel<UpsampleKernel>('upsample2d', x.device)(x, scale, mode);
+  const y = getKernel<UpsampleKernel>('upsample2dForward', x.device)(x, scale, mode);
   record(y, 'upsample2d', [x], (g) => [getKernel<UpsampleBackwardKernel>('upsample2dBackward', g.device)(g, x.shape, scale, mode)]);
   traceOp('upsample2d', [x], [y], { scaleFactor: scale, mode, alignCorners: false });
   return y;

@@ -12,7 +12,7 @@ import '../cuda/kernels/elementwise';
 // A view of x with another shape of the same size (no tape, no trace: for other ops).
 export function reshapeView(x: Tensor, shape: readonly number[]): Tensor {
   if (x.shape.length === shape.length && x.shape.every((s, i) => s === shape[i])) return x;
-  return getKernel<ReshapeKernel>('reshape', x.device)(x, shape);
+  return getKernel<ReshapeKernel>('reshapeForward', x.device)(x, shape);
 }
 
 function resolveShape(x: Tensor, shape: unknown): number[] {
@@ -42,8 +42,8 @@ function resolveShape(x: Tensor, shape: unknown): number[] {
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   expectTensor(x, 'x');
   const out = resolveShape(x, shape);
-  const y = getKernel<ReshapeKernel>('reshape', x.device)(x, out);
-  record(y, 'reshape', [x], (g) => [getKernel<ReshapeKernel>('reshape', g.device)(g, x.shape)]);
+  const y = getKernel<ReshapeKernel>('reshapeForward', x.device)(x, out);
+  record(y, 'reshape', [x], (g) => [getKernel<ReshapeKernel>('reshapeForward', g.device)(g, x.shape)]);
   traceOp('reshape', [x], [y], { shape: out });
   return y;
 }
@@ -65,9 +65,9 @@ export function concat(tensors: readonly Tensor[], dim = 1): Tensor {
     }
   });
   expectSameDevice(Object.fromEntries(xs.map((x, i) => [`xs[${i}]`, x])));
-  const y = getKernel<ConcatKernel>('concat', xs[0].device)(xs, d);
+  const y = getKernel<ConcatKernel>('concatForward', xs[0].device)(xs, d);
   const sizes = xs.map((x) => x.shape[d]);
-  record(y, 'concat', xs, (g) => getKernel<SplitKernel>('split', g.device)(g, sizes, d));
+  record(y, 'concat', xs, (g) => getKernel<SplitKernel>('concatBackward', g.device)(g, sizes, d));
   traceOp('concat', xs, [y], { dim: d });
   return y;
 }

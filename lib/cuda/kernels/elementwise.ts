@@ -10,7 +10,7 @@ const BINARY_CODES = { add: 0, sub: 1, mul: 2 } as const;
 // Runs once, when the first op of this group loads.
 function registerElementwise(): void {
   const k = cudaKernels;
-  registerKernel('relu', 'cuda', (x: Tensor): Tensor => {
+  registerKernel('reluForward', 'cuda', (x: Tensor): Tensor => {
     const y = emptyCuda(x.shape);
     k().cudaReluForward(dev(x), dev(y));
     return y;
@@ -20,7 +20,7 @@ function registerElementwise(): void {
     k().cudaReluBackward(dev(x), dev(gy), dev(gx));
     return gx;
   });
-  registerKernel('sigmoid', 'cuda', (x: Tensor): Tensor => {
+  registerKernel('sigmoidForward', 'cuda', (x: Tensor): Tensor => {
     const y = emptyCuda(x.shape);
     k().cudaSigmoidForward(dev(x), dev(y));
     return y;
@@ -56,14 +56,14 @@ function registerElementwise(): void {
     k().cudaDropoutMask(dev(mask), p, seed);
     return mask;
   });
-  registerKernel('reshape', 'cuda', (x: Tensor, shape: readonly number[]): Tensor => new Tensor(dev(x), shape));
+  registerKernel('reshapeForward', 'cuda', (x: Tensor, shape: readonly number[]): Tensor => new Tensor(dev(x), shape));
 
   // concat / split along `dim`: (outer, D_k, inner) blocks, one strided row copy per source.
   const geometry = (shape: readonly number[], dim: number) => ({
     outer: shapeSize(shape.slice(0, dim)),
     inner: shapeSize(shape.slice(dim + 1)),
   });
-  registerKernel('concat', 'cuda', (xs: readonly Tensor[], dim: number): Tensor => {
+  registerKernel('concatForward', 'cuda', (xs: readonly Tensor[], dim: number): Tensor => {
     const total = xs.reduce((s, x) => s + x.shape[dim], 0);
     const shape = xs[0].shape.map((s, i) => (i === dim ? total : s));
     const y = emptyCuda(shape);
@@ -76,7 +76,7 @@ function registerElementwise(): void {
     }
     return y;
   });
-  registerKernel('split', 'cuda', (g: Tensor, sizes: readonly number[], dim: number): Tensor[] => {
+  registerKernel('concatBackward', 'cuda', (g: Tensor, sizes: readonly number[], dim: number): Tensor[] => {
     const total = g.shape[dim];
     const { outer, inner } = geometry(g.shape, dim);
     let offset = 0;

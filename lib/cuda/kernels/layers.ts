@@ -18,7 +18,7 @@ function poolOutputShape(x: readonly number[], g: Pool2dGeometry): number[] {
 // Runs once, when the first op of this group loads.
 function registerLayers(): void {
   const k = cudaKernels;
-  registerKernel('maxPool2d', 'cuda', (x: Tensor, g: Pool2dGeometry): Tensor => {
+  registerKernel('maxPool2dForward', 'cuda', (x: Tensor, g: Pool2dGeometry): Tensor => {
     const y = emptyCuda(poolOutputShape(x.shape, g));
     k().cudaMaxPool2dForward(dev(x), [...x.shape], g.kernelSize, g.stride, g.padding, dev(y));
     return y;
@@ -28,7 +28,7 @@ function registerLayers(): void {
     k().cudaMaxPool2dBackward(dev(x), [...x.shape], g.kernelSize, g.stride, g.padding, dev(gy), dev(gx));
     return gx;
   });
-  registerKernel('avgPool2d', 'cuda', (x: Tensor, g: Pool2dGeometry): Tensor => {
+  registerKernel('avgPool2dForward', 'cuda', (x: Tensor, g: Pool2dGeometry): Tensor => {
     const y = emptyCuda(poolOutputShape(x.shape, g));
     k().cudaAvgPool2dForward(dev(x), [...x.shape], g.kernelSize, g.stride, g.padding, dev(y));
     return y;
@@ -39,7 +39,7 @@ function registerLayers(): void {
     return gx;
   });
 
-  registerKernel('upsample2d', 'cuda', (x: Tensor, scale: [number, number], mode: UpsampleMode): Tensor => {
+  registerKernel('upsample2dForward', 'cuda', (x: Tensor, scale: [number, number], mode: UpsampleMode): Tensor => {
     const [n, c, h, w] = x.shape;
     const y = emptyCuda([n, c, h * scale[0], w * scale[1]]);
     if (mode === 'nearest') k().cudaUpsampleNearestForward(dev(x), [...x.shape], scale, dev(y));
@@ -72,7 +72,7 @@ function registerLayers(): void {
       devOrNull(dx), devOrNull(dweight), devOrNull(dbias));
     return { dx, dweight, dbias };
   };
-  registerKernel('batchNorm2d', 'cuda', forward);
+  registerKernel('batchNorm2dForward', 'cuda', forward);
   registerKernel('batchNorm2dBackward', 'cuda', backward);
 }
 

@@ -12,7 +12,7 @@ function gradLike(x: Tensor, want: boolean): Tensor | null {
 // Runs once, when the first op of this group loads.
 function registerLoss(): void {
   const k = cudaKernels;
-  registerKernel('softmaxCrossEntropy', 'cuda',
+  registerKernel('softmaxCrossEntropyForward', 'cuda',
     (logits: Tensor, targets: Int32Array, weight: Tensor | null, labelSmoothing: number, wantGrad: boolean): LossResult => {
       const grad = gradLike(logits, wantGrad);
       const loss = emptyCuda([1]);
@@ -20,7 +20,7 @@ function registerLoss(): void {
       k().cudaSoftmaxCrossEntropy(dev(logits), n, c, targets, devOrNull(weight), labelSmoothing, devOrNull(grad), dev(loss));
       return { loss, grad };
     });
-  registerKernel('bceWithLogits', 'cuda',
+  registerKernel('bceWithLogitsForward', 'cuda',
     (logits: Tensor, targets: Tensor, rows: number, inner: number, posWeight: Tensor | null, wantGrad: boolean): LossResult => {
       const grad = gradLike(logits, wantGrad);
       const loss = emptyCuda([1]);
@@ -28,21 +28,21 @@ function registerLoss(): void {
       k().cudaBceWithLogits(dev(logits), dev(targets), rows, inner, devOrNull(posWeight), channels, devOrNull(grad), dev(loss));
       return { loss, grad };
     });
-  registerKernel('diceLoss', 'cuda', (logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean): LossResult => {
+  registerKernel('diceLossForward', 'cuda', (logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean): LossResult => {
     const grad = gradLike(logits, wantGrad);
     const loss = emptyCuda([1]);
     const n = logits.shape[0];
     k().cudaDiceLoss(dev(logits), dev(targets), n, logits.numel / n, eps, devOrNull(grad), dev(loss));
     return { loss, grad };
   });
-  registerKernel('focalLoss', 'cuda',
+  registerKernel('focalLossForward', 'cuda',
     (logits: Tensor, targets: Tensor, alpha: number, beta: number, wantGrad: boolean): LossResult => {
       const grad = gradLike(logits, wantGrad);
       const loss = emptyCuda([1]);
       k().cudaFocalLoss(dev(logits), dev(targets), alpha, beta, devOrNull(grad), dev(loss));
       return { loss, grad };
     });
-  registerKernel('l1Loss', 'cuda', (pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean): LossResult => {
+  registerKernel('l1LossForward', 'cuda', (pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean): LossResult => {
     const grad = gradLike(pred, wantGrad);
     const loss = emptyCuda([1]);
     const withMask = mask !== null;

@@ -17,7 +17,7 @@ export type UnaryBackward = (saved: Tensor, gy: Tensor) => Tensor;
 
 const native = (): ActivationNative => nativeFunctions<ActivationNative>();
 
-registerKernel('relu', 'cpu', ((x) => {
+registerKernel('reluForward', 'cpu', ((x) => {
   const y = emptyCpu(x.shape);
   native().reluForward(x.data, y.data);
   return y;
@@ -29,7 +29,7 @@ registerKernel('reluBackward', 'cpu', ((x, gy) => {
   return gx;
 }) as UnaryBackward);
 
-registerKernel('sigmoid', 'cpu', ((x) => {
+registerKernel('sigmoidForward', 'cpu', ((x) => {
   const y = emptyCpu(x.shape);
   native().sigmoidForward(x.data, y.data);
   return y;

@@ -40,28 +40,28 @@ function gradLike(x: Tensor, want: boolean): Tensor | null {
   return want ? new Tensor(allocCpu(x.numel, false), x.shape) : null;
 }
 
-registerKernel('softmaxCrossEntropy', 'cpu',
+registerKernel('softmaxCrossEntropyForward', 'cpu',
   (logits: Tensor, targets: Int32Array, weight: Tensor | null, labelSmoothing: number, wantGrad: boolean): LossResult => {
     const grad = gradLike(logits, wantGrad);
     const [n, k] = logits.shape;
     return lossResult(native().softmaxCrossEntropy(logits.data, n, k, targets, weight?.data ?? null, labelSmoothing, grad?.data ?? null), grad);
   });
-registerKernel('bceWithLogits', 'cpu',
+registerKernel('bceWithLogitsForward', 'cpu',
   (logits: Tensor, targets: Tensor, rows: number, inner: number, posWeight: Tensor | null, wantGrad: boolean): LossResult => {
     const grad = gradLike(logits, wantGrad);
     const channels = posWeight ? posWeight.numel : 1;
     return lossResult(native().bceWithLogits(logits.data, targets.data, rows, inner, posWeight?.data ?? null, channels, grad?.data ?? null), grad);
   });
-registerKernel('diceLoss', 'cpu', (logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean): LossResult => {
+registerKernel('diceLossForward', 'cpu', (logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean): LossResult => {
   const grad = gradLike(logits, wantGrad);
   const n = logits.shape[0];
   return lossResult(native().diceLoss(logits.data, targets.data, n, logits.numel / n, eps, grad?.data ?? null), grad);
 });
-registerKernel('focalLoss', 'cpu', (logits: Tensor, targets: Tensor, alpha: number, beta: number, wantGrad: boolean): LossResult => {
+registerKernel('focalLossForward', 'cpu', (logits: Tensor, targets: Tensor, alpha: number, beta: number, wantGrad: boolean): LossResult => {
   const grad = gradLike(logits, wantGrad);
   return lossResult(native().focalLoss(logits.data, targets.data, alpha, beta, grad?.data ?? null), grad);
 });
-registerKernel('l1Loss', 'cpu', (pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean): LossResult => {
+registerKernel('l1LossForward', 'cpu', (pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean): LossResult => {
   const grad = gradLike(pred, wantGrad);
   const withMask = mask !== null;
   const n = withMask ? pred.shape[0] : 1;

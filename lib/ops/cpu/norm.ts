@@ -61,6 +61,6 @@ const cpuBackward: BatchNormBackwardKernel = (x, dy, weight, saved, training, wa
   return { dx, dweight, dbias };
 };
 
-registerKernel('batchNorm2d', 'cpu', cpuForward);
+registerKernel('batchNorm2dForward', 'cpu', cpuForward);
 registerKernel('batchNorm2dBackward', 'cpu', cpuBackward);
-registerKernel('batchNorm2dRelu', 'cpu', cpuForwardRelu);
+registerKernel('batchNorm2dReluForward', 'cpu', cpuForwardRelu);

@@ -32,7 +32,7 @@ export function outputShape(x: readonly number[], g: Pool2dGeometry): number[] {
   ];
 }
 
-registerKernel('maxPool2d', 'cpu', ((x, g) => {
+registerKernel('maxPool2dForward', 'cpu', ((x, g) => {
   const y = emptyCpu(outputShape(x.shape, g));
   native().maxPool2dForward(x.data, [...x.shape], g.kernelSize, g.stride, g.padding, y.data);
   return y;
@@ -44,7 +44,7 @@ registerKernel('maxPool2dBackward', 'cpu', ((x, gy, g) => {
   return gx;
 }) as PoolBackwardKernel);
 
-registerKernel('avgPool2d', 'cpu', ((x, g) => {
+registerKernel('avgPool2dForward', 'cpu', ((x, g) => {
   const y = emptyCpu(outputShape(x.shape, g));
   native().avgPool2dForward(x.data, [...x.shape], g.kernelSize, g.stride, g.padding, y.data);
   return y;

@@ -18,7 +18,7 @@ export type UpsampleBackwardKernel = (gy: Tensor, xShape: readonly number[], sca
 
 const native = (): ResizeNative => nativeFunctions<ResizeNative>();
 
-registerKernel('upsample2d', 'cpu', ((x, scale, mode) => {
+registerKernel('upsample2dForward', 'cpu', ((x, scale, mode) => {
   const [n, c, h, w] = x.shape;
   const y = emptyCpu([n, c, h * scale[0], w * scale[1]]);
   const fn = mode === 'nearest' ? native().upsampleNearestForward : native().upsampleBilinearForward;

@@ -16,14 +16,14 @@ export type ConcatKernel = (xs: readonly Tensor[], dim: number) => Tensor;
 // (g, sizes along dim, dim) -> g cut into pieces of those sizes.
 export type SplitKernel = (g: Tensor, sizes: readonly number[], dim: number) => Tensor[];
 
-registerKernel('reshape', 'cpu', ((x, shape) => new Tensor(x.data, shape, false, x.device)) as ReshapeKernel);
+registerKernel('reshapeForward', 'cpu', ((x, shape) => new Tensor(x.data, shape, false, x.device)) as ReshapeKernel);
 
 // (outer, D_k, inner) blocks: rows = outer, each source row D_k*inner long.
 function blockGeometry(shape: readonly number[], dim: number): { outer: number; inner: number } {
   return { outer: shapeSize(shape.slice(0, dim)), inner: shapeSize(shape.slice(dim + 1)) };
 }
 
-registerKernel('concat', 'cpu', ((xs, dim) => {
+registerKernel('concatForward', 'cpu', ((xs, dim) => {
   const total = xs.reduce((s, x) => s + x.shape[dim], 0);
   const shape = xs[0].shape.map((s, i) => (i === dim ? total : s));
   const y = emptyCpu(shape);
@@ -37,7 +37,7 @@ registerKernel('concat', 'cpu', ((xs, dim) => {
   return y;
 }) as ConcatKernel);
 
-registerKernel('split', 'cpu', ((g, sizes, dim) => {
+registerKernel('concatBackward', 'cpu', ((g, sizes, dim) => {
   const total = g.shape[dim];
   const { outer, inner } = blockGeometry(g.shape, dim);
   let offset = 0;
