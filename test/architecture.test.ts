@@ -14,7 +14,7 @@ const config = path.join(root, '.dependency-cruiser.cjs');
 interface Violation { rule: { name: string }; from: string; to: string }
 
 function depcruise(cwd: string): Violation[] {
-  const r = spawnSync(process.execPath, [depcruiseBin, 'lib', '--config', config, '--output-type', 'json'], { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [depcruiseBin, 'lib', '--config', config, '--output-type', 'json'], { cwd, encoding: 'utf8', timeout: 540_000, maxBuffer: 64 << 20 });
   if (!r.stdout) throw new Error(`depcruise gave no output (status ${r.status}): ${r.stderr}`);
   return (JSON.parse(r.stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
@@ -26,7 +26,7 @@ t.test('dependency-cruiser: lib/ keeps its layer rules', (t) => {
 });
 
 t.test('madge --circular finds no import circle in lib/', (t) => {
-  const r = spawnSync(process.execPath, [madgeBin, '--circular', '--extensions', 'ts', '--json', 'lib'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [madgeBin, '--circular', '--extensions', 'ts', '--json', 'lib'], { cwd: root, encoding: 'utf8', timeout: 540_000 });
   t.equal(r.status, 0, `madge exit status (stderr: ${r.stderr.slice(0, 300)})`);
   t.same(JSON.parse(r.stdout), [], 'no circles');
   t.end();
