@@ -1,4 +1,5 @@
 // Seeded random numbers for the phantom generator: one independent stream per (seed, index, purpose).
+import { mulberry32 } from '../random';
 
 export interface PhantomRandom {
   next(): number;                              // uniform [0, 1)
@@ -23,17 +24,10 @@ export function mixSeed(...parts: number[]): number {
   return h >>> 0;
 }
 
-// mulberry32: small, fast and good enough for image synthesis.
+// mulberry32 (lib/random.ts): small, fast and good enough for image synthesis.
 export function createRandom(seed: number): PhantomRandom {
-  let a = seed >>> 0;
   let spare = NaN;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     uniform: (lo, hi) => lo + (hi - lo) * next(),

@@ -1,18 +1,12 @@
 // Seeded weight initialisation: a small deterministic RNG and Kaiming (He) normal init.
 import { Tensor } from '../tensor';
+import { mulberry32 } from '../random';
 
 export type Rng = () => number;
 
-// mulberry32: fast, seeded, deterministic across platforms.
+// mulberry32 (lib/random.ts): fast, seeded, deterministic across platforms.
 export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 // Standard normal by Box-Muller (one value per call; simple and deterministic).

@@ -1,5 +1,7 @@
 // A small seeded random generator whose whole state is one 32-bit integer (mulberry32), so
 // the trainer can save and restore it; plus a hash that derives independent seeds.
+import { mulberry32Advance, mulberry32Value } from '../random';
+
 export class Rng {
   state: number;
 
@@ -9,11 +11,8 @@ export class Rng {
 
   // Uniform in [0, 1).
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.state = mulberry32Advance(this.state);
+    return mulberry32Value(this.state);
   }
 
   uniform(lo: number, hi: number): number {

@@ -5,10 +5,10 @@ import { Tensor } from '../../lib/tensor';
 
 export type Rng = () => number;
 
-// mulberry32, the same generator as the library's weight initialisation.
-import { seededRng } from '../../lib/nn/init';
+// mulberry32, the library's generator (lib/random.ts).
+import { mulberry32 } from '../../lib/random';
 
-export const seededRandom: (seed: number) => Rng = seededRng;
+export const seededRandom: (seed: number) => Rng = mulberry32;
 
 export function randInt(rng: Rng, lo: number, hi: number): number {
   return lo + Math.floor(rng() * (hi - lo + 1));

@@ -8,6 +8,8 @@ function loadAddon() {
   return process.env.FTMTLNET_ADDON ? require(path.resolve(process.env.FTMTLNET_ADDON)) : require('node-gyp-build')(root);
 }
 
+// mulberry32 as lib/random.ts (a copy: this plain-JS child runs without a TypeScript loader;
+// test/random.test.ts checks it against the library's generator).
 function seeded(seed) {
   let a = seed >>> 0;
   return () => {
@@ -29,4 +31,4 @@ function seededBuffers(k, seed, defaultScale) {
   };
 }
 
-module.exports = { loadAddon, seededBuffers };
+module.exports = { loadAddon, seeded, seededBuffers };
