@@ -24,6 +24,16 @@ function convStack(cin: number, cout: number, n: number, rng: Rng): Sequential {
   return new Sequential(...layers);
 }
 
+// The sources of a task stage's FT block, in order: the branch's own previous stage, then with
+// transfer 'full' the task-to-task transfers of the same scale: the segmentation features (det
+// and cls stages) and the detection features (cls stages, where det_k exists). The same function
+// gives the channel widths in the constructors and the tensors in forward, so they cannot drift.
+export function stageSources<T>(branch: 'det' | 'cls', transfer: Transfer, k: number, own: T, seg: readonly T[], det: readonly T[]): T[] {
+  if (transfer === 'none') return [own];
+  if (branch === 'det') return [own, seg[k]];
+  return k < det.length ? [own, seg[k], det[k]] : [own, seg[k]];
+}
+
 // A stage: FT over its sources, then `depth` conv3x3-BN-ReLU.
 class TransferStage extends Module {
   readonly ft: FeatureTransfer;
@@ -72,7 +82,9 @@ export class SegmentationEncoder extends Module {
 }
 
 // U-Net decoder: upsample x2 -> FT(up, skip) -> conv3x3-BN-ReLU ... down to stride 2, then a
-// 1x1 conv to one logit channel and a bilinear x2 upsample to the input resolution.
+// 1x1 conv to one logit channel and a bilinear x2 upsample to the input resolution. Its FT
+// blocks are U-Net skip joins within the segmentation branch (with any transfer mode), not
+// task-to-task transfers.
 export class SegmentationDecoder extends Module {
   readonly stages: TransferStage[];
   readonly out: Conv2d;
@@ -128,7 +140,7 @@ export class DetectionBranch extends Module {
     super();
     let cin = arch.stem;
     this.stages = arch.det.map((w, k) => {
-      const sources = transfer === 'full' ? [cin, arch.seg[k]] : [cin];
+      const sources = stageSources('det', transfer, k, cin, arch.seg, arch.det);
       const s = this.registerModule(`stage${k + 1}`, new TransferStage(sources, w, arch.depth, rng));
       cin = w;
       return s;
@@ -143,7 +155,7 @@ export class DetectionBranch extends Module {
     let x = stem;
     this.stages.forEach((stage, k) => {
       const d = down(x);
-      x = stage.forward(this.transfer === 'full' ? [d, seg[k]] : [d]);
+      x = stage.forward(stageSources('det', this.transfer, k, d, seg, []));
       releaseTemporary(d, x);
       out.push(x);
     });
@@ -186,11 +198,7 @@ export class ClassificationBranch extends Module {
     super();
     let cin = arch.stem;
     this.stages = arch.cls.map((w, k) => {
-      const sources = [cin];
-      if (transfer === 'full') {
-        sources.push(arch.seg[k]);
-        if (k < arch.det.length) sources.push(arch.det[k]);
-      }
+      const sources = stageSources('cls', transfer, k, cin, arch.seg, arch.det);
       const s = this.registerModule(`stage${k + 1}`, new TransferStage(sources, w, arch.depth, rng));
       cin = w;
       return s;
@@ -212,12 +220,7 @@ export class ClassificationBranch extends Module {
     this.stages.forEach((stage, k) => {
       const d = down(x);
       if (k > 0) releaseTemporary(x, d);
-      const xs = [d];
-      if (this.transfer === 'full') {
-        xs.push(seg[k]);
-        if (k < det.length) xs.push(det[k]);
-      }
-      x = stage.forward(xs);
+      x = stage.forward(stageSources('cls', this.transfer, k, d, seg, det));
       releaseTemporary(d, x);
     });
     return x;

@@ -14,3 +14,5 @@ export { predictImage, closePredictor } from './predictor';
 export type { Prediction, PredictOptions } from './predict-run';
 export type { PredictInput } from './predict-input';
 export type { ModelSummary, BranchSummary } from './summary';
+export { featureJoins } from './joins';
+export type { FeatureJoins } from './joins';

@@ -12,6 +12,14 @@ import { addDataOptions, addThreadsOption, addTrainingOptions, parseIntArg, time
 import { trainModel } from '../train-run';
 import { metricsJson } from './eval';
 import { formatMetricsTable } from '../../report/summary-table';
+import { featureJoins, type FeatureJoins } from '../../model/joins';
+
+// What differs between the two runs: the task-to-task transfers; the U-Net skip joins of the
+// segmentation decoder (also featureTransfer blocks) are in both.
+function joinsLine(j: Record<Transfer, FeatureJoins>): string {
+  const count = (t: Transfer) => `${j[t].taskTransfers.length} task-to-task transfer(s) + ${j[t].skipJoins.length} U-Net skip join(s)`;
+  return `feature joins: full = ${count('full')}; none = ${count('none')}`;
+}
 
 interface AblateFlags extends TrainingFlags {
   data?: string;
@@ -57,6 +65,7 @@ Examples:
       val = test;
     }
     const results: Record<Transfer, EvaluationMetrics> = {} as Record<Transfer, EvaluationMetrics>;
+    const joins = {} as Record<Transfer, FeatureJoins>;
     for (const transfer of ['full', 'none'] as Transfer[]) {
       process.stderr.write(`\n== transfer: ${transfer}\n`);
       const { model, result } = await trainModel({
@@ -64,11 +73,12 @@ Examples:
         lr: flags.lr, seed: flags.seed, threads: flags.threads, out: path.join(out, transfer), loss: { weights: flags.lossWeights },
       });
       results[transfer] = (await validate(model, test, { batchSize: flags.batch })).metrics;
+      joins[transfer] = featureJoins(model);
       process.stderr.write(`transfer ${transfer}: ${result.seconds.toFixed(0)} s\n`);
     }
-    const json = { full: metricsJson(results.full), none: metricsJson(results.none), images: test.length };
+    const json = { full: metricsJson(results.full), none: metricsJson(results.none), images: test.length, joins };
     await fsp.writeFile(path.join(out, 'ablation.json'), JSON.stringify(json, null, 2) + '\n');
     if (flags.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-    else process.stdout.write(`\n${formatMetricsTable({ 'full (FTMTLNet)': results.full, 'none (baseline)': results.none })}\n(held-out images; runs in ${out})\n`);
+    else process.stdout.write(`\n${formatMetricsTable({ 'full (FTMTLNet)': results.full, 'none (baseline)': results.none })}\n(held-out images; runs in ${out})\n${joinsLine(joins)}\n`);
   });
 }
