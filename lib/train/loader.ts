@@ -20,6 +20,10 @@ export interface LoaderOptions {
   augment?: AugmentOptions | false;  // default false
   dropLast?: boolean;                // drop a last partial batch (default false)
   prefetch?: number;                 // batches prepared ahead in a worker; 0 = in this thread (default 2)
+  // Data-parallel training: this process (rank) of worldSize takes every worldSize-th position
+  // of each epoch's shuffled order, so the shards of one epoch are disjoint and cover the
+  // data (their sizes differ by at most one). Default { rank: 0, worldSize: 1 }: everything.
+  shard?: { rank: number; worldSize: number };
 }
 
 export interface Batch {
@@ -38,6 +42,7 @@ export class DataLoader {
   readonly augment: AugmentOptions | false;
   readonly dropLast: boolean;
   readonly prefetch: number;
+  readonly shard: { rank: number; worldSize: number };
   private worker: Worker | null = null;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (b: PreparedBatch) => void; reject: (e: Error) => void }>();
@@ -51,14 +56,25 @@ export class DataLoader {
     this.seed = expectInt(o.seed ?? 0, 'options.seed', 0);
     this.dropLast = expectBool(o.dropLast ?? false, 'options.dropLast');
     this.prefetch = expectInt(o.prefetch ?? 2, 'options.prefetch', 0, 16);
+    const shard = expectOptions<{ rank: number; worldSize: number }>(o.shard, 'options.shard');
+    const worldSize = expectInt(shard.worldSize ?? 1, 'options.shard.worldSize', 1);
+    this.shard = { worldSize, rank: expectInt(shard.rank ?? 0, 'options.shard.rank', 0, worldSize - 1) };
+    if (worldSize > samples.length) fail('range', `at most ${samples.length} (the number of samples)`, 'options.shard.worldSize', String(worldSize));
     const aug = o.augment ?? false;
     if (aug !== false && (typeof aug !== 'object' || aug === null)) fail('type', 'augment options or false', 'options.augment', describe(aug));
     this.augment = aug;
     this.samples = samples.map((s) => letterbox(s, this.imageSize));
   }
 
+  // Samples in this process's shard of an epoch.
+  get shardSize(): number {
+    const { rank, worldSize } = this.shard;
+    const n = this.samples.length;
+    return Math.floor(n / worldSize) + (rank < n % worldSize ? 1 : 0);
+  }
+
   get length(): number {
-    const n = this.samples.length / this.batchSize;
+    const n = this.shardSize / this.batchSize;
     return this.dropLast ? Math.floor(n) : Math.ceil(n);
   }
 
@@ -68,9 +84,16 @@ export class DataLoader {
     return new Rng(deriveSeed(this.seed, 0x5eed, epoch)).permutation(this.samples.length);
   }
 
-  // The batches of one epoch, prepared `prefetch` ahead.
-  async *batches(epoch: number): AsyncGenerator<Batch> {
+  // This process's share of the epoch's order (all of it without sharding).
+  shardOrder(epoch: number): number[] {
     const order = this.order(epoch);
+    const { rank, worldSize } = this.shard;
+    return worldSize === 1 ? order : order.filter((_, i) => i % worldSize === rank);
+  }
+
+  // The batches of one epoch (of this shard), prepared `prefetch` ahead.
+  async *batches(epoch: number): AsyncGenerator<Batch> {
+    const order = this.shardOrder(epoch);
     const requests: BatchRequest[] = [];
     for (let b = 0; b < this.length; b++) {
       requests.push({ indices: order.slice(b * this.batchSize, (b + 1) * this.batchSize), epoch, seed: this.seed, augment: this.augment });

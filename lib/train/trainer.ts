@@ -8,6 +8,7 @@ import type { EvaluationMetrics } from '../eval/metrics';
 import { setNumThreads } from '../capabilities';
 import type { FTMTLNet } from '../model/ftmtlnet';
 import type { FTMTLNetConfig } from '../model/config';
+import type { Tensor } from '../tensor';
 import { MultiTaskLoss, type LossParts, type MultiTaskLossOptions } from '../model/multitask-loss';
 import { encodeTargets } from '../model/targets';
 import { releaseGraph } from '../autograd';
@@ -53,6 +54,11 @@ export interface TrainerOptions {
   progress?: ProgressMode;            // default 'auto'
   log?: (line: string) => void;       // where progress lines go (default stderr)
   prefetch?: number;                  // loader prefetch depth (default 2; 0 = no worker)
+  // The seam for data-parallel training: called once per step between backward and the
+  // optimizer step (before clipping) with the parameters whose .grad the step will use; a
+  // multi-GPU driver all-reduces (averages) the gradients here. Default: nothing.
+  reduceGradients?: (params: readonly Tensor[]) => void | Promise<void>;
+  shard?: { rank: number; worldSize: number };   // the loader's shard of each epoch (see DataLoader)
 }
 
 export interface EpochRecord {
@@ -100,6 +106,8 @@ function resolve(o: TrainerOptions) {
     progress: opt.progress ?? 'auto',
     log: opt.log,
     prefetch: opt.prefetch ?? 2,
+    reduceGradients: opt.reduceGradients ?? noReduction,
+    shard: opt.shard,
   };
 }
 
@@ -131,7 +139,7 @@ export class Trainer {
       : new AdamW(groups, { lr: o.lr, weightDecay: o.weightDecay });
     this.loader = new DataLoader(train, {
       batchSize: o.batchSize, imageSize: model.config.imageSize, seed: o.seed, augment: o.augment, prefetch: o.prefetch,
-      dropLast: train.length > o.batchSize,
+      dropLast: train.length > o.batchSize, shard: o.shard,
     });
     this.progress = createProgress(o.progress, o.log);
     this.rng = new Rng(o.seed);
@@ -221,6 +229,7 @@ export class Trainer {
       if (!Number.isFinite(parts.total)) bad = `the loss is ${parts.total}`;
       if (!bad) {
         total.backward();
+        await o.reduceGradients(this.optimizer.params);
         const clip = clipGradNorm(this.optimizer.params, o.clipNorm);
         if (!clip.finite) bad = `the gradient norm is ${clip.norm}`;
       }
@@ -308,8 +317,11 @@ function configDifference(model: FTMTLNetConfig, saved: Partial<FTMTLNetConfig>)
   return null;
 }
 
+// Single process: the gradients are already the whole batch's.
+function noReduction(): void {}
+
 function persistedOptions(o: Resolved): Record<string, unknown> {
-  const { log: _log, ...rest } = o;
+  const { log: _log, reduceGradients: _reduce, ...rest } = o;
   return rest;
 }
 
