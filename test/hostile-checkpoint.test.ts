@@ -12,13 +12,15 @@ import { exportOnnxBytes } from '../lib/onnx/export';
 import { readOnnxWeights } from '../lib/onnx/import';
 import { OnnxPredictor } from '../lib/onnx/predict-onnx';
 import { seededRandom } from './support/check';
+import { loadModel, saveModel } from '../lib/train/model-checkpoint';
+import { importOnnx } from '../lib/onnx/import';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-hostile-ckpt-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 async function savedWithConfig(name: string, edit: (c: Record<string, unknown>) => unknown): Promise<string> {
   const dir = path.join(tmp, name);
-  await FTMTLNet.create({ imageSize: 32, seed: 1 }).save(dir);
+  await saveModel(FTMTLNet.create({ imageSize: 32, seed: 1 }), dir);
   const file = path.join(dir, 'config.json');
   const config = JSON.parse(fs.readFileSync(file, 'utf8'));
   fs.writeFileSync(file, JSON.stringify(edit(config)));
@@ -34,7 +36,7 @@ t.test('4: configs beyond the bounds fail before the model is built', async (t) 
   ];
   for (const [name, edit, message] of cases) {
     const dir = await savedWithConfig(name, edit);
-    await t.rejects(FTMTLNet.load(dir), { message: `${path.join(dir, 'config.json')} is not a valid FTMTLNet config: ${message}` }, name);
+    await t.rejects(loadModel(dir), { message: `${path.join(dir, 'config.json')} is not a valid FTMTLNet config: ${message}` }, name);
   }
   const wide = { cls: [4096, 4096, 4096, 4096], seg: [4096, 4096, 4096, 4096], depth: 16 };
   t.throws(() => FTMTLNet.create({ arch: wide as never }), { name: 'RangeError', message: /^Expected an architecture of at most 250000000 parameters for arch but received one of \d+ parameters/ });
@@ -62,7 +64,7 @@ t.test('8: config.json of the wrong kind fails instead of loading defaults', asy
   ];
   for (const [name, edit, message] of cases) {
     const dir = await savedWithConfig(name, edit);
-    await t.rejects(FTMTLNet.load(dir), { message: `${path.join(dir, 'config.json')} is not a valid FTMTLNet config: ${message}` }, name);
+    await t.rejects(loadModel(dir), { message: `${path.join(dir, 'config.json')} is not a valid FTMTLNet config: ${message}` }, name);
   }
   t.same(resolveConfig({ preprocess: null }).preprocess, null, 'preprocess: null still means a plain resize');
 });
@@ -111,14 +113,14 @@ t.test('8: a bit flipped anywhere in an exported ONNX file is refused', async (t
   const file = path.join(tmp, 'flip.onnx');
   const bad = Uint8Array.from(bytes); bad[bytes.length >> 1] ^= 4;
   fs.writeFileSync(file, bad);
-  await t.rejects(FTMTLNet.fromOnnx(file), { message: new RegExp(`^${file.replace(/[.]/g, '\\.')} is corrupt: its SHA-256`) });
+  await t.rejects(importOnnx(file), { message: new RegExp(`^${file.replace(/[.]/g, '\\.')} is corrupt: its SHA-256`) });
   await t.rejects(OnnxPredictor.open(bad, { name: 'flip.onnx' }), { message: /^flip\.onnx is corrupt/ });
   fs.writeFileSync(file, bytes.subarray(0, bytes.length - 10));
-  await t.rejects(FTMTLNet.fromOnnx(file), { message: /is not a readable ONNX model|has no ftmtlnet\.sha256 checksum at its end: it was truncated or edited after export/ });
+  await t.rejects(importOnnx(file), { message: /is not a readable ONNX model|has no ftmtlnet\.sha256 checksum at its end: it was truncated or edited after export/ });
   const unsealed = bytes.subarray(0, bytes.length - 85);   // a valid model without the checksum entry
   await t.rejects(OnnxPredictor.open(unsealed, { name: 'old.onnx' }), { message: 'old.onnx has no ftmtlnet.sha256 checksum at its end: it was truncated or edited after export, or exported by an older ftmtlnet; re-export it from the checkpoint' });
   fs.writeFileSync(file, bytes);
-  const back = await FTMTLNet.fromOnnx(file);
+  const back = await importOnnx(file);
   t.equal(Buffer.compare(Buffer.from(exportOnnxBytes(back)), Buffer.from(bytes)), 0, 'export -> import -> export gives identical bytes');
 });
 

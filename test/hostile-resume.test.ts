@@ -9,6 +9,7 @@ import { generatePhantoms } from '../lib/data/phantom';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { Trainer, type TrainerOptions } from '../lib/train/trainer';
 import { writeCheckpointFolder, checkManifest } from '../lib/train/checkpoint-folder';
+import { saveModel } from '../lib/train/model-checkpoint';
 
 const S = 64;
 const train = generatePhantoms({ count: 8, size: S, seed: 3 });
@@ -69,12 +70,12 @@ t.test('9: temp files left by a killed save are removed by the next save into th
   const dir = await tmp('stale');
   t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
   const m = model(1);
-  await m.save(dir);
+  await saveModel(m, dir);
   const dead = '.weights.safetensors.tmp-4194303-1700000000000';   // no such process (beyond pid_max of most systems)
   const live = `.config.json.tmp-${process.pid}-1700000000000`;    // this process: may still be writing
   await fsp.writeFile(path.join(dir, dead), 'partial');
   await fsp.writeFile(path.join(dir, live), 'partial');
   await fsp.writeFile(path.join(dir, 'manifest.json'), '{}');
-  await m.save(dir);
+  await saveModel(m, dir);
   t.same((await fsp.readdir(dir)).sort(), [live, 'config.json', 'weights.safetensors'], 'the dead process\'s temp file and the stale manifest are gone');
 });

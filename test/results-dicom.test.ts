@@ -18,6 +18,8 @@ import { runCli } from './support/run-cli';
 import { readImageFile } from '../lib/data/image-file';
 import { predictGray } from '../lib/model/predict-run';
 import { writeDicom } from './support/dicom-fixtures';
+import { saveModel } from '../lib/train/model-checkpoint';
+import { closePredictor } from '../lib/model/predictor';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-results-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -160,8 +162,8 @@ t.test('results refuse sources they cannot reference', async (t) => {
 t.test('ftmtlnet predict --dicom-out DIR --secondary-capture --json', async (t) => {
   const model = makeModel(true);
   const ckpt = path.join(dir, 'ckpt');
-  await model.save(ckpt);
-  await model.closePredictor();
+  await saveModel(model, ckpt);
+  await closePredictor(model);
   const mg = writeMammogram({ laterality: 'R', photometric: 'MONOCHROME1', bitsStored: 16, seed: 9 });
   const src = path.join(dir, 'scan.dcm');
   fs.writeFileSync(src, mg.bytes);

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { writeMammogram } from './support/mammogram-fixtures';
+import { saveModel } from '../lib/train/model-checkpoint';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-serve-proc-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -14,7 +15,7 @@ const main = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
 
 t.test('serve: loopback listen, SIGTERM drains and exits 0', async (t) => {
   const ckpt = path.join(dir, 'ckpt');
-  await FTMTLNet.create({ imageSize: 64, seed: 5 }).save(ckpt);
+  await saveModel(FTMTLNet.create({ imageSize: 64, seed: 5 }), ckpt);
   const child = spawn(process.execPath, [...process.execArgv, main, 'serve', '--model', ckpt, '--port', '0', '--workers', '1', '--threads', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

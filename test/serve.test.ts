@@ -17,6 +17,7 @@ import { decodeMultipart } from '../lib/serve/multipart';
 import { DicomMessage, DicomMetaDictionary } from '../lib/results/dcmjs';
 import { writeMammogram } from './support/mammogram-fixtures';
 import { writeDicom } from './support/dicom-fixtures';
+import { saveModel } from '../lib/train/model-checkpoint';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-serve-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +27,7 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 t.test('service', async (t) => {
   const model = FTMTLNet.create({ imageSize: 32, seed: 4 }).eval();
   const ckpt = path.join(dir, 'ckpt');
-  await model.save(ckpt);
+  await saveModel(model, ckpt);
   const service = await createService({ modelDir: ckpt, token: TOKEN, workers: 1, threads: 1, maxQueue: 1, bodyLimit: 200_000, limits: { maxPixels: 40_000 } });
   t.teardown(() => service.close());
   await service.ready;

@@ -9,7 +9,7 @@
 // PatientOrientation (General Image module, required when there is no Image Orientation).
 import { derivations, encodePart10, type Dataset } from './dcmjs';
 import { newUid, patientOrientation, patientStudyAttributes, dicomDate, dicomTime, type AlgorithmIdentity, type SourceHeader } from './source-header';
-import { fail, describe } from '../ops/validate';
+import { fail, describe } from '../errors';
 
 export const SEGMENTATION_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.66.4';
 

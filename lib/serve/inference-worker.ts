@@ -13,6 +13,7 @@ import { dicomResults } from '../results/write-results';
 import { renderOverlay } from '../report/overlay';
 import type { DecodeLimits } from '../data/limits';
 import { DataFormatError, UnsupportedTransferSyntaxError } from '../data/errors';
+import { loadModel } from '../train/model-checkpoint';
 
 export interface WorkerSetup {
   modelDir: string;
@@ -60,7 +61,7 @@ export interface InferTaskResult {
 async function initialize(): Promise<(task: InferenceTask) => Promise<unknown>> {
   const setup = Piscina.workerData as WorkerSetup;
   if (setup.threads) setNumThreads(setup.threads);
-  const model = await FTMTLNet.load(setup.modelDir);
+  const model = await loadModel(setup.modelDir);
 
   async function predict(task: Extract<InferenceTask, { kind: 'predict' }>): Promise<PredictTaskResult> {
     const bytes = new Uint8Array(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength);
