@@ -46,7 +46,7 @@ t.test('eval, predict, demo and ablate --help', (t) => {
 
 t.test('bad arguments exit non-zero with a clear message', (t) => {
   const main = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
-  const r = spawnSync(process.execPath, [...process.execArgv, main, 'train', '--transfer', 'half'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...process.execArgv, main, 'train', '--transfer', 'half'], { encoding: 'utf8', timeout: 300_000 });
   t.not(r.status, 0, 'non-zero exit');
   t.match(r.stderr, /option '--transfer <mode>' argument 'half' is invalid\. Allowed choices are full, none\./);
   t.end();
