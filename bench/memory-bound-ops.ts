@@ -5,7 +5,7 @@
 // millisecond (GB/s), and the ratio to a plain copy of the same number of bytes measured in the
 // same run (1.0 = as fast as memcpy-class traffic).
 //   node dist/bench/memory-bound-ops.js [--threads N] [--shape N,C,H,W] [--json]
-import { nativeFunctions, nativeCore } from '../lib/native';
+import { addon, nativeCore } from '../lib/native';
 import { allocCpu } from '../lib/tensor';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -24,7 +24,7 @@ function median(fn: () => void, runs: number): number {
 }
 
 export function runMemoryBoundBench(shape = [4, 64, 128, 128], runs = 15): Row[] {
-  const k = nativeFunctions<any>();
+  const k = addon();
   const [N, C, H, W] = shape;
   const n = N * C * H * W;
   const filled = (len: number) => {

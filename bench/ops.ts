@@ -3,7 +3,7 @@
 // linear), beside onnxruntime-node running the same forward and PyTorch (CPU, when python3
 // has torch) running every pass, in the same run with the same thread count.
 import { Tensor } from '../lib/tensor';
-import { nativeCore, nativeFunctions } from '../lib/native';
+import { addon, nativeCore } from '../lib/native';
 import { getKernel } from '../lib/registry';
 import '../lib/ops/index';
 import type { ConvGeometry } from '../lib/ops/conv-options';
@@ -175,7 +175,7 @@ export async function run(args: string[]): Promise<void> {
   const ti = args.indexOf('--threads');
   if (ti >= 0) core.setNumThreads(Math.max(1, Number(args[ti + 1]) || 1));
   const threads = core.numThreads();
-  const bench = nativeFunctions<{ fmaPeak(threads: number, iterations: number): number }>();
+  const bench = addon();
   let peak = 0;
   // Many short windows, best one: longer windows on a shared machine measure the neighbours.
   for (let i = 0; i < 60; i++) peak = Math.max(peak, bench.fmaPeak(threads, 500_000));

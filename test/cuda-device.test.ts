@@ -1,7 +1,7 @@
 import t from 'tap';
 import { Tensor } from '../lib/tensor';
 import { capabilities } from '../lib/capabilities';
-import { nativeFunctions } from '../lib/native';
+import { cudaAddon } from '../lib/native';
 import { cudaMemoryStats } from '../lib/cuda/device';
 import { cudaSkipReason } from './support/cuda';
 import { ops } from '../lib/index';
@@ -45,7 +45,7 @@ t.test("without a GPU, device: 'cuda' throws the reason", { skip: cuda.available
 });
 
 t.test('a CUDA build without a GPU: native entries throw, never crash', { skip: !cuda.built ? 'built without CUDA' : cuda.available ? 'a GPU is present' : false }, (t) => {
-  const n = nativeFunctions<{ cudaAlloc(length: number, zero: boolean): unknown; cudaSynchronize(): void; cudaDownload(a: unknown, b: unknown): void }>();
+  const n = cudaAddon();
   t.throws(() => n.cudaAlloc(4, true), new Error(`cudaAlloc: CUDA is not available: ${cuda.reason}`));
   t.throws(() => n.cudaSynchronize(), new Error(`cudaSynchronize: CUDA is not available: ${cuda.reason}`));
   t.throws(() => n.cudaDownload(new Float32Array(1), {}), new TypeError('Expected a CUDA device buffer for src but received an object'));

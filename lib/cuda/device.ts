@@ -1,36 +1,9 @@
 // The CUDA device from TypeScript: whether it can be used (and why not), device buffers,
 // counted host<->device copies. Tensors on 'cuda' hold a DeviceBuffer (see storage.ts). The
 // CUDA kernels register themselves when the ops that use them load (lib/cuda/kernels/).
-import { nativeCore, nativeFunctions } from '../native';
+import { addon, cudaAddon, nativeCore, type CudaStats, type CudaTensorNative, type DeviceBuffer } from '../native';
 
-// An opaque handle to device memory (a type-tagged N-API External); freed when collected.
-export interface DeviceBuffer {
-  readonly __deviceBuffer: unique symbol;
-}
-
-export interface CudaStats {
-  bytesInUse: number;
-  bytesCached: number;
-  allocations: number;
-  systemAllocations: number;
-  hostToDeviceCopies: number;
-  hostToDeviceBytes: number;
-  deviceToHostCopies: number;
-  deviceToHostBytes: number;
-}
-
-export interface CudaTensorNative {
-  cudaAlloc(length: number, zero: boolean): DeviceBuffer;
-  cudaUpload(dst: DeviceBuffer, src: Float32Array): void;
-  cudaDownload(dst: Float32Array, src: DeviceBuffer): void;
-  cudaCopy(dst: DeviceBuffer, src: DeviceBuffer): void;
-  cudaFill(dst: DeviceBuffer, value: number): void;
-  cudaLength(b: DeviceBuffer): number;
-  cudaIsBuffer(v: unknown): boolean;
-  cudaSynchronize(): void;
-  cudaTrim(): void;
-  cudaStats(): CudaStats;
-}
+export type { CudaStats, DeviceBuffer };
 
 let availability: { ok: boolean; reason: string } | null = null;
 
@@ -45,7 +18,7 @@ export function requireCuda(): void {
 
 export function cudaNative(): CudaTensorNative {
   requireCuda();
-  return nativeFunctions<CudaTensorNative>();
+  return cudaAddon();
 }
 
 export function deviceAlloc(length: number, zero: boolean): DeviceBuffer {
@@ -53,13 +26,13 @@ export function deviceAlloc(length: number, zero: boolean): DeviceBuffer {
 }
 
 export function isDeviceBuffer(v: unknown): v is DeviceBuffer {
-  const n = nativeFunctions<Partial<CudaTensorNative>>();
+  const n = addon();
   return typeof n.cudaIsBuffer === 'function' && n.cudaIsBuffer(v);
 }
 
 // Device memory and transfer counters (all zero when CUDA is not available).
 export function cudaMemoryStats(): CudaStats {
-  const n = nativeFunctions<Partial<CudaTensorNative>>();
+  const n = addon();
   if (typeof n.cudaStats !== 'function') {
     return {
       bytesInUse: 0,
@@ -89,13 +62,13 @@ export function setCudaMatmulPrecision(p: MatmulPrecision): void {
   if (!(p in PRECISION_CODES)) {
     throw new TypeError(`Expected one of "fp32", "tf32", "bf16" for precision but received ${JSON.stringify(p)}`);
   }
-  const n = nativeFunctions<{ cudaSetMatmulPrecision?: (p: number) => void }>();
+  const n = addon();
   if (typeof n.cudaSetMatmulPrecision !== 'function') throw new Error('built without CUDA');
   n.cudaSetMatmulPrecision(PRECISION_CODES[p]);
 }
 
 export function getCudaMatmulPrecision(): MatmulPrecision {
-  const n = nativeFunctions<{ cudaMatmulPrecision?: () => number }>();
+  const n = addon();
   const code = typeof n.cudaMatmulPrecision === 'function' ? n.cudaMatmulPrecision() : 1;
   return (['fp32', 'tf32', 'bf16'] as const)[code];
 }

@@ -3,6 +3,9 @@
 import { registerKernel } from '../../registry';
 import { Tensor, shapeSize } from '../../tensor';
 import { padShape, BinaryKernel, AffineKernel, SumToShapeKernel, BroadcastToKernel } from '../../ops/cpu/broadcast';
+import type { Unary, UnaryBackward } from '../../ops/cpu/activation';
+import type { DropoutMaskKernel } from '../../ops/cpu/dropout';
+import type { ConcatKernel, ReshapeKernel, SplitKernel } from '../../ops/cpu/shape';
 import { cudaKernels, dev, emptyCuda } from './native';
 
 const BINARY_CODES = { add: 0, sub: 1, mul: 2 } as const;
@@ -10,60 +13,60 @@ const BINARY_CODES = { add: 0, sub: 1, mul: 2 } as const;
 // Runs once, when the first op of this group loads.
 function registerElementwise(): void {
   const k = cudaKernels;
-  registerKernel('reluForward', 'cuda', (x: Tensor): Tensor => {
+  registerKernel('reluForward', 'cuda', ((x) => {
     const y = emptyCuda(x.shape);
     k().cudaReluForward(dev(x), dev(y));
     return y;
-  });
-  registerKernel('reluBackward', 'cuda', (x: Tensor, gy: Tensor): Tensor => {
+  }) satisfies Unary);
+  registerKernel('reluBackward', 'cuda', ((x, gy) => {
     const gx = emptyCuda(x.shape);
     k().cudaReluBackward(dev(x), dev(gy), dev(gx));
     return gx;
-  });
-  registerKernel('sigmoidForward', 'cuda', (x: Tensor): Tensor => {
+  }) satisfies UnaryBackward);
+  registerKernel('sigmoidForward', 'cuda', ((x) => {
     const y = emptyCuda(x.shape);
     k().cudaSigmoidForward(dev(x), dev(y));
     return y;
-  });
-  registerKernel('sigmoidBackward', 'cuda', (y: Tensor, gy: Tensor): Tensor => {
+  }) satisfies Unary);
+  registerKernel('sigmoidBackward', 'cuda', ((y, gy) => {
     const gx = emptyCuda(y.shape);
     k().cudaSigmoidBackward(dev(y), dev(gy), dev(gx));
     return gx;
-  });
+  }) satisfies UnaryBackward);
   registerKernel('binaryBroadcast', 'cuda', ((op, a, b, outShape) => {
     const y = emptyCuda(outShape);
     const rank = outShape.length;
     k().cudaBinaryBroadcast(BINARY_CODES[op], dev(a), padShape(a.shape, rank), dev(b), padShape(b.shape, rank), dev(y), [...outShape]);
     return y;
-  }) as BinaryKernel);
+  }) satisfies BinaryKernel);
   registerKernel('affineScalar', 'cuda', ((x, s, c) => {
     const y = emptyCuda(x.shape);
     k().cudaAffineScalar(dev(x), dev(y), s, c);
     return y;
-  }) as AffineKernel);
+  }) satisfies AffineKernel);
   registerKernel('sumToShape', 'cuda', ((g, targetShape, scale) => {
     const y = emptyCuda(targetShape);
     k().cudaSumToShape(dev(g), [...g.shape], dev(y), padShape(targetShape, g.shape.length), scale);
     return y;
-  }) as SumToShapeKernel);
+  }) satisfies SumToShapeKernel);
   registerKernel('broadcastTo', 'cuda', ((x, outShape, scale) => {
     const y = emptyCuda(outShape);
     k().cudaBroadcastTo(dev(x), padShape(x.shape, outShape.length), dev(y), [...outShape], scale);
     return y;
-  }) as BroadcastToKernel);
-  registerKernel('dropoutMask', 'cuda', (shape: readonly number[], p: number, seed: number): Tensor => {
+  }) satisfies BroadcastToKernel);
+  registerKernel('dropoutMask', 'cuda', ((shape, p, seed) => {
     const mask = emptyCuda(shape);
     k().cudaDropoutMask(dev(mask), p, seed);
     return mask;
-  });
-  registerKernel('reshapeForward', 'cuda', (x: Tensor, shape: readonly number[]): Tensor => new Tensor(dev(x), shape));
+  }) satisfies DropoutMaskKernel);
+  registerKernel('reshapeForward', 'cuda', ((x, shape) => new Tensor(dev(x), shape)) satisfies ReshapeKernel);
 
   // concat / split along `dim`: (outer, D_k, inner) blocks, one strided row copy per source.
   const geometry = (shape: readonly number[], dim: number) => ({
     outer: shapeSize(shape.slice(0, dim)),
     inner: shapeSize(shape.slice(dim + 1)),
   });
-  registerKernel('concatForward', 'cuda', (xs: readonly Tensor[], dim: number): Tensor => {
+  registerKernel('concatForward', 'cuda', ((xs, dim) => {
     const total = xs.reduce((s, x) => s + x.shape[dim], 0);
     const shape = xs[0].shape.map((s, i) => (i === dim ? total : s));
     const y = emptyCuda(shape);
@@ -75,8 +78,8 @@ function registerElementwise(): void {
       offset += row;
     }
     return y;
-  });
-  registerKernel('concatBackward', 'cuda', (g: Tensor, sizes: readonly number[], dim: number): Tensor[] => {
+  }) satisfies ConcatKernel);
+  registerKernel('concatBackward', 'cuda', ((g, sizes, dim) => {
     const total = g.shape[dim];
     const { outer, inner } = geometry(g.shape, dim);
     let offset = 0;
@@ -87,8 +90,8 @@ function registerElementwise(): void {
       offset += row;
       return piece;
     });
-  });
-  // The tape's gradient accumulation (Tensor.plusForGrad): a + b, same shapes.
+  }) satisfies SplitKernel);
+  // The tape's gradient accumulation (autograd.addGradients): a + b, same shapes.
   registerKernel('gradAccumulate', 'cuda', (a: Tensor, b: Tensor): Tensor => {
     const y = emptyCuda(a.shape);
     k().cudaBinaryBroadcast(0, dev(a), [...a.shape], dev(b), [...b.shape], dev(y), [...a.shape]);

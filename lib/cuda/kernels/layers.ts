@@ -1,58 +1,48 @@
-// CUDA twins of the pooling, upsampling and batch-norm kernels (lib/ops/pool.ts, resize.ts,
-// norm.ts).
+// CUDA twins of the pooling, upsampling and batch-norm kernels (lib/ops/cpu/pool.ts, resize.ts,
+// norm.ts), typed by the CPU kernels' signatures and sharing their geometry.
 import { registerKernel } from '../../registry';
-import { Tensor } from '../../tensor';
-import type { Pool2dGeometry } from '../../ops/cpu/pool';
-import type { UpsampleMode } from '../../ops/cpu/resize';
+import { outputShape as poolOutputShape, type PoolBackwardKernel, type PoolKernel } from '../../ops/cpu/pool';
+import type { UpsampleBackwardKernel, UpsampleKernel } from '../../ops/cpu/resize';
 import type { BatchNormBackwardKernel, BatchNormForwardKernel } from '../../ops/cpu/norm';
 import { cudaKernels, dev, devOrNull, emptyCuda } from './native';
-
-function poolOutputShape(x: readonly number[], g: Pool2dGeometry): number[] {
-  return [
-    x[0], x[1],
-    Math.floor((x[2] + 2 * g.padding[0] - g.kernelSize[0]) / g.stride[0]) + 1,
-    Math.floor((x[3] + 2 * g.padding[1] - g.kernelSize[1]) / g.stride[1]) + 1,
-  ];
-}
 
 // Runs once, when the first op of this group loads.
 function registerLayers(): void {
   const k = cudaKernels;
-  registerKernel('maxPool2dForward', 'cuda', (x: Tensor, g: Pool2dGeometry): Tensor => {
+  registerKernel('maxPool2dForward', 'cuda', ((x, g) => {
     const y = emptyCuda(poolOutputShape(x.shape, g));
     k().cudaMaxPool2dForward(dev(x), [...x.shape], g.kernelSize, g.stride, g.padding, dev(y));
     return y;
-  });
-  registerKernel('maxPool2dBackward', 'cuda', (x: Tensor, gy: Tensor, g: Pool2dGeometry): Tensor => {
+  }) satisfies PoolKernel);
+  registerKernel('maxPool2dBackward', 'cuda', ((x, gy, g) => {
     const gx = emptyCuda(x.shape);
     k().cudaMaxPool2dBackward(dev(x), [...x.shape], g.kernelSize, g.stride, g.padding, dev(gy), dev(gx));
     return gx;
-  });
-  registerKernel('avgPool2dForward', 'cuda', (x: Tensor, g: Pool2dGeometry): Tensor => {
+  }) satisfies PoolBackwardKernel);
+  registerKernel('avgPool2dForward', 'cuda', ((x, g) => {
     const y = emptyCuda(poolOutputShape(x.shape, g));
     k().cudaAvgPool2dForward(dev(x), [...x.shape], g.kernelSize, g.stride, g.padding, dev(y));
     return y;
-  });
-  registerKernel('avgPool2dBackward', 'cuda', (x: Tensor, gy: Tensor, g: Pool2dGeometry): Tensor => {
+  }) satisfies PoolKernel);
+  registerKernel('avgPool2dBackward', 'cuda', ((x, gy, g) => {
     const gx = emptyCuda(x.shape);
     k().cudaAvgPool2dBackward(dev(gy), [...x.shape], g.kernelSize, g.stride, g.padding, dev(gx));
     return gx;
-  });
+  }) satisfies PoolBackwardKernel);
 
-  registerKernel('upsample2dForward', 'cuda', (x: Tensor, scale: [number, number], mode: UpsampleMode): Tensor => {
+  registerKernel('upsample2dForward', 'cuda', ((x, scale, mode) => {
     const [n, c, h, w] = x.shape;
     const y = emptyCuda([n, c, h * scale[0], w * scale[1]]);
     if (mode === 'nearest') k().cudaUpsampleNearestForward(dev(x), [...x.shape], scale, dev(y));
     else k().cudaUpsampleBilinearForward(dev(x), [...x.shape], scale, dev(y));
     return y;
-  });
-  registerKernel('upsample2dBackward', 'cuda',
-    (gy: Tensor, xShape: readonly number[], scale: [number, number], mode: UpsampleMode): Tensor => {
-      const gx = emptyCuda(xShape);
-      if (mode === 'nearest') k().cudaUpsampleNearestBackward(dev(gy), [...xShape], scale, dev(gx));
-      else k().cudaUpsampleBilinearBackward(dev(gy), [...xShape], scale, dev(gx));
-      return gx;
-    });
+  }) satisfies UpsampleKernel);
+  registerKernel('upsample2dBackward', 'cuda', ((gy, xShape, scale, mode) => {
+    const gx = emptyCuda(xShape);
+    if (mode === 'nearest') k().cudaUpsampleNearestBackward(dev(gy), [...xShape], scale, dev(gx));
+    else k().cudaUpsampleBilinearBackward(dev(gy), [...xShape], scale, dev(gx));
+    return gx;
+  }) satisfies UpsampleBackwardKernel);
 
   const forward: BatchNormForwardKernel = (x, runningMean, runningVar, weight, bias, training, momentum, eps) => {
     const c = x.shape[1];

@@ -1,15 +1,8 @@
 // CPU kernels every elementwise family shares (binary arithmetic with broadcasting, scalar
 // affine, sum-to-shape, broadcast-to), their signatures, and the helpers the CUDA twins reuse.
 import { Tensor, allocCpu, shapeSize } from '../../tensor';
-import { nativeFunctions } from '../../native';
+import { addon } from '../../native';
 import { registerKernel } from '../../registry';
-
-interface BroadcastNative {
-  binaryBroadcast(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], y: Float32Array, outShape: number[]): void;
-  affineScalar(x: Float32Array, y: Float32Array, s: number, c: number): void;
-  sumToShape(g: Float32Array, gShape: number[], y: Float32Array, targetShape: number[], scale: number): void;
-  broadcastTo(x: Float32Array, xShape: number[], y: Float32Array, outShape: number[], scale: number): void;
-}
 
 export type BinaryOpName = 'add' | 'sub' | 'mul';
 export const BINARY_CODES: Record<BinaryOpName, number> = { add: 0, sub: 1, mul: 2 };
@@ -33,25 +26,25 @@ export function padShape(shape: readonly number[], rank: number): number[] {
 registerKernel('binaryBroadcast', 'cpu', ((op, a, b, outShape) => {
   const y = emptyCpu(outShape);
   const rank = outShape.length;
-  nativeFunctions<BroadcastNative>().binaryBroadcast(
+  addon().binaryBroadcast(
     BINARY_CODES[op], a.data, padShape(a.shape, rank), b.data, padShape(b.shape, rank), y.data, [...outShape]);
   return y;
 }) as BinaryKernel);
 
 registerKernel('affineScalar', 'cpu', ((x, s, c) => {
   const y = emptyCpu(x.shape);
-  nativeFunctions<BroadcastNative>().affineScalar(x.data, y.data, s, c);
+  addon().affineScalar(x.data, y.data, s, c);
   return y;
 }) as AffineKernel);
 
 registerKernel('sumToShape', 'cpu', ((g, targetShape, scale) => {
   const y = emptyCpu(targetShape);
-  nativeFunctions<BroadcastNative>().sumToShape(g.data, [...g.shape], y.data, padShape(targetShape, g.shape.length), scale);
+  addon().sumToShape(g.data, [...g.shape], y.data, padShape(targetShape, g.shape.length), scale);
   return y;
 }) as SumToShapeKernel);
 
 registerKernel('broadcastTo', 'cpu', ((x, outShape, scale) => {
   const y = emptyCpu(outShape);
-  nativeFunctions<BroadcastNative>().broadcastTo(x.data, padShape(x.shape, outShape.length), y.data, [...outShape], scale);
+  addon().broadcastTo(x.data, padShape(x.shape, outShape.length), y.data, [...outShape], scale);
   return y;
 }) as BroadcastToKernel);

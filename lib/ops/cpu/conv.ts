@@ -1,24 +1,9 @@
 // CPU kernels for conv2d and featureTransfer (native/cpu/conv.cc), registered by name so a
 // CUDA backend can register twins with the same signatures.
 import { allocCpu, Tensor } from '../../tensor';
-import { nativeFunctions } from '../../native';
+import { addon } from '../../native';
 import { registerKernel } from '../../registry';
 import { convOutputShape, sourcesLayout, type ConvGeometry } from './conv-geometry';
-
-interface ConvNative {
-  conv2dForward(x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], b: Float32Array | null,
-    y: Float32Array, sh: number, sw: number, ph: number, pw: number, relu?: boolean, rowScale?: Float32Array | null): void;
-  conv2dBackwardData(dy: Float32Array, w: Float32Array, wShape: number[], dx: Float32Array, xShape: number[],
-    sh: number, sw: number, ph: number, pw: number): void;
-  conv2dBackwardWeight(x: Float32Array, xShape: number[], dy: Float32Array, dw: Float32Array | null,
-    wShape: number[], db: Float32Array | null, sh: number, sw: number, ph: number, pw: number): void;
-  featureTransferForward(xs: Float32Array[], channels: number[], nhw: number[], w: Float32Array, wShape: number[],
-    b: Float32Array | null, y: Float32Array, sh: number, sw: number, ph: number, pw: number, relu?: boolean,
-    rowScale?: Float32Array | null): void;
-  featureTransferBackward(xs: Float32Array[], channels: number[], nhw: number[], w: Float32Array, wShape: number[],
-    dy: Float32Array, dxs: (Float32Array | null)[], dw: Float32Array | null, db: Float32Array | null,
-    sh: number, sw: number, ph: number, pw: number): void;
-}
 
 export type Conv2dForwardKernel = (x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry) => Tensor;
 export type Conv2dBackwardDataKernel = (dy: Tensor, w: Tensor, xShape: readonly number[], g: ConvGeometry) => Tensor;
@@ -29,7 +14,7 @@ export type FeatureTransferBackwardKernel = (xs: readonly Tensor[], w: Tensor, d
   need: { xs: readonly boolean[]; weight: boolean; bias: boolean }) =>
   { dxs: (Tensor | null)[]; dw: Tensor | null; db: Tensor | null };
 
-const native = (): ConvNative => nativeFunctions<ConvNative>();
+const native = addon;
 
 const conv2dForward: Conv2dForwardKernel = (x, w, b, g) => convForwardCpu([x], w, b ? b.data : null, g, false, null);
 

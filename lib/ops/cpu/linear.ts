@@ -1,20 +1,13 @@
 // CPU kernels for linear (native/cpu/linear.cc), registered by name.
 import { allocCpu, Tensor } from '../../tensor';
-import { nativeFunctions } from '../../native';
+import { addon } from '../../native';
 import { registerKernel } from '../../registry';
-
-interface LinearNative {
-  linearForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array,
-    n: number, inF: number, outF: number): void;
-  linearBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null,
-    dw: Float32Array | null, db: Float32Array | null, n: number, inF: number, outF: number): void;
-}
 
 export type LinearForwardKernel = (x: Tensor, w: Tensor, b: Tensor | null) => Tensor;
 export type LinearBackwardKernel = (x: Tensor, w: Tensor, dy: Tensor,
   need: { x: boolean; weight: boolean; bias: boolean }) => { dx: Tensor | null; dw: Tensor | null; db: Tensor | null };
 
-const native = (): LinearNative => nativeFunctions<LinearNative>();
+const native = addon;
 
 const linearForward: LinearForwardKernel = (x, w, b) => {
   const [n, inF] = x.shape;

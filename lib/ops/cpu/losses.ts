@@ -1,24 +1,7 @@
 // CPU kernels of the losses (value and gradient in one pass) and their result type.
 import { Tensor, allocCpu } from '../../tensor';
 import { registerKernel } from '../../registry';
-import { nativeFunctions } from '../../native';
-
-interface LossKernels {
-  softmaxCrossEntropy(
-    logits: Float32Array, n: number, k: number, targets: Int32Array, weight: Float32Array | null,
-    labelSmoothing: number, dlogits: Float32Array | null,
-  ): number;
-  bceWithLogits(
-    logits: Float32Array, targets: Float32Array, rows: number, inner: number, posWeight: Float32Array | null,
-    channels: number, dlogits: Float32Array | null,
-  ): number;
-  diceLoss(logits: Float32Array, targets: Float32Array, n: number, m: number, eps: number, dlogits: Float32Array | null): number;
-  focalLoss(logits: Float32Array, targets: Float32Array, alpha: number, beta: number, dlogits: Float32Array | null): number;
-  l1Loss(
-    pred: Float32Array, target: Float32Array, mask: Float32Array | null, n: number, c: number, hw: number,
-    maskChannels: number, dpred: Float32Array | null,
-  ): number;
-}
+import { addon } from '../../native';
 
 // A loss kernel returns the loss value and, when asked, d loss / d input (for upstream gradient 1).
 export interface LossResult {
@@ -26,9 +9,18 @@ export interface LossResult {
   grad: Tensor | null;
 }
 
-function native(): LossKernels {
-  return nativeFunctions<LossKernels>();
-}
+// Kernel signatures (the CUDA twins in lib/cuda/kernels/loss.ts satisfy the same types).
+export type SoftmaxCrossEntropyKernel = (logits: Tensor, targets: Int32Array, weight: Tensor | null, labelSmoothing: number,
+  wantGrad: boolean) => LossResult;
+export type BceWithLogitsKernel = (logits: Tensor, targets: Tensor, rows: number, inner: number, posWeight: Tensor | null,
+  wantGrad: boolean) => LossResult;
+export type DiceLossKernel = (logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean) => LossResult;
+export type FocalLossKernel = (logits: Tensor, targets: Tensor, alpha: number, beta: number, wantGrad: boolean) => LossResult;
+export type L1LossKernel = (pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean) => LossResult;
+// grad * upstream (a [1] tensor): the chain rule for a scalar loss.
+export type ScaleByScalarKernel = (grad: Tensor, scalar: Tensor) => Tensor;
+
+const native = addon;
 
 function lossResult(value: number, grad: Tensor | null): LossResult {
   const loss = new Tensor(allocCpu(1, false), [1]);
@@ -41,27 +33,27 @@ function gradLike(x: Tensor, want: boolean): Tensor | null {
 }
 
 registerKernel('softmaxCrossEntropyForward', 'cpu',
-  (logits: Tensor, targets: Int32Array, weight: Tensor | null, labelSmoothing: number, wantGrad: boolean): LossResult => {
+  ((logits: Tensor, targets: Int32Array, weight: Tensor | null, labelSmoothing: number, wantGrad: boolean): LossResult => {
     const grad = gradLike(logits, wantGrad);
     const [n, k] = logits.shape;
     return lossResult(native().softmaxCrossEntropy(logits.data, n, k, targets, weight?.data ?? null, labelSmoothing, grad?.data ?? null), grad);
-  });
+  }) satisfies SoftmaxCrossEntropyKernel);
 registerKernel('bceWithLogitsForward', 'cpu',
-  (logits: Tensor, targets: Tensor, rows: number, inner: number, posWeight: Tensor | null, wantGrad: boolean): LossResult => {
+  ((logits: Tensor, targets: Tensor, rows: number, inner: number, posWeight: Tensor | null, wantGrad: boolean): LossResult => {
     const grad = gradLike(logits, wantGrad);
     const channels = posWeight ? posWeight.numel : 1;
     return lossResult(native().bceWithLogits(logits.data, targets.data, rows, inner, posWeight?.data ?? null, channels, grad?.data ?? null), grad);
-  });
-registerKernel('diceLossForward', 'cpu', (logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean): LossResult => {
+  }) satisfies BceWithLogitsKernel);
+registerKernel('diceLossForward', 'cpu', ((logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean): LossResult => {
   const grad = gradLike(logits, wantGrad);
   const n = logits.shape[0];
   return lossResult(native().diceLoss(logits.data, targets.data, n, logits.numel / n, eps, grad?.data ?? null), grad);
-});
-registerKernel('focalLossForward', 'cpu', (logits: Tensor, targets: Tensor, alpha: number, beta: number, wantGrad: boolean): LossResult => {
+}) satisfies DiceLossKernel);
+registerKernel('focalLossForward', 'cpu', ((logits: Tensor, targets: Tensor, alpha: number, beta: number, wantGrad: boolean): LossResult => {
   const grad = gradLike(logits, wantGrad);
   return lossResult(native().focalLoss(logits.data, targets.data, alpha, beta, grad?.data ?? null), grad);
-});
-registerKernel('l1LossForward', 'cpu', (pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean): LossResult => {
+}) satisfies FocalLossKernel);
+registerKernel('l1LossForward', 'cpu', ((pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean): LossResult => {
   const grad = gradLike(pred, wantGrad);
   const withMask = mask !== null;
   const n = withMask ? pred.shape[0] : 1;
@@ -69,13 +61,13 @@ registerKernel('l1LossForward', 'cpu', (pred: Tensor, target: Tensor, mask: Tens
   const hw = pred.numel / (n * c);
   const maskChannels = withMask ? mask.shape[1] : 1;
   return lossResult(native().l1Loss(pred.data, target.data, mask?.data ?? null, n, c, hw, maskChannels, grad?.data ?? null), grad);
-});
+}) satisfies L1LossKernel);
 // grad * upstream (a [1] tensor): the chain rule for a scalar loss.
-registerKernel('scaleByScalar', 'cpu', (grad: Tensor, scalar: Tensor): Tensor => {
+registerKernel('scaleByScalar', 'cpu', ((grad: Tensor, scalar: Tensor): Tensor => {
   const s = scalar.data[0];
   if (s === 1) return grad;
   const out = allocCpu(grad.numel, false);
   const g = grad.data;
   for (let i = 0; i < out.length; i++) out[i] = g[i] * s;
   return new Tensor(out, grad.shape, false, grad.device);
-});
+}) satisfies ScaleByScalarKernel);

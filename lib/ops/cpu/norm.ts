@@ -2,20 +2,7 @@
 // statistics and signatures.
 import { Tensor, allocCpu } from '../../tensor';
 import { registerKernel } from '../../registry';
-import { nativeFunctions } from '../../native';
-
-interface NormKernels {
-  batchNormForward(
-    x: Float32Array, shape: readonly number[], weight: Float32Array | null, bias: Float32Array | null,
-    runningMean: Float32Array | null, runningVar: Float32Array | null, training: boolean, momentum: number,
-    eps: number, y: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, relu?: boolean,
-  ): void;
-  batchNormBackward(
-    x: Float32Array, dy: Float32Array, shape: readonly number[], weight: Float32Array | null,
-    saveMean: Float32Array, saveInvStd: Float32Array, training: boolean, dx: Float32Array | null,
-    dweight: Float32Array | null, dbias: Float32Array | null,
-  ): void;
-}
+import { addon } from '../../native';
 
 // Statistics the forward used, kept for the backward pass.
 export interface BatchNormSaved {
@@ -38,7 +25,7 @@ const cpuForwardWith = (relu: boolean): BatchNormForwardKernel => (x, runningMea
   const y = new Tensor(allocCpu(x.numel, false), x.shape);
   const mean = new Tensor(allocCpu(c, false), [c]);
   const invStd = new Tensor(allocCpu(c, false), [c]);
-  nativeFunctions<NormKernels>().batchNormForward(
+  addon().batchNormForward(
     x.data, x.shape, weight?.data ?? null, bias?.data ?? null, runningMean?.data ?? null,
     runningVar?.data ?? null, training, momentum, eps, y.data, mean.data, invStd.data, relu,
   );
@@ -54,7 +41,7 @@ const cpuBackward: BatchNormBackwardKernel = (x, dy, weight, saved, training, wa
   const dx = want.x ? new Tensor(allocCpu(x.numel, false), x.shape) : null;
   const dweight = want.weight ? new Tensor(allocCpu(c, false), [c]) : null;
   const dbias = want.bias ? new Tensor(allocCpu(c, false), [c]) : null;
-  nativeFunctions<NormKernels>().batchNormBackward(
+  addon().batchNormBackward(
     x.data, dy.data, x.shape, weight?.data ?? null, saved.mean.data, saved.invStd.data, training,
     dx?.data ?? null, dweight?.data ?? null, dbias?.data ?? null,
   );

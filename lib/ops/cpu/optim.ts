@@ -2,7 +2,7 @@
 // sum of squares (for the global gradient norm) and in-place scaling, and their signatures.
 // Arguments are the storage of the tensors' device (Float32Array here, DeviceBuffer in the
 // CUDA twins of lib/cuda/kernels/optim.ts).
-import { nativeFunctions } from '../../native';
+import { addon, type OptimNative } from '../../native';
 import { registerKernel } from '../../registry';
 import type { Storage } from '../../storage';
 
@@ -19,8 +19,10 @@ export interface OptimKernels {
   scaleInPlace(x: Storage, s: number): void;
 }
 
-const native = (): OptimKernels => nativeFunctions<OptimKernels>();
-registerKernel('sgdStep', 'cpu', ((...a: Parameters<OptimKernels['sgdStep']>) => native().sgdStep(...a)) as never);
-registerKernel('adamwStep', 'cpu', ((...a: Parameters<OptimKernels['adamwStep']>) => native().adamwStep(...a)) as never);
-registerKernel('sumSquares', 'cpu', ((x: Storage) => native().sumSquares(x)) as never);
-registerKernel('scaleInPlace', 'cpu', ((...a: Parameters<OptimKernels['scaleInPlace']>) => native().scaleInPlace(...a)) as never);
+const native = addon;
+// The CPU registry hands these kernels CPU storage: Float32Arrays.
+type Cpu<F extends (...a: never[]) => unknown> = (...a: Parameters<F>) => ReturnType<F>;
+registerKernel('sgdStep', 'cpu', ((...a) => native().sgdStep(...a)) as Cpu<OptimNative['sgdStep']>);
+registerKernel('adamwStep', 'cpu', ((...a) => native().adamwStep(...a)) as Cpu<OptimNative['adamwStep']>);
+registerKernel('sumSquares', 'cpu', ((x) => native().sumSquares(x)) as Cpu<OptimNative['sumSquares']>);
+registerKernel('scaleInPlace', 'cpu', ((...a) => native().scaleInPlace(...a)) as Cpu<OptimNative['scaleInPlace']>);

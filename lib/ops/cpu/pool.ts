@@ -1,7 +1,7 @@
 // CPU kernels of max and average pooling, their window geometry and signatures.
 import type { Tensor } from '../../tensor';
 import { registerKernel } from '../../registry';
-import { nativeFunctions } from '../../native';
+import { addon } from '../../native';
 import { emptyCpu } from './broadcast';
 
 // Resolved window geometry (also the traced attrs).
@@ -11,18 +11,11 @@ export interface Pool2dGeometry {
   padding: [number, number];
 }
 
-interface PoolNative {
-  maxPool2dForward(x: Float32Array, xShape: number[], k: number[], s: number[], p: number[], y: Float32Array): void;
-  maxPool2dBackward(x: Float32Array, xShape: number[], k: number[], s: number[], p: number[], gy: Float32Array, gx: Float32Array): void;
-  avgPool2dForward(x: Float32Array, xShape: number[], k: number[], s: number[], p: number[], y: Float32Array): void;
-  avgPool2dBackward(gy: Float32Array, xShape: number[], k: number[], s: number[], p: number[], gx: Float32Array): void;
-}
-
 export type PoolKernel = (x: Tensor, g: Pool2dGeometry) => Tensor;
 // maxPool2dBackward(x, gy, g) and avgPool2dBackward(x, gy, g) -> gx (avg uses only x's shape).
 export type PoolBackwardKernel = (x: Tensor, gy: Tensor, g: Pool2dGeometry) => Tensor;
 
-const native = (): PoolNative => nativeFunctions<PoolNative>();
+const native = addon;
 
 export function outputShape(x: readonly number[], g: Pool2dGeometry): number[] {
   return [

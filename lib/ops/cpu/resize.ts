@@ -1,22 +1,15 @@
 // CPU kernels of nearest and bilinear upsampling, and their signatures.
 import type { Tensor } from '../../tensor';
 import { registerKernel } from '../../registry';
-import { nativeFunctions } from '../../native';
+import { addon } from '../../native';
 import { emptyCpu } from './broadcast';
 
 export type UpsampleMode = 'nearest' | 'bilinear';
 
-interface ResizeNative {
-  upsampleNearestForward(x: Float32Array, xShape: number[], scale: number[], y: Float32Array): void;
-  upsampleNearestBackward(gy: Float32Array, xShape: number[], scale: number[], gx: Float32Array): void;
-  upsampleBilinearForward(x: Float32Array, xShape: number[], scale: number[], y: Float32Array): void;
-  upsampleBilinearBackward(gy: Float32Array, xShape: number[], scale: number[], gx: Float32Array): void;
-}
-
 export type UpsampleKernel = (x: Tensor, scale: [number, number], mode: UpsampleMode) => Tensor;
 export type UpsampleBackwardKernel = (gy: Tensor, xShape: readonly number[], scale: [number, number], mode: UpsampleMode) => Tensor;
 
-const native = (): ResizeNative => nativeFunctions<ResizeNative>();
+const native = addon;
 
 registerKernel('upsample2dForward', 'cpu', ((x, scale, mode) => {
   const [n, c, h, w] = x.shape;

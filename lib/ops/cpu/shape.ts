@@ -1,13 +1,8 @@
 // CPU kernels of reshape, concat and split, and their signatures.
 import { Tensor, shapeSize } from '../../tensor';
 import { registerKernel } from '../../registry';
-import { nativeFunctions } from '../../native';
+import { addon } from '../../native';
 import { emptyCpu } from './broadcast';
-
-interface ShapeNative {
-  copyRows(src: Float32Array, srcOffset: number, srcStride: number, dst: Float32Array, dstOffset: number,
-    dstStride: number, rows: number, rowLength: number): void;
-}
 
 // (x, shape) -> a tensor of `shape` over x's memory.
 export type ReshapeKernel = (x: Tensor, shape: readonly number[]) => Tensor;
@@ -31,7 +26,7 @@ registerKernel('concatForward', 'cpu', ((xs, dim) => {
   let offset = 0;
   for (const x of xs) {
     const row = x.shape[dim] * inner;
-    nativeFunctions<ShapeNative>().copyRows(x.data, 0, row, y.data, offset, total * inner, outer, row);
+    addon().copyRows(x.data, 0, row, y.data, offset, total * inner, outer, row);
     offset += row;
   }
   return y;
@@ -44,7 +39,7 @@ registerKernel('concatBackward', 'cpu', ((g, sizes, dim) => {
   return sizes.map((size) => {
     const piece = emptyCpu(g.shape.map((s, i) => (i === dim ? size : s)));
     const row = size * inner;
-    nativeFunctions<ShapeNative>().copyRows(g.data, offset, total * inner, piece.data, 0, row, outer, row);
+    addon().copyRows(g.data, offset, total * inner, piece.data, 0, row, outer, row);
     offset += row;
     return piece;
   });
