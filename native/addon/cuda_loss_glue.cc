@@ -30,12 +30,12 @@ Napi::Value softmaxCrossEntropyJs(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < targets.ElementLength(); ++i)
     if (targets[i] < 0 || targets[i] >= k)
       throwRange(env, "class indices from 0 to " + std::to_string(k - 1), "targets", std::to_string(targets[i]));
-  const DeviceF32 weight = argDeviceOrNull(info, 4, "classWeight");
+  const DeviceF32 weight = argDeviceOrNull(info, 4, "weight");
   const double smoothing = argDouble(info, 5, "labelSmoothing");
   const DeviceF32 dlogits = argDeviceOrNull(info, 6, "dlogits");
   const DeviceF32 loss = lossArg(info, 7);
   requireLength(env, logits, static_cast<size_t>(n * k), "logits");
-  requireOptionalLength(env, weight, static_cast<size_t>(k), "classWeight");
+  requireOptionalLength(env, weight, static_cast<size_t>(k), "weight");
   requireOptionalLength(env, dlogits, static_cast<size_t>(n * k), "dlogits");
   // The targets live on the host (labels from the loader): one counted upload.
   cuda::DeviceScratch dt(static_cast<size_t>(n) * sizeof(int32_t));
@@ -69,7 +69,7 @@ Napi::Value diceLossJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   requireArgs(info, 7, "cudaDiceLoss");
   const DeviceF32 logits = argDevice(info, 0, "logits"), targets = argDevice(info, 1, "targets");
-  const int64_t n = argInt(info, 2, "n"), m = argInt(info, 3, "m");
+  const int64_t n = argInt(info, 2, "N"), m = argInt(info, 3, "M");
   if (n < 1 || m < 1) throwRange(env, "positive sizes", "n/m", "others");
   const double eps = argDouble(info, 4, "eps");
   const DeviceF32 dlogits = argDeviceOrNull(info, 5, "dlogits");
@@ -101,7 +101,7 @@ Napi::Value l1LossJs(const Napi::CallbackInfo& info) {
   requireArgs(info, 9, "cudaL1Loss");
   const DeviceF32 pred = argDevice(info, 0, "pred"), target = argDevice(info, 1, "target");
   const DeviceF32 mask = argDeviceOrNull(info, 2, "mask");
-  const int64_t n = argInt(info, 3, "n"), c = argInt(info, 4, "c"), hw = argInt(info, 5, "hw");
+  const int64_t n = argInt(info, 3, "N"), c = argInt(info, 4, "C"), hw = argInt(info, 5, "HW");
   const int64_t mc = argInt(info, 6, "maskChannels");
   if (n < 1 || c < 1 || hw < 1 || !(mc == 1 || mc == c)) throwRange(env, "positive sizes, maskChannels 1 or c", "n/c/hw/maskChannels", "others");
   const DeviceF32 dpred = argDeviceOrNull(info, 7, "dpred");

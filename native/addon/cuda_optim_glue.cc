@@ -1,5 +1,5 @@
 // Glue for the CUDA optimizer kernels: the CPU glue's arguments with device buffers.
-#include "../cuda/cuda_layers.h"
+#include "../cuda/cuda_optim.h"
 #include "cuda_tensor_glue.h"
 
 namespace ftm {

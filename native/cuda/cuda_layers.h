@@ -1,11 +1,10 @@
-// CUDA twins of native/cpu/norm.h, pool.h, resize.h and optim.h (same signatures, device
-// pointers; sumSquares returns its value to the host like the CPU one).
+// CUDA twins of native/cpu/norm.h, pool.h and resize.h (same signatures, device pointers).
+// The optimizer kernels are declared in cuda_optim.h.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
 #include "../cpu/norm.h"
-#include "../cpu/optim.h"
 #include "../cpu/pool.h"
 
 namespace ftm {
@@ -31,11 +30,6 @@ void upsampleBilinearForward(const float* x, float* y, int64_t n, int64_t c, int
                              int64_t scaleH, int64_t scaleW);
 void upsampleBilinearBackward(const float* gy, float* gx, int64_t n, int64_t c, int64_t h, int64_t w,
                               int64_t scaleH, int64_t scaleW);
-
-void sgdStep(float* p, const float* g, float* momentumBuf, size_t n, const SgdOptions& o);
-void adamwStep(float* p, const float* g, float* m, float* v, size_t n, const AdamWOptions& o);
-double sumSquares(const float* x, size_t n);
-void scaleInPlace(float* x, size_t n, float s);
 
 }  // namespace cuda
 }  // namespace ftm

@@ -5,7 +5,7 @@
 #include "block_reduce.cuh"
 #include "cuda_device.h"
 #include "cuda_launch.h"
-#include "cuda_layers.h"
+#include "cuda_optim.h"
 
 namespace ftm {
 namespace cuda {

@@ -1,0 +1,24 @@
+// Convolution forward: y_n (K x grid) = W (K x CRS) * rows(x_n), with the bias, the optional
+// per-channel weight scale (folded batch norm) and ReLU applied as each tile is stored.
+#include "conv.h"
+#include "conv_passes.h"
+
+namespace ftm {
+
+using namespace conv_detail;
+
+void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w, const float* b,
+                        float* y, bool relu, const float* rowScale) {
+  const int64_t HW = s.H * s.W;
+  const int64_t PQ = s.P * s.Q;
+  const int64_t CRS = s.C * s.R * s.S;
+  const Taps taps = forwardTaps(s);
+  const ChannelMap channels(xs);
+  const PlaneGeometry geo(s.H, s.W, taps, s.P, s.Q);
+  GridTarget target{y, s.K * PQ, PQ, s.Q, 1, s.Q, b, relu};
+  target.scale = rowScale;
+  rowsGemmBatch(s.N, s.K, w, CRS, geo, s.C, [&](int64_t n, int64_t c) { return channels.plane(xs, n, c, HW); }, taps, s.P,
+                target);
+}
+
+}  // namespace ftm
