@@ -12,6 +12,7 @@ import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { predictGray } from '../lib/model/predict-run';
 import { loadPredictInput } from '../lib/model/predict-input';
 import { phantomDicom } from './serve-inputs';
+import { loadModel, saveModel } from '../lib/train/model-checkpoint';
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -58,9 +59,9 @@ export async function run(args: string[]): Promise<void> {
   let modelDir = flag(args, '--model');
   if (!modelDir) {
     modelDir = path.join(tmp, 'model');
-    await FTMTLNet.create({ preset: 'xs', imageSize: Number(flag(args, '--size') ?? 128), seed: 1 }).save(modelDir);
+    await saveModel(FTMTLNet.create({ preset: 'xs', imageSize: Number(flag(args, '--size') ?? 128), seed: 1 }), modelDir);
   }
-  const model = await FTMTLNet.load(modelDir);
+  const model = await loadModel(modelDir);
   const threads = flag(args, '--threads');
   const { child, base } = await startService(modelDir, ['--workers', workers, '--max-queue', maxQueue, ...(threads ? ['--threads', threads] : [])]);
   try {

@@ -12,6 +12,7 @@ import { OrthancClient } from '../lib/orthanc/orthanc-client';
 import { startOrthanc } from '../bench/archive/local-servers';
 import { auditArchive, auditProblems } from '../bench/archive/orthanc-audit';
 import { writeMammogram } from '../test/support/mammogram-fixtures';
+import { saveModel } from '../lib/train/model-checkpoint';
 
 // dist/lib/cli/main.js of this checkout (from fuzz/ or dist/fuzz/).
 export function cliMain(): string {
@@ -156,7 +157,7 @@ function statesDone(file: string, sops: Set<string>): boolean {
 export async function runArchiveFault(o: Omit<FaultOptions, 'modelDir' | 'workDir'>): Promise<FaultResult & { workDir: string }> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-fuzz-archive-'));
   const modelDir = path.join(workDir, 'model');
-  await FTMTLNet.create({ preset: 'xs', imageSize: 64, seed: o.seed ?? 1 }).save(modelDir);
+  await saveModel(FTMTLNet.create({ preset: 'xs', imageSize: 64, seed: o.seed ?? 1 }), modelDir);
   o.log?.(`fault run: ${o.instances} instances, ${o.connectors} connectors, ${o.kills} kills; logs and state files in ${workDir}`);
   return { ...(await runOrthancFault({ ...o, modelDir, workDir })), workDir };
 }

@@ -18,6 +18,8 @@ import { auditArchive, auditProblems } from '../bench/archive/orthanc-audit';
 import { cliMain, mammogramSet, runOrthancFault } from '../fuzz/archive-fault';
 import { writeDicom } from './support/dicom-fixtures';
 import { runCli } from './support/run-cli';
+import { loadModel, saveModel } from '../lib/train/model-checkpoint';
+import { closePredictor } from '../lib/model/predictor';
 
 const skip = ORTHANC ? false : 'Orthanc is not installed (Debian package orthanc; .ci/run installs it)';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-orthanc-test-'));
@@ -29,7 +31,7 @@ const AUTH = { user: 'ai', password: 's3cret' };
 t.before(async () => {
   if (skip) return;
   orthanc = await startOrthanc({ ...AUTH, stableAge: 1 });
-  await FTMTLNet.create({ imageSize: 32, seed: 4 }).save(modelDir);
+  await saveModel(FTMTLNet.create({ imageSize: 32, seed: 4 }), modelDir);
 });
 t.teardown(async () => { await orthanc?.stop(); });
 
@@ -45,7 +47,7 @@ const until = async (what: string, cond: () => boolean | Promise<boolean>, ms = 
 function startConnector(stateFile: string, lines: string[], client?: OrthancClient) {
   const stop = new AbortController();
   const c = client ?? new OrthancClient({ url: orthanc.url, ...AUTH, log: (l) => lines.push(l), signal: stop.signal });
-  return FTMTLNet.load(modelDir).then((model) => {
+  return loadModel(modelDir).then((model) => {
     const pool = ModelPool.of([model]);
     const done: Promise<ConnectorSummary> = new OrthancConnector({ client: c, pool, stateFile, pollMs: 100, signal: stop.signal, log: (l) => lines.push(l) })
       .run().finally(() => pool.close());
@@ -135,14 +137,14 @@ t.test('Orthanc down or answering 5xx: retried with backoff and said; wrong pass
   const lines: string[] = [];
   const stop = new AbortController();
   const client = new OrthancClient({ url: `http://127.0.0.1:${port}`, log: (l) => lines.push(l), signal: stop.signal, firstBackoffMs: 20, maxBackoffMs: 80 });
-  const model = await FTMTLNet.load(modelDir);
+  const model = await loadModel(modelDir);
   const running = new OrthancConnector({ client, pool: ModelPool.of([model]), stateFile: path.join(dir, 'state-503.json'), signal: stop.signal }).run();
   await until('a few retries', () => hits >= 4);
   server.close();
   await until('connection refused reported', () => lines.some((l) => /is unreachable \(ECONNREFUSED\); retrying in/.test(l)));
   stop.abort();
   const summary = await running;
-  await model.closePredictor();
+  await closePredictor(model);
   t.match(lines[0], new RegExp(`^Orthanc at http://127\\.0\\.0\\.1:${port} answered 503 to GET /changes\\?since=0&limit=100; retrying in 0\\.0 s \\(attempt 1\\)$`), 'says what failed and when it retries');
   t.ok(lines.some((l) => /retrying in 0\.1 s \(attempt 3\)/.test(l)), 'the wait grows (backoff)');
   t.equal(summary.processed, 0, 'stops cleanly while Orthanc is away');
@@ -151,7 +153,7 @@ t.test('Orthanc down or answering 5xx: retried with backoff and said; wrong pass
   await t.rejects(wrong.getJson('/changes'), /Orthanc answered 401 to GET \/changes: wrong or missing --user\/--password/);
   await t.rejects(runCli('orthanc', '--model', modelDir, '--url', 'ftp://x'), /Expected an http:\/\/ or https:\/\/ URL for --url but received "ftp:\/\/x"/);
   fs.writeFileSync(path.join(dir, 'bad-state.json'), '{"format":"ftmtlnet-orthanc-state","orthanc":"http://elsewhere:8042","lastSeq":3,"processed":[],"failed":{}}');
-  const other = await FTMTLNet.load(modelDir);
+  const other = await loadModel(modelDir);
   await t.rejects(new OrthancConnector({ client: new OrthancClient({ url: orthanc.url, ...AUTH }), pool: ModelPool.of([other]), stateFile: path.join(dir, 'bad-state.json') }).run(),
     /the state file .*bad-state\.json belongs to the Orthanc at http:\/\/elsewhere:8042/);
 });

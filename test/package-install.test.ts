@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { writeMammogram } from './support/mammogram-fixtures';
+import { saveModel } from '../lib/train/model-checkpoint';
 
 const root = path.join(__dirname, '..');
 const built = path.join(root, 'build', 'Release', 'ftmtlnet.node');
@@ -69,7 +70,7 @@ t.test('packed tarball installs with the prebuild and runs predict without compi
   t.notOk(fs.existsSync(path.join(installed, 'build')), 'nothing was compiled (no build/ folder)');
 
   const ckpt = path.join(tmp, 'ckpt');
-  await FTMTLNet.create({ imageSize: 32, seed: 3 }).save(ckpt);
+  await saveModel(FTMTLNet.create({ imageSize: 32, seed: 3 }), ckpt);
   const image = path.join(tmp, 'scan.dcm');
   fs.writeFileSync(image, writeMammogram({}).bytes);
   const cli = path.join(app, 'node_modules', '.bin', 'ftmtlnet');

@@ -20,6 +20,7 @@ import { REDIS_SERVER, startRedis, type LocalServer } from '../bench/archive/loc
 import { writeMammogram } from './support/mammogram-fixtures';
 import { runCli } from './support/run-cli';
 import { DicomMessage, DicomMetaDictionary } from '../lib/results/dcmjs';
+import { loadModel, saveModel } from '../lib/train/model-checkpoint';
 
 const DIST_MAIN = path.join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js');
 const skip = REDIS_SERVER ? false : 'redis-server is not installed (Debian package redis-server; .ci/run installs it)';
@@ -31,7 +32,7 @@ const modelDir = path.join(dir, 'model');
 t.before(async () => {
   if (skip) return;
   redis = await startRedis();
-  await FTMTLNet.create({ imageSize: 32, seed: 4 }).save(modelDir);
+  await saveModel(FTMTLNet.create({ imageSize: 32, seed: 4 }), modelDir);
 });
 t.teardown(async () => { await redis?.stop(); });
 
@@ -68,7 +69,7 @@ t.test('submit, worker, queue: results equal predict --json, DICOM objects, fail
   const waiting = JSON.parse((await runCli('queue', '--redis', redis.url, '--queue', queue, '--json')).stdout);
   t.same({ ...waiting, failedJobs: undefined }, { waiting: 4, active: 0, completed: 0, failed: 0, delayed: 0, failedJobs: undefined }, 'queue --json before any worker');
 
-  const model = await FTMTLNet.load(modelDir);
+  const model = await loadModel(modelDir);
   const lines: string[] = [];
   const worker = await startPredictWorker({ redis: redis.url, queue, pool: ModelPool.of([model]), log: (l) => lines.push(l) });
   const connection = await openRedis(redis.url, { connectTimeoutMs: 5000 });

@@ -15,6 +15,8 @@ import { queueCounts } from '../../lib/queue/queue-counts';
 import { OrthancClient } from '../../lib/orthanc/orthanc-client';
 import { startOrthanc, startRedis } from './local-servers';
 import { cliMain, mammogramSet } from '../../fuzz/archive-fault';
+import { loadModel, saveModel } from '../../lib/train/model-checkpoint';
+import { predictImage, closePredictor } from '../../lib/model/predictor';
 
 function flag(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
@@ -42,7 +44,7 @@ export async function run(args: string[]): Promise<void> {
   const modelSize = flag(args, '--size', 128);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftm-bench-archive-'));
   const modelDir = path.join(tmp, 'model');
-  await FTMTLNet.create({ preset: 'xs', imageSize: modelSize, seed: 1 }).save(modelDir);
+  await saveModel(FTMTLNet.create({ preset: 'xs', imageSize: modelSize, seed: 1 }), modelDir);
   const set = mammogramSet(n, '1.2.826.0.1.3680043.9.7.66', { width: side, height: Math.round(side * 1.25) });
   const inputs = path.join(tmp, 'inputs');
   fs.mkdirSync(inputs);
@@ -51,17 +53,17 @@ export async function run(args: string[]): Promise<void> {
   console.log(`archive throughput: ${n} MG DICOM images ${side}x${Math.round(side * 1.25)}, model preset xs at ${modelSize} px, ${cores} cores, load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 
   // Peer: one process, a plain loop over model.predict (decode + forward + decode of the heads).
-  const model = await FTMTLNet.load(modelDir);
-  await model.predict(files[0]);
+  const model = await loadModel(modelDir);
+  await predictImage(model, files[0]);
   let t0 = performance.now();
-  for (const f of files) await model.predict(f);
+  for (const f of files) await predictImage(model, f);
   const direct = n / ((performance.now() - t0) / 1000);
   console.log(`  direct loop (peer)            ${direct.toFixed(2)} images/s (model.predict only)`);
   // Second peer: the same loop writing what a job writes (JSON + SEG + SR, atomic renames).
   t0 = performance.now();
-  for (const f of files) await writeResults(path.join(tmp, 'direct-out'), f, await model.predict(f), { threshold: 0.3, uidSeed: 'bench' });
+  for (const f of files) await writeResults(path.join(tmp, 'direct-out'), f, await predictImage(model, f), { threshold: 0.3, uidSeed: 'bench' });
   const directWrite = n / ((performance.now() - t0) / 1000);
-  await model.closePredictor();
+  await closePredictor(model);
   console.log(`  direct loop + results (peer)  ${directWrite.toFixed(2)} images/s (model.predict + writeResults)`);
 
   const redis = await startRedis();

@@ -1,6 +1,8 @@
 // N copies of one checkpoint, each with its own predict worker thread, handed out one job at a
 // time: how a queue worker or the Orthanc connector runs N predictions at once.
-import { FTMTLNet } from './ftmtlnet';
+// Loading a pool from a checkpoint folder: loadModelPool (lib/train/model-checkpoint.ts).
+import type { FTMTLNet } from './ftmtlnet';
+import { closePredictor } from './predictor';
 
 export class ModelPool {
   private readonly free: FTMTLNet[];
@@ -8,13 +10,6 @@ export class ModelPool {
 
   private constructor(private readonly models: FTMTLNet[]) {
     this.free = [...models];
-  }
-
-  static async load(dir: string, size = 1): Promise<ModelPool> {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`Expected a positive integer for concurrency but received ${size}`);
-    const models: FTMTLNet[] = [];
-    for (let i = 0; i < size; i++) models.push(await FTMTLNet.load(dir));
-    return new ModelPool(models);
   }
 
   static of(models: FTMTLNet[]): ModelPool {
@@ -37,6 +32,6 @@ export class ModelPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.models.map((m) => m.closePredictor()));
+    await Promise.all(this.models.map((m) => closePredictor(m)));
   }
 }

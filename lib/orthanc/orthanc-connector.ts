@@ -12,6 +12,7 @@ import { checkSourceBytes, isInputError } from '../data/source-checks';
 import { resolveDecodeLimits, type DecodeLimits } from '../data/limits';
 import { OrthancClient, OrthancHttpError, StopRequested, sleepUnlessStopped } from './orthanc-client';
 import { loadConnectorState, saveConnectorState, type ConnectorState } from './connector-state';
+import { predictImage } from '../model/predictor';
 
 export const ORTHANC_UID_SEED = 'ftmtlnet-orthanc';
 
@@ -128,7 +129,7 @@ export class OrthancConnector {
       checkSourceBytes(`instance ${id}`, info.FileSize, this.limits);
       const bytes = new Uint8Array(await client.getBytes(`/instances/${id}/file`));
       const threshold = this.options.threshold ?? 0.3;
-      const prediction = await this.options.pool.use((m) => m.predict(bytes, { threshold, limits: this.limits }));
+      const prediction = await this.options.pool.use((m) => predictImage(m, bytes, { threshold, limits: this.limits }));
       const results = await dicomResults(bytes, prediction, { threshold, secondaryCapture: this.options.secondaryCapture, uidSeed: ORTHANC_UID_SEED }, `instance ${id}`);
       for (const obj of [results.seg, results.sr, ...(results.sc ? [results.sc] : [])]) await client.storeInstance(obj);
       this.state.processed.add(sop);

@@ -13,6 +13,7 @@ import { readBoundedFile } from '../data/dicom';
 import { resolveDecodeLimits, type DecodeLimits } from '../data/limits';
 import { openRedis, type RedisConnection } from './redis-connection';
 import { DEFAULT_QUEUE, type PredictJobData, type PredictJobResult } from './predict-job';
+import { predictImage } from '../model/predictor';
 
 // Seed of the results' UIDs: the same source always gets the same SEG/SR UIDs from the queue.
 export const QUEUE_UID_SEED = 'ftmtlnet-queue';
@@ -48,7 +49,7 @@ export async function processPredictJob(pool: ModelPool, data: PredictJobData, l
     // Read once: the same bytes are predicted on and referenced by the DICOM results.
     const bytes = new Uint8Array(await readBoundedFile(data.file, limits));
     const written = await pool.use(async (model) => {
-      const prediction = await model.predict(bytes, { threshold: data.threshold, limits }).catch((e: Error) => {
+      const prediction = await predictImage(model, bytes, { threshold: data.threshold, limits }).catch((e: Error) => {
         e.message = e.message.replace('<buffer>', data.file);
         throw e;
       });

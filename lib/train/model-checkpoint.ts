@@ -2,6 +2,7 @@
 // model config) and weights.safetensors (every parameter and buffer by its dotted name).
 import { FTMTLNet } from '../model/ftmtlnet';
 import type { FTMTLNetConfig } from '../model/config';
+import { ModelPool } from '../model/model-pool';
 import { readCheckpoint, writeCheckpoint } from './checkpoint';
 
 // Writes dir/config.json and dir/weights.safetensors (atomically; creates dir).
@@ -21,4 +22,12 @@ export async function loadModel(dir: string): Promise<FTMTLNet> {
   }
   model.loadStateDict(ck.weights, { strict: true, source: ck.weightsFile });
   return model.eval();
+}
+
+// `size` copies of one checkpoint, each with its own predict worker (queue worker, Orthanc).
+export async function loadModelPool(dir: string, size = 1): Promise<ModelPool> {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`Expected a positive integer for concurrency but received ${size}`);
+  const models: FTMTLNet[] = [];
+  for (let i = 0; i < size; i++) models.push(await loadModel(dir));
+  return ModelPool.of(models);
 }

@@ -2,11 +2,11 @@
 // study's mammograms and stores SEG + SR back into the study; runs until SIGTERM.
 import { Command, Option } from 'commander';
 import { setNumThreads } from '../../capabilities';
-import { ModelPool } from '../../model/model-pool';
 import { OrthancClient, checkOrthancUrl } from '../../orthanc/orthanc-client';
 import { OrthancConnector } from '../../orthanc/orthanc-connector';
 import { addThreadsOption, parseIntArg, parseNumberArg } from '../options';
 import { stderrLog, untilStopSignal } from '../stop-signals';
+import { loadModelPool } from '../../train/model-checkpoint';
 
 interface OrthancFlags {
   url: string;
@@ -54,7 +54,7 @@ Examples:
     const password = flags.password ?? process.env.ORTHANC_PASSWORD;
     if (flags.user === undefined && password !== undefined && flags.password !== undefined) throw new Error('--password needs --user');
     const client = new OrthancClient({ url: flags.url, user: flags.user, password, log: stderrLog, signal: stop.signal });
-    const pool = await ModelPool.load(flags.model, 1);
+    const pool = await loadModelPool(flags.model, 1);
     try {
       const connector = new OrthancConnector({
         client, pool, stateFile: flags.state, level: flags.level, threshold: flags.threshold,

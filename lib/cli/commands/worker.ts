@@ -2,12 +2,12 @@
 // finishes the jobs in hand and exits 0. Many workers, on one machine or many, share a queue.
 import { Command } from 'commander';
 import { setNumThreads } from '../../capabilities';
-import { ModelPool } from '../../model/model-pool';
 import { startPredictWorker } from '../../queue/run-predict-worker';
 import { shownRedisUrl } from '../../queue/redis-connection';
 import { addThreadsOption, parseIntArg } from '../options';
 import { addQueueOptions, type QueueFlags } from '../queue-options';
 import { stderrLog, untilStopSignal } from '../stop-signals';
+import { loadModelPool } from '../../train/model-checkpoint';
 
 interface WorkerFlags extends QueueFlags {
   model: string;
@@ -38,7 +38,7 @@ Examples:
   cmd.action(async (flags: WorkerFlags) => {
     if (flags.threads) setNumThreads(flags.threads);
     const stopped = untilStopSignal(stderrLog);
-    const pool = await ModelPool.load(flags.model, flags.concurrency);
+    const pool = await loadModelPool(flags.model, flags.concurrency);
     const running = await startPredictWorker({
       redis: flags.redis, queue: flags.queue, pool, log: stderrLog,
       lockDurationMs: flags.lockDuration, stalledIntervalMs: flags.stalledInterval,
