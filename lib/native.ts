@@ -149,15 +149,21 @@ export interface LossNative {
   ): number;
 }
 
-// The optimizers (optim_glue.cc): in place on the parameter and its state.
-export interface OptimNative {
-  sgdStep(p: Float32Array, g: Float32Array, momentumBuf: Float32Array | null, lr: number, momentum: number,
+// The optimizers (optim_glue.cc; the CUDA twins take device buffers): in place on the
+// parameter and its state. B is the storage: Float32Array here.
+export interface OptimFunctions<B> {
+  // p, g, momentumBuf: (n) -> p, momentumBuf updated in place
+  sgdStep(p: B, g: B, momentumBuf: B | null, lr: number, momentum: number,
     dampening: number, weightDecay: number, nesterov: boolean, firstStep: boolean): void;
-  adamwStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number,
+  // p, g, m, v: (n) -> p, m, v updated in place; step is 1-based (bias correction)
+  adamwStep(p: B, g: B, m: B, v: B, lr: number, beta1: number,
     beta2: number, eps: number, weightDecay: number, step: number): void;
-  sumSquares(x: Float32Array): number;
-  scaleInPlace(x: Float32Array, s: number): void;
+  // x: (n) -> sum of squares (double, independent of the thread count)
+  sumSquares(x: B): number;
+  // x: (n) -> x * s in place
+  scaleInPlace(x: B, s: number): void;
 }
+export type OptimNative = OptimFunctions<Float32Array>;
 
 export type CpuAddon = NativeCore & ActivationNative & BroadcastNative & DropoutNative & ShapeNative & ConvNative &
   LinearNative & PoolNative & ResizeNative & NormNative & LossNative & OptimNative;

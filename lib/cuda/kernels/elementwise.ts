@@ -1,11 +1,11 @@
 // CUDA twins of the elementwise, broadcast, reduce and shape kernels (lib/ops/activation.ts,
 // broadcast.ts, shape.ts, dropout.ts) and of the gradient accumulation the tape uses.
 import { registerKernel } from '../../registry';
-import { Tensor, shapeSize } from '../../tensor';
+import { Tensor } from '../../tensor';
 import { padShape, BinaryKernel, AffineKernel, SumToShapeKernel, BroadcastToKernel } from '../../ops/cpu/broadcast';
 import type { Unary, UnaryBackward } from '../../ops/cpu/activation';
 import type { DropoutMaskKernel } from '../../ops/cpu/dropout';
-import type { ConcatKernel, ReshapeKernel, SplitKernel } from '../../ops/cpu/shape';
+import { blockGeometry, type ConcatKernel, type ReshapeKernel, type SplitKernel } from '../../ops/cpu/shape';
 import { cudaKernels, dev, emptyCuda } from './native';
 
 const BINARY_CODES = { add: 0, sub: 1, mul: 2 } as const;
@@ -61,16 +61,13 @@ function registerElementwise(): void {
   }) satisfies DropoutMaskKernel);
   registerKernel('reshapeForward', 'cuda', ((x, shape) => new Tensor(dev(x), shape)) satisfies ReshapeKernel);
 
-  // concat / split along `dim`: (outer, D_k, inner) blocks, one strided row copy per source.
-  const geometry = (shape: readonly number[], dim: number) => ({
-    outer: shapeSize(shape.slice(0, dim)),
-    inner: shapeSize(shape.slice(dim + 1)),
-  });
+  // concat / split along `dim`: (outer, D_k, inner) blocks (the CPU kernels' blockGeometry),
+  // one strided row copy per source.
   registerKernel('concatForward', 'cuda', ((xs, dim) => {
     const total = xs.reduce((s, x) => s + x.shape[dim], 0);
     const shape = xs[0].shape.map((s, i) => (i === dim ? total : s));
     const y = emptyCuda(shape);
-    const { outer, inner } = geometry(shape, dim);
+    const { outer, inner } = blockGeometry(shape, dim);
     let offset = 0;
     for (const x of xs) {
       const row = x.shape[dim] * inner;
@@ -81,7 +78,7 @@ function registerElementwise(): void {
   }) satisfies ConcatKernel);
   registerKernel('concatBackward', 'cuda', ((g, sizes, dim) => {
     const total = g.shape[dim];
-    const { outer, inner } = geometry(g.shape, dim);
+    const { outer, inner } = blockGeometry(g.shape, dim);
     let offset = 0;
     return sizes.map((size) => {
       const piece = emptyCuda(g.shape.map((s, i) => (i === dim ? size : s)));

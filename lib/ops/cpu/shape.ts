@@ -14,7 +14,7 @@ export type SplitKernel = (g: Tensor, sizes: readonly number[], dim: number) => 
 registerKernel('reshapeForward', 'cpu', ((x, shape) => new Tensor(x.data, shape, false, x.device)) as ReshapeKernel);
 
 // (outer, D_k, inner) blocks: rows = outer, each source row D_k*inner long.
-function blockGeometry(shape: readonly number[], dim: number): { outer: number; inner: number } {
+export function blockGeometry(shape: readonly number[], dim: number): { outer: number; inner: number } {
   return { outer: shapeSize(shape.slice(0, dim)), inner: shapeSize(shape.slice(dim + 1)) };
 }
 
