@@ -177,7 +177,7 @@ t.test('service', async (t) => {
 
 t.test('a corrupt checkpoint fails at start with the reader\'s message', async (t) => {
   const bad = path.join(dir, 'bad');
-  await FTMTLNet.create({ imageSize: 32, seed: 1 }).save(bad);
+  await saveModel(FTMTLNet.create({ imageSize: 32, seed: 1 }), bad);
   const w = path.join(bad, 'weights.safetensors');
   fs.writeFileSync(w, fs.readFileSync(w).subarray(0, 1000));
   await t.rejects(createService({ modelDir: bad }), { message: /weights\.safetensors is truncated/ });

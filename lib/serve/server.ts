@@ -3,7 +3,6 @@
 // a body size limit; a bounded inference queue (503 + Retry-After when full); close() stops
 // accepting, lets what is in flight finish, then stops the workers.
 import Fastify, { type FastifyInstance } from 'fastify';
-import { FTMTLNet } from '../model/ftmtlnet';
 import { InferencePool } from './inference-pool';
 import { createMetrics, type ServiceMetrics } from './metrics';
 import { bearerChecker } from './auth';
@@ -13,6 +12,7 @@ import { registerV2Routes } from './routes-v2';
 import type { ModelInfo, ServiceContext } from './context';
 import { resolveDecodeLimits, type DecodeLimits } from '../data/limits';
 import { packageVersion } from '../package-version';
+import { loadModel } from '../train/model-checkpoint';
 
 export interface ServiceOptions {
   modelDir: string;
@@ -39,7 +39,7 @@ export interface Service {
 // Loads the checkpoint once here (a corrupt or mismatched one fails now, with the reader's
 // message, not later in every worker) and keeps only what the routes need.
 async function readModelInfo(dir: string): Promise<ModelInfo> {
-  const { config } = await FTMTLNet.load(dir);
+  const { config } = await loadModel(dir);
   return { name: 'ftmtlnet', version: packageVersion(), imageSize: config.imageSize, classNames: [...config.classNames], headStride: config.headStride };
 }
 
