@@ -11,6 +11,7 @@ import { writeDicom } from './support/dicom-fixtures';
 import { encodePgm } from '../lib/data/pgm';
 import { runCli } from './support/run-cli';
 import { predictImage, closePredictor } from '../lib/model/predictor';
+import { saveModel } from '../lib/train/model-checkpoint';
 
 const model = FTMTLNet.create({ imageSize: 32, seed: 4 }).eval();
 t.teardown(() => closePredictor(model));
@@ -75,7 +76,7 @@ t.test('7: `ftmtlnet predict` with non-finite weights fails instead of printing 
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const broken = FTMTLNet.create({ imageSize: 32, seed: 4 });
   broken.cls.fc.weight.data[0] = Infinity;
-  await broken.save(path.join(dir, 'model'));
+  await saveModel(broken, path.join(dir, 'model'));
   const image = path.join(dir, 'img.pgm');
   fs.writeFileSync(image, encodePgm(16, 16, new Uint8Array(256).fill(100)));
   await t.rejects(runCli('predict', '--model', path.join(dir, 'model'), image), { message: "the model's weights are corrupt: cls.fc.weight holds Infinity at index 0; predict() needs finite weights" });
