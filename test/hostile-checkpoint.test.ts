@@ -8,7 +8,7 @@ import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { CONFIG_BOUNDS, countParameters, resolveConfig, PRESETS } from '../lib/model/config';
 import { Tensor } from '../lib/tensor';
 import { decodeSafetensors, encodeSafetensors } from '../lib/train/safetensors';
-import { exportOnnxBytes } from '../lib/onnx/export';
+import { exportOnnx, exportOnnxBytes } from '../lib/onnx/export';
 import { readOnnxWeights } from '../lib/onnx/import';
 import { OnnxPredictor } from '../lib/onnx/predict-onnx';
 import { seededRandom } from './support/check';
@@ -129,6 +129,6 @@ t.test('a temp file left by a killed ONNX export is removed by the next export',
   fs.mkdirSync(dir);
   const stale = '.model.onnx.tmp-4194303-1700000000000';   // no such process (beyond pid_max of most systems)
   fs.writeFileSync(path.join(dir, stale), 'partial');
-  await FTMTLNet.create({ imageSize: 32, seed: 3 }).exportOnnx(path.join(dir, 'model.onnx'));
+  await exportOnnx(FTMTLNet.create({ imageSize: 32, seed: 3 }), path.join(dir, 'model.onnx'));
   t.same(fs.readdirSync(dir), ['model.onnx']);
 });

@@ -108,14 +108,14 @@ t.test('SEG + SR per mammogram into the same study; non-MG, own outputs and corr
   const stop3 = new AbortController();
   const lines3: string[] = [];
   const client3 = new OrthancClient({ url: orthanc.url, ...AUTH, signal: stop3.signal });
-  const model3 = await FTMTLNet.load(modelDir);
+  const model3 = await loadModel(modelDir);
   const third = mammogramSet(7, '1.2.826.0.1.3680043.9.7.87').slice(4);   // another study, three views
   for (const m of third) await client.storeInstance(m.bytes);
   const s3 = await new OrthancConnector({
     client: client3, pool: ModelPool.of([model3]), stateFile, pollMs: 100, signal: stop3.signal,
     log: (l) => { lines3.push(l); if (/fetching and predicting/.test(l)) stop3.abort(); },
   }).run();
-  await model3.closePredictor();
+  await closePredictor(model3);
   t.equal(s3.processed, 1, 'the instance in hand when the stop came is finished, and no other');
   const inHand = /\(SOP ([\d.]+)\): fetching/.exec(lines3.find((l) => /fetching/.test(l))!)![1];
   t.ok(state().processed.includes(inHand), 'and recorded in the state file');

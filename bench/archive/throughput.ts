@@ -52,19 +52,19 @@ export async function run(args: string[]): Promise<void> {
   const cores = os.cpus().length;
   console.log(`archive throughput: ${n} MG DICOM images ${side}x${Math.round(side * 1.25)}, model preset xs at ${modelSize} px, ${cores} cores, load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 
-  // Peer: one process, a plain loop over model.predict (decode + forward + decode of the heads).
+  // Peer: one process, a plain loop over predictImage (decode + forward + decode of the heads).
   const model = await loadModel(modelDir);
   await predictImage(model, files[0]);
   let t0 = performance.now();
   for (const f of files) await predictImage(model, f);
   const direct = n / ((performance.now() - t0) / 1000);
-  console.log(`  direct loop (peer)            ${direct.toFixed(2)} images/s (model.predict only)`);
+  console.log(`  direct loop (peer)            ${direct.toFixed(2)} images/s (predictImage only)`);
   // Second peer: the same loop writing what a job writes (JSON + SEG + SR, atomic renames).
   t0 = performance.now();
   for (const f of files) await writeResults(path.join(tmp, 'direct-out'), f, await predictImage(model, f), { threshold: 0.3, uidSeed: 'bench' });
   const directWrite = n / ((performance.now() - t0) / 1000);
   await closePredictor(model);
-  console.log(`  direct loop + results (peer)  ${directWrite.toFixed(2)} images/s (model.predict + writeResults)`);
+  console.log(`  direct loop + results (peer)  ${directWrite.toFixed(2)} images/s (predictImage + writeResults)`);
 
   const redis = await startRedis();
   const rows: Record<string, number> = { direct, directWrite };
