@@ -111,6 +111,7 @@ t.test('submit, worker, queue: results equal predict --json, DICOM objects, fail
   t.same(uids(segAfter), uids(segBefore), 'the re-run SEG has the same series and instance UIDs');
 
   await t.rejects(runCli('submit', '--redis', redis.url, '--out', out, path.join(dir, 'nope')), /Expected an image file or a folder for .*nope but it does not exist/);
+  await t.rejects(openRedis('redis://127.0.0.1:1', { connectTimeoutMs: 300 }), /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 0\.3 s/);
   await t.rejects(runCli('queue', '--redis', 'http://127.0.0.1:1'), /Expected a redis:\/\/ or rediss:\/\/ URL for --redis but received "http:\/\/127\.0\.0\.1:1"/);
   await q.close(); connection.disconnect();
   await worker.close();

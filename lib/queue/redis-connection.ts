@@ -50,7 +50,9 @@ export async function openRedis(url: string, options: OpenRedisOptions = {}): Pr
   redis.on('error', () => { /* reported through retryStrategy; ioredis would print otherwise */ });
   redis.on('ready', () => { if (warned) options.log?.(`Redis at ${shown} is reachable again`); warned = false; });
   const timeout = options.connectTimeoutMs ?? 0;
-  const connecting = redis.connect();
+  // connect() rejects when the first try fails; 'ready' comes after any number of retries.
+  const connecting = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  redis.connect().catch(() => { /* retried by retryStrategy */ });
   if (timeout > 0) {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -64,8 +66,6 @@ export async function openRedis(url: string, options: OpenRedisOptions = {}): Pr
     } finally {
       clearTimeout(timer);
     }
-  } else {
-    connecting.catch(() => { /* retried by retryStrategy */ });
   }
   return redis;
 }
