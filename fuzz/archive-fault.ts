@@ -127,6 +127,9 @@ export async function runOrthancFault(o: FaultOptions): Promise<FaultResult> {
       if (Date.now() > deadline) throw new Error(`the connectors did not finish within ${(o.maxMs ?? 600_000) / 1000} s; logs in ${o.workDir}`);
       await sleep(250);
     }
+    // SIGTERM once each is following /changes (a process still loading its modules has no
+    // handler yet and ends by the signal's default action, with no work in hand).
+    for (let i = 0; i < procs.length; i++) await following(i);
     const exitCodes: (number | null)[] = [];
     for (const p of procs) {
       p.child.kill('SIGTERM');
