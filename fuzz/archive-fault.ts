@@ -86,6 +86,8 @@ export async function runOrthancFault(o: FaultOptions): Promise<FaultResult> {
   // Started and following /changes (a kill before that would only test start-up).
   const following = async (i: number) => {
     while (logCount(i, /following http/) < procs[i].starts) {
+      const c = procs[i].child;
+      if (c.exitCode !== null) throw new Error(`connector ${i} exited with code ${c.exitCode} before following /changes: ${fs.readFileSync(procs[i].logFile, 'utf8').slice(-500)}`);
       if (Date.now() > deadline) throw new Error(`connector ${i} did not start; logs in ${o.workDir}`);
       await sleep(50);
     }
