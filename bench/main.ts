@@ -6,8 +6,10 @@ import { run as runNormLosses } from './norm-losses';
 import { run as runForward } from './model-forward';
 import { run as runServe } from './serve-load';
 import { run as runArchive } from './archive/throughput';
+import { run as runDiagnose } from './training-diagnosis';
 
 const commands: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
+  diagnose: { describe: 'targets at the training size, loss parts, per-task gradient norms per branch, head outputs (JSON lines); --data DIR --format F --size S --recipe mammogram|phantom --steps N', run: runDiagnose },
   archive: { describe: 'images/s through the BullMQ queue (1 and 2 worker processes) and the Orthanc connector, vs a direct predict loop; real redis-server and Orthanc on loopback; --images N (40), --image-size S (512), --size S (model, 128), --json', run: runArchive },
   cuda: { describe: 'CUDA conv passes, featureTransfer and an FTMTLNet training step (batch 16, image 512); --json FILE, --repeat N; needs a GPU', run: runCuda },
   forward: { describe: 'FTMTLNet forward, ours vs onnxruntime-node on the exported graph, batch 1 and 8, + parity; --model DIR | --preset P --size S, --threads N, --repeat N, --json', run: runForward },

@@ -17,9 +17,10 @@ import * as submit from './commands/submit';
 import * as worker from './commands/worker';
 import * as queue from './commands/queue';
 import * as orthanc from './commands/orthanc';
+import * as cv from './commands/cv';
 import { addLimitOptions } from './limit-options';
 
-const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve, submit, worker, queue, orthanc];
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve, submit, worker, queue, orthanc, cv];
 
 
 // configure runs before the subcommands are added, so they inherit its settings (tests use

@@ -28,38 +28,28 @@ export function addDataOptions(cmd: Command): Command {
     .option('--data-seed <n>', 'synthetic: generator seed', parseIntArg('--data-seed', 0), 1);
 }
 
-// The flags `train` and `ablate` share: model size and input size, the training budget and
-// schedule, the seed, the output folder, the validation share, the task weights and --json.
+// The flags `train` and `ablate` share besides the recipe's (lib/cli/recipe.ts addRecipeOptions:
+// preset, size, epochs, batch, lr, loss weights, ...): the seed, the output folder, the
+// validation share and --json. preset/size are the recipe's, filled in by the command.
 export interface TrainingFlags {
   preset: Preset;
   size: number;
-  epochs: number;
-  batch: number;
-  lr: number;
   seed: number;
   out?: string;
   valFraction: number;
-  lossWeights: { cls: number; det: number; seg: number };
   json?: boolean;
 }
 
 export interface TrainingOptionDefaults {
-  epochs: number;
   valFraction: number;
-  help: { epochs: string; seed: string; out: string; valFraction: string; json: string };
+  help: { seed: string; out: string; valFraction: string; json: string };
 }
 
 export function addTrainingOptions(cmd: Command, d: TrainingOptionDefaults): Command {
   return cmd
-    .addOption(new Option('--preset <preset>', 'model size').choices(['xs', 's', 'm', 'l']).default('xs'))
-    .option('--size <pixels>', 'input size S (images are letterboxed to S x S; a multiple of 32)', parseIntArg('--size', 32), 128)
-    .option('--epochs <n>', d.help.epochs, parseIntArg('--epochs', 1), d.epochs)
-    .option('--batch <n>', 'batch size', parseIntArg('--batch', 1), 8)
-    .option('--lr <rate>', 'peak learning rate (warm-up, then cosine decay)', parseNumberArg('--lr', 0), 2e-3)
     .option('--seed <n>', d.help.seed, parseIntArg('--seed', 0), 0)
     .option('--out <dir>', d.help.out)
     .option('--val-fraction <f>', d.help.valFraction, parseNumberArg('--val-fraction', 0), d.valFraction)
-    .addOption(new Option('--loss-weights <cls,det,seg>', 'task weights of the multi-task loss').argParser(parseLossWeights).default({ cls: 4, det: 1, seg: 1 }, '4,1,1'))
     .option('--json', d.help.json);
 }
 

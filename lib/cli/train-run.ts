@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Sample } from '../data/sample';
 import { FTMTLNet } from '../model/ftmtlnet';
-import type { FTMTLNetConfig, Preset, Transfer } from '../model/config';
+import type { ClassifierPool, FTMTLNetConfig, PredictPreprocess, Preset, Transfer } from '../model/config';
 import type { MultiTaskLossOptions } from '../model/multitask-loss';
 import type { AugmentOptions } from '../train/augment';
 import { readCheckpoint } from '../train/checkpoint';
@@ -32,6 +32,9 @@ export interface TrainRunOptions {
   weightDecay?: number;
   earlyStopping?: number | false;
   augment?: AugmentOptions | false;
+  sampling?: 'uniform' | 'balanced';
+  preprocess?: PredictPreprocess;      // stored in the model config, so eval/predict apply it too
+  classifierPool?: ClassifierPool;
   loss?: MultiTaskLossOptions;
   headStride?: 4 | 8;
   progress?: ProgressMode;
@@ -46,11 +49,11 @@ export async function trainModel(o: TrainRunOptions): Promise<{ model: FTMTLNet;
   }
   const model = saved ? FTMTLNet.fromConfig(saved) : FTMTLNet.create({
     preset: o.preset, imageSize: o.size, numClasses: o.classes.length, classNames: o.classes, transfer: o.transfer, seed: o.seed,
-    headStride: o.headStride,
+    headStride: o.headStride, preprocess: o.preprocess ?? null, classifierPool: o.classifierPool,
   });
   const trainer = new Trainer(model, o.train, o.val, {
     epochs: o.epochs, batchSize: o.batch, lr: o.lr, seed: o.seed, threads: o.threads, outDir: o.out, resume: o.resume,
-    optimizer: o.optimizer, weightDecay: o.weightDecay, earlyStopping: o.earlyStopping, augment: o.augment, loss: o.loss,
+    optimizer: o.optimizer, weightDecay: o.weightDecay, earlyStopping: o.earlyStopping, augment: o.augment, sampling: o.sampling, loss: o.loss,
     progress: o.progress, log: o.log, timeBudget: o.timeBudget,
   });
   const result = await trainer.fit();

@@ -17,6 +17,7 @@ import { classificationMetrics, rocCurve, type ClassificationMetrics, type RocPo
 import { averagePrecision, frocCurve, frocSensitivityAt, type DetectionImage, type FrocPoint, type ScoredBox } from './detection-metrics';
 import { maskOverlap } from './segmentation-metrics';
 import { describe, fail } from '../errors';
+import type { MetricIntervals } from './bootstrap';
 
 export interface PredictionMask {
   width: number;
@@ -37,6 +38,7 @@ export interface EvaluationMetrics {
   detection: { froc: { '0.5': number; '1': number; '2': number; '4': number }; ap50: number };
   segmentation: { dice: number; iou: number };
   images: number;
+  intervals?: MetricIntervals;   // bootstrap intervals (lib/eval/bootstrap.ts), when computed
 }
 
 export interface EvaluateOptions {

@@ -14,6 +14,10 @@ export interface MultiTaskLossOptions {
   offsetWeight?: number;        // factor on l1(offset), 1 by default
   uncertainty?: boolean;        // learned log-variance per task (Kendall et al. 2018)
   focal?: { alpha?: number; beta?: number };   // 2 and 4 (CenterNet)
+  // 'image' (default): Dice per image, averaged (an image without a mass scores 1 - 1/(sum p + 1),
+  // so the mean is near 1 whatever the masses get). 'batch': one Dice over the batch's pixels
+  // (nnU-Net's batch Dice): images without a mass add only their false positives.
+  dice?: 'image' | 'batch';
 }
 
 // The parts, as numbers, for logging.
@@ -40,6 +44,7 @@ export class MultiTaskLoss extends Module {
   readonly sizeWeight: number;
   readonly offsetWeight: number;
   readonly focal: { alpha: number; beta: number };
+  readonly dice: 'image' | 'batch';
   // (3) log-variances of the cls, det, seg tasks; present only with uncertainty weighting.
   // Give loss.parameters() to the optimizer together with the model's.
   readonly logVars: Tensor | null;
@@ -52,6 +57,8 @@ export class MultiTaskLoss extends Module {
     }
     this.sizeWeight = options.sizeWeight ?? 1;
     this.offsetWeight = options.offsetWeight ?? 1;
+    this.dice = options.dice ?? 'image';
+    if (this.dice !== 'image' && this.dice !== 'batch') throw new RangeError(`Expected 'image' or 'batch' for dice but received ${String(this.dice)}`);
     this.focal = { alpha: options.focal?.alpha ?? 2, beta: options.focal?.beta ?? 4 };
     this.logVars = options.uncertainty ? this.registerParameter('log_vars', Tensor.zeros([3])) : null;
   }
@@ -62,7 +69,9 @@ export class MultiTaskLoss extends Module {
     const size = ops.l1Loss(out.size, t.size, t.regMask);
     const offset = ops.l1Loss(out.offset, t.offset, t.regMask);
     const bce = ops.bceWithLogits(out.mask_logits, t.mask);
-    const dice = ops.diceLoss(out.mask_logits, t.mask);
+    const dice = this.dice === 'batch'
+      ? ops.diceLoss(ops.reshape(out.mask_logits, [1, -1, ...out.mask_logits.shape.slice(2)]), ops.reshape(t.mask, [1, -1, ...t.mask.shape.slice(2)]))
+      : ops.diceLoss(out.mask_logits, t.mask);
     const det = weightedSum([focal, size, offset], [1, this.sizeWeight, this.offsetWeight]);
     const seg = weightedSum([bce, dice], [1, 1]);
     const w = [this.weights.cls, this.weights.det, this.weights.seg];

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Sample } from '../data/sample';
 import { Tensor, allocCpu } from '../tensor';
-import { describe, expectBool, expectInt, expectOptions, fail } from '../errors';
+import { describe, expectBool, expectInt, expectOneOf, expectOptions, fail } from '../errors';
 import { letterbox, type AugmentOptions } from './augment';
 import { prepareBatch, type BatchRequest, type PreparedBatch } from './batch';
 import { Rng, deriveSeed } from './rng';
@@ -24,6 +24,10 @@ export interface LoaderOptions {
   // of each epoch's shuffled order, so the shards of one epoch are disjoint and cover the
   // data (their sizes differ by at most one). Default { rank: 0, worldSize: 1 }: everything.
   shard?: { rank: number; worldSize: number };
+  // 'uniform' (default): each sample once per epoch. 'balanced': an epoch of the same length
+  // drawn with replacement, each class (sample.label) equally likely (Shen et al.'s remedy for
+  // a normal-heavy mammography set).
+  sampling?: 'uniform' | 'balanced';
 }
 
 export interface Batch {
@@ -43,6 +47,7 @@ export class DataLoader {
   readonly dropLast: boolean;
   readonly prefetch: number;
   readonly shard: { rank: number; worldSize: number };
+  readonly sampling: 'uniform' | 'balanced';
   private worker: Worker | null = null;
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (b: PreparedBatch) => void; reject: (e: Error) => void }>();
@@ -56,6 +61,7 @@ export class DataLoader {
     this.seed = expectInt(o.seed ?? 0, 'options.seed', 0);
     this.dropLast = expectBool(o.dropLast ?? false, 'options.dropLast');
     this.prefetch = expectInt(o.prefetch ?? 2, 'options.prefetch', 0, 16);
+    this.sampling = expectOneOf(o.sampling ?? 'uniform', ['uniform', 'balanced'] as const, 'options.sampling');
     const shard = expectOptions<{ rank: number; worldSize: number }>(o.shard, 'options.shard');
     const worldSize = expectInt(shard.worldSize ?? 1, 'options.shard.worldSize', 1);
     this.shard = { worldSize, rank: expectInt(shard.rank ?? 0, 'options.shard.rank', 0, worldSize - 1) };
@@ -80,6 +86,7 @@ export class DataLoader {
 
   // The sample order of an epoch (a pure function of seed and epoch).
   order(epoch: number): number[] {
+    if (this.sampling === 'balanced') return balancedOrder(this.samples, new Rng(deriveSeed(this.seed, 0xba1, epoch)));
     if (!this.shuffle) return this.samples.map((_, i) => i);
     return new Rng(deriveSeed(this.seed, 0x5eed, epoch)).permutation(this.samples.length);
   }
@@ -172,4 +179,15 @@ export class DataLoader {
     this.worker = worker;
     return worker;
   }
+}
+
+// n draws with replacement, each class equally likely, uniform within a class.
+export function balancedOrder(samples: readonly Sample[], rng: Rng): number[] {
+  const byLabel = new Map<string, number[]>();
+  samples.forEach((s, i) => byLabel.set(s.label, [...(byLabel.get(s.label) ?? []), i]));
+  const groups = [...byLabel.keys()].sort().map((k) => byLabel.get(k)!);
+  return samples.map(() => {
+    const g = groups[rng.int(groups.length)];
+    return g[rng.int(g.length)];
+  });
 }

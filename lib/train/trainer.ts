@@ -44,6 +44,7 @@ export interface TrainerOptions {
   seed?: number;                      // default 0
   threads?: number;                   // kernel threads (default: leave as is)
   augment?: AugmentOptions | false;   // default {} (the default augmentation)
+  sampling?: 'uniform' | 'balanced';  // default uniform (see LoaderOptions.sampling)
   loss?: MultiTaskLossOptions;
   outDir?: string | null;             // best/ and last/ checkpoints, history.json; null: none
   resume?: string;                    // a checkpoint (or run) folder written by a previous run
@@ -96,6 +97,7 @@ function resolve(o: TrainerOptions) {
     seed: expectInt(opt.seed ?? 0, 'options.seed', 0),
     threads: opt.threads === undefined ? undefined : expectInt(opt.threads, 'options.threads', 1, 256),
     augment: opt.augment ?? {},
+    sampling: expectOneOf(opt.sampling ?? 'uniform', ['uniform', 'balanced'] as const, 'options.sampling'),
     loss: opt.loss ?? {},
     outDir: opt.outDir ?? null,
     resume: opt.resume,
@@ -139,7 +141,7 @@ export class Trainer {
       : new AdamW(groups, { lr: o.lr, weightDecay: o.weightDecay });
     this.loader = new DataLoader(train, {
       batchSize: o.batchSize, imageSize: model.config.imageSize, seed: o.seed, augment: o.augment, prefetch: o.prefetch,
-      dropLast: train.length > o.batchSize, shard: o.shard,
+      dropLast: train.length > o.batchSize, shard: o.shard, sampling: o.sampling,
     });
     this.progress = createProgress(o.progress, o.log);
     this.rng = new Rng(o.seed);

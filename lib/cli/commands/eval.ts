@@ -22,13 +22,24 @@ interface EvalFlags {
 }
 
 // The eval --json shape (and the demo's metrics.json).
+// With bootstrap intervals, each interval sits beside its metric: classification.aucCI,
+// classification.accuracyCI, detection.frocCI["0.5"|"1"|"2"|"4"], detection.ap50CI,
+// segmentation.diceCI (each [low, high]) and bootstrap { replicates, seed, level }.
 export function metricsJson(m: EvaluationMetrics): object {
   const c = m.classification;
+  const ci = m.intervals;
   return {
-    classification: { auc: c.auc, accuracy: c.accuracy, sensitivity: c.sensitivity, specificity: c.specificity, macroAuc: c.macroAuc },
-    detection: { froc: { '0.5': m.detection.froc['0.5'], '1': m.detection.froc['1'], '2': m.detection.froc['2'], '4': m.detection.froc['4'] }, ap50: m.detection.ap50 },
-    segmentation: { dice: m.segmentation.dice, iou: m.segmentation.iou },
+    classification: {
+      auc: c.auc, accuracy: c.accuracy, sensitivity: c.sensitivity, specificity: c.specificity, macroAuc: c.macroAuc,
+      ...(ci ? { aucCI: ci.auc, accuracyCI: ci.accuracy } : {}),
+    },
+    detection: {
+      froc: { '0.5': m.detection.froc['0.5'], '1': m.detection.froc['1'], '2': m.detection.froc['2'], '4': m.detection.froc['4'] }, ap50: m.detection.ap50,
+      ...(ci ? { frocCI: { ...ci.froc }, ap50CI: ci.ap50 } : {}),
+    },
+    segmentation: { dice: m.segmentation.dice, iou: m.segmentation.iou, ...(ci ? { diceCI: ci.dice } : {}) },
     images: m.images,
+    ...(ci ? { bootstrap: { replicates: ci.replicates, seed: ci.seed, level: ci.level } } : {}),
   };
 }
 

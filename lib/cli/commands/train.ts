@@ -7,6 +7,7 @@ import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../d
 import { addDataOptions, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
 import { readResumeConfig, resumeFlags } from '../resume';
 import { trainModel } from '../train-run';
+import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags } from '../recipe';
 import type { FTMTLNetConfig, Transfer } from '../../model/config';
 
 interface TrainFlags extends TrainingFlags {
@@ -19,7 +20,6 @@ interface TrainFlags extends TrainingFlags {
   resume?: string;
   optimizer: 'adamw' | 'sgd';
   earlyStopping?: number;
-  augment: boolean;
 }
 
 export function register(program: Command): void {
@@ -29,12 +29,12 @@ export function register(program: Command): void {
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adamw', 'sgd']).default('adamw'))
     .addOption(new Option('--transfer <mode>', 'feature transfer between branches: full (FTMTLNet) or none (parallel baseline)').choices(['full', 'none']).default('full'))
     .option('--resume <dir>', 'continue a run from its checkpoint folder (or its run folder); the model is rebuilt from its config.json')
-    .option('--early-stopping <epochs>', 'stop after this many epochs without a better validation score', parseIntArg('--early-stopping', 1))
-    .option('--no-augment', 'turn off flip/affine/intensity augmentation');
+    .option('--early-stopping <epochs>', 'stop after this many epochs without a better validation score', parseIntArg('--early-stopping', 1));
+  addRecipeOptions(cmd);
   addTrainingOptions(cmd, {
-    epochs: 10, valFraction: 0.2,
+    valFraction: 0.2,
     help: {
-      epochs: 'training epochs', seed: 'seed of the weights, shuffling and augmentation',
+      seed: 'seed of the weights, shuffling and augmentation',
       out: 'run folder for checkpoints and history (default runs/train-<timestamp>)',
       valFraction: 'share of the data held out for validation', json: 'print the final validation metrics as JSON on stdout',
     },
@@ -42,14 +42,22 @@ export function register(program: Command): void {
   addDataOptions(cmd);
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
+Recipes: --recipe phantom (synthetic demo settings: 128 px letterbox) and --recipe mammogram
+(real data: breast crop + flip + normalisation at 256 px, class-balanced sampling, batch Dice,
+size-term weight 0.1, average+max pooling in the classifier; its preprocessing is stored in the
+checkpoint, so eval and predict apply it). Without --recipe a real data set gets mammogram and
+phantoms get phantom; any flag given explicitly overrides the recipe's value.
+
 Examples:
   ftmtlnet train --epochs 20 --out runs/phantoms                    # synthetic phantoms
-  ftmtlnet train --data ../shared/data/mias --format mias --size 256 --epochs 30
+  ftmtlnet train --data ../shared/data/mias --format mias --recipe mammogram --out runs/mias
   ftmtlnet train --resume runs/phantoms --epochs 30                 # continue a run
 
 The run folder gets best/ and last/ checkpoints (config.json + weights.safetensors; last/ also
 holds optimizer.safetensors and train-state.json for --resume) and history.json.`);
-  cmd.action(async (given: TrainFlags) => {
+  cmd.action(async (typed: TrainFlags) => {
+    const { name, recipe: rc } = recipeFromFlags(cmd, typed as unknown as Record<string, unknown>);
+    const given = { ...typed, preset: rc.preset, size: rc.size };
     let flags = given;
     let modelConfig: FTMTLNetConfig | undefined;
     if (given.resume) {
@@ -60,17 +68,21 @@ holds optimizer.safetensors and train-state.json for --resume) and history.json.
       flags = { ...given, ...r.flags };
       modelConfig = saved.config;
     }
+    process.stderr.write(describeRecipe(name, rc) + '\n');
     const out = flags.out ?? flags.resume ?? path.join('runs', `train-${timestamp()}`);
-    const dataset = await loadSamples({ data: flags.data, format: flags.format, size: flags.size, count: flags.count, seed: flags.dataSeed });
+    // A resumed run keeps the checkpoint's preprocessing; a new one takes the recipe's.
+    const preprocess = modelConfig ? modelConfig.preprocess : preprocessFor(rc.preprocess);
+    const dataset = await loadSamples({ data: flags.data, format: flags.format, size: flags.size, count: flags.count, seed: flags.dataSeed, preprocess });
     for (const s of dataset.skipped) process.stderr.write(`skipped ${s.id}${s.file ? ` (${s.file})` : ''}: ${s.reason}\n`);
     const classes = datasetClasses(dataset);
     const { train, val } = splitSamples(dataset.samples, flags.valFraction, flags.seed);
     process.stderr.write(`data: ${train.length} training and ${val.length} validation images, classes ${classes.join('/')}\n`);
     const { result } = await trainModel({
-      train, val, classes, preset: flags.preset, size: flags.size, transfer: flags.transfer, epochs: flags.epochs,
-      batch: flags.batch, lr: flags.lr, seed: flags.seed, threads: flags.threads, out, resume: flags.resume, modelConfig,
-      optimizer: flags.optimizer, earlyStopping: flags.earlyStopping ?? false, augment: flags.augment ? {} : false,
-      loss: { weights: flags.lossWeights },
+      train, val, classes, preset: flags.preset, size: flags.size, transfer: flags.transfer, epochs: rc.epochs,
+      batch: rc.batch, lr: rc.lr, seed: flags.seed, threads: flags.threads, out, resume: flags.resume, modelConfig,
+      optimizer: flags.optimizer, earlyStopping: flags.earlyStopping ?? false, augment: rc.augment ? {} : false,
+      sampling: rc.sampling, preprocess, classifierPool: rc.pool,
+      loss: { weights: rc.lossWeights, sizeWeight: rc.sizeWeight, dice: rc.dice },
     });
     const best = result.best ? result.history.find((r) => r.epoch === result.best!.epoch) : undefined;
     await fsp.writeFile(path.join(out, 'metrics.json'), JSON.stringify(best?.metrics ?? null, null, 2) + '\n');

@@ -1,0 +1,105 @@
+// Training recipes: the settings `train`, `cv` and `ablate` start from. 'phantom' is the
+// synthetic demo's set-up (letterbox, 128 px, plain sampling and losses); 'mammogram' is the
+// real-data recipe (breast crop + canonical flip + percentile normalisation at 256 px,
+// class-balanced sampling, batch Dice, CenterNet's 0.1 weight on the size term). Without
+// --recipe, real data sets get 'mammogram' and phantoms 'phantom'; flags given on the command
+// line override the recipe's value for that setting.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { PredictPreprocess, Preset } from '../model/config';
+import { parseIntArg, parseLossWeights, parseNumberArg } from './options';
+
+export const RECIPE_NAMES = ['mammogram', 'phantom'] as const;
+export type RecipeName = (typeof RECIPE_NAMES)[number];
+
+export interface Recipe {
+  preset: Preset;
+  size: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  lossWeights: { cls: number; det: number; seg: number };
+  sizeWeight: number;                 // factor on l1(size) in the detection loss
+  dice: 'image' | 'batch';
+  sampling: 'uniform' | 'balanced';
+  augment: boolean;
+  preprocess: 'crop' | 'letterbox';   // crop: breast crop, flip, normalise (stored in the checkpoint)
+}
+
+export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.freeze({
+  phantom: {
+    preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
+    sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox',
+  },
+  mammogram: {
+    preset: 'xs', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
+    sizeWeight: 0.1, dice: 'batch', sampling: 'balanced', augment: true, preprocess: 'crop',
+  },
+});
+
+// The preprocessing a recipe trains with, as stored in the model config (null: letterbox).
+export function preprocessFor(preprocess: Recipe['preprocess']): PredictPreprocess {
+  return preprocess === 'crop' ? { crop: true, flip: 'auto', normalize: 'minmax' } : null;
+}
+
+export function recipePreprocess(name: RecipeName): PredictPreprocess {
+  return preprocessFor(RECIPES[name].preprocess);
+}
+
+// Without --recipe: phantoms (no --data, or --format synthetic) get 'phantom', real data 'mammogram'.
+export function defaultRecipeName(data: string | undefined, format: string | undefined): RecipeName {
+  return !data || format === 'synthetic' ? 'phantom' : 'mammogram';
+}
+
+// The recipe's settings with the explicitly given ones on top (undefined = not given).
+export function resolveRecipe(name: RecipeName, given: Partial<Recipe>): Recipe {
+  const base = RECIPES[name];
+  if (!base) throw new RangeError(`Expected one of ${RECIPE_NAMES.join(', ')} for recipe but received ${String(name)}`);
+  const out = { ...base, lossWeights: { ...base.lossWeights } } as Recipe;
+  for (const [k, v] of Object.entries(given) as [keyof Recipe, unknown][]) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function parseMultipleOf32(v: string): number {
+  const n = parseIntArg('--size', 32)(v);
+  if (n % 32) throw new InvalidArgumentError('--size must be a multiple of 32.');
+  return n;
+}
+
+// The recipe-controlled options of train / cv / ablate; none has a commander default, so an
+// undefined value means "the recipe's".
+export function addRecipeOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--recipe <name>', 'training recipe (default: mammogram for a real data set, phantom for phantoms)').choices([...RECIPE_NAMES]))
+    .addOption(new Option('--preset <preset>', 'model size (recipe: xs)').choices(['xs', 's', 'm', 'l']))
+    .option('--size <pixels>', 'input size S, a multiple of 32 (recipe: mammogram 256, phantom 128)', parseMultipleOf32)
+    .option('--epochs <n>', 'training epochs (recipe: mammogram 16, phantom 10)', parseIntArg('--epochs', 1))
+    .option('--batch <n>', 'batch size (recipe: 8)', parseIntArg('--batch', 1))
+    .option('--lr <rate>', 'peak learning rate, warm-up then cosine decay (recipe: 2e-3)', parseNumberArg('--lr', 0))
+    .addOption(new Option('--loss-weights <cls,det,seg>', 'task weights of the multi-task loss (recipe: 4,1,1)').argParser(parseLossWeights))
+    .option('--size-weight <w>', 'weight of the box-size term in the detection loss (recipe: mammogram 0.1, phantom 1)', parseNumberArg('--size-weight', 0))
+    .addOption(new Option('--dice <mode>', 'Dice loss per image or over the batch (recipe: mammogram batch, phantom image)').choices(['image', 'batch']))
+    .addOption(new Option('--sampling <mode>', 'uniform, or class-balanced draws (recipe: mammogram balanced, phantom uniform)').choices(['uniform', 'balanced']))
+    .addOption(new Option('--preprocess <mode>', 'crop: breast crop + flip + normalise; letterbox: resize only (recipe: mammogram crop, phantom letterbox)').choices(['crop', 'letterbox']))
+    .option('--augment', 'flip/affine/intensity augmentation on (recipe: on)')
+    .option('--no-augment', 'augmentation off');
+}
+
+// Reads the recipe options back from a command's parsed flags.
+export function recipeFromFlags(cmd: Command, flags: Record<string, unknown>): { name: RecipeName; recipe: Recipe } {
+  const name = (flags.recipe as RecipeName | undefined) ?? defaultRecipeName(flags.data as string | undefined, flags.format as string | undefined);
+  const augmentGiven = cmd.getOptionValueSource('augment') === 'cli';
+  const recipe = resolveRecipe(name, {
+    preset: flags.preset as Preset | undefined, size: flags.size as number | undefined, epochs: flags.epochs as number | undefined,
+    batch: flags.batch as number | undefined, lr: flags.lr as number | undefined,
+    lossWeights: flags.lossWeights as Recipe['lossWeights'] | undefined, sizeWeight: flags.sizeWeight as number | undefined,
+    dice: flags.dice as Recipe['dice'] | undefined, sampling: flags.sampling as Recipe['sampling'] | undefined,
+    preprocess: flags.preprocess as Recipe['preprocess'] | undefined, augment: augmentGiven ? Boolean(flags.augment) : undefined,
+  });
+  return { name, recipe };
+}
+
+export function describeRecipe(name: RecipeName, r: Recipe): string {
+  const w = r.lossWeights;
+  return `recipe ${name}: preset ${r.preset}, ${r.size} px (${r.preprocess}), ${r.epochs} epochs, batch ${r.batch}, lr ${r.lr}, `
+    + `loss weights ${w.cls},${w.det},${w.seg}, size weight ${r.sizeWeight}, ${r.dice} Dice, ${r.sampling} sampling, augment ${r.augment ? 'on' : 'off'}`;
+}
