@@ -14,6 +14,7 @@ import type { EvaluationMetrics } from '../eval/metrics';
 import { predictSamples } from '../train/validate';
 import { preprocessFor, type Recipe, type RecipeName } from './recipe';
 import { trainModel } from './train-run';
+import { saveModel } from '../train/model-checkpoint';
 
 export interface CrossValidationOptions {
   samples: Sample[];
@@ -64,12 +65,12 @@ export async function runCrossValidation(o: CrossValidationOptions): Promise<Fol
     const { model, result } = await trainModel({
       train, val: [], classes: o.classes, preset: r.preset, size: r.size, transfer: o.transfer, epochs: r.epochs, batch: r.batch,
       lr: r.lr, seed: o.seed, threads: o.threads, out: null, augment: r.augment ? {} : false, sampling: r.sampling,
-      preprocess: preprocessFor(r.preprocess), loss: { weights: r.lossWeights, sizeWeight: r.sizeWeight, dice: r.dice },
+      preprocess: preprocessFor(r.preprocess), classifierPool: r.pool, loss: { weights: r.lossWeights, sizeWeight: r.sizeWeight, dice: r.dice },
       progress: 'lines', log: o.log,
     });
     const predicted = await predictSamples(model, test, { batchSize: r.batch });
     const records = imageRecords(predicted.predictions, predicted.samples);
-    await model.save(path.join(dir, 'model'), { recipe: o.recipeName, fold: String(k) });
+    await saveModel(model, path.join(dir, 'model'), { recipe: o.recipeName, fold: String(k) });
     const entry = { settings, fold: k, trainImages: train.length, seconds: result.seconds, records };
     await fsp.mkdir(dir, { recursive: true });
     await fsp.writeFile(file, JSON.stringify(entry) + '\n');

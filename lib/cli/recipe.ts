@@ -1,11 +1,12 @@
 // Training recipes: the settings `train`, `cv` and `ablate` start from. 'phantom' is the
 // synthetic demo's set-up (letterbox, 128 px, plain sampling and losses); 'mammogram' is the
 // real-data recipe (breast crop + canonical flip + percentile normalisation at 256 px,
-// class-balanced sampling, batch Dice, CenterNet's 0.1 weight on the size term). Without
+// class-balanced sampling, batch Dice, CenterNet's 0.1 weight on the size term, average+max
+// pooling in the classifier). Without
 // --recipe, real data sets get 'mammogram' and phantoms 'phantom'; flags given on the command
 // line override the recipe's value for that setting.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { PredictPreprocess, Preset } from '../model/config';
+import type { ClassifierPool, PredictPreprocess, Preset } from '../model/config';
 import { parseIntArg, parseLossWeights, parseNumberArg } from './options';
 
 export const RECIPE_NAMES = ['mammogram', 'phantom'] as const;
@@ -23,16 +24,17 @@ export interface Recipe {
   sampling: 'uniform' | 'balanced';
   augment: boolean;
   preprocess: 'crop' | 'letterbox';   // crop: breast crop, flip, normalise (stored in the checkpoint)
+  pool: ClassifierPool;               // classifier pooling of cls_4 (model config)
 }
 
 export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.freeze({
   phantom: {
     preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
-    sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox',
+    sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg',
   },
   mammogram: {
     preset: 'xs', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
-    sizeWeight: 0.1, dice: 'batch', sampling: 'balanced', augment: true, preprocess: 'crop',
+    sizeWeight: 0.1, dice: 'batch', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avgmax',
   },
 });
 
@@ -80,6 +82,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .addOption(new Option('--dice <mode>', 'Dice loss per image or over the batch (recipe: mammogram batch, phantom image)').choices(['image', 'batch']))
     .addOption(new Option('--sampling <mode>', 'uniform, or class-balanced draws (recipe: mammogram balanced, phantom uniform)').choices(['uniform', 'balanced']))
     .addOption(new Option('--preprocess <mode>', 'crop: breast crop + flip + normalise; letterbox: resize only (recipe: mammogram crop, phantom letterbox)').choices(['crop', 'letterbox']))
+    .addOption(new Option('--pool <mode>', 'classifier pooling: avg, max or avgmax (recipe: mammogram avgmax, phantom avg)').choices(['avg', 'max', 'avgmax']))
     .option('--augment', 'flip/affine/intensity augmentation on (recipe: on)')
     .option('--no-augment', 'augmentation off');
 }
@@ -93,7 +96,7 @@ export function recipeFromFlags(cmd: Command, flags: Record<string, unknown>): {
     batch: flags.batch as number | undefined, lr: flags.lr as number | undefined,
     lossWeights: flags.lossWeights as Recipe['lossWeights'] | undefined, sizeWeight: flags.sizeWeight as number | undefined,
     dice: flags.dice as Recipe['dice'] | undefined, sampling: flags.sampling as Recipe['sampling'] | undefined,
-    preprocess: flags.preprocess as Recipe['preprocess'] | undefined, augment: augmentGiven ? Boolean(flags.augment) : undefined,
+    preprocess: flags.preprocess as Recipe['preprocess'] | undefined, pool: flags.pool as ClassifierPool | undefined, augment: augmentGiven ? Boolean(flags.augment) : undefined,
   });
   return { name, recipe };
 }
@@ -101,5 +104,5 @@ export function recipeFromFlags(cmd: Command, flags: Record<string, unknown>): {
 export function describeRecipe(name: RecipeName, r: Recipe): string {
   const w = r.lossWeights;
   return `recipe ${name}: preset ${r.preset}, ${r.size} px (${r.preprocess}), ${r.epochs} epochs, batch ${r.batch}, lr ${r.lr}, `
-    + `loss weights ${w.cls},${w.det},${w.seg}, size weight ${r.sizeWeight}, ${r.dice} Dice, ${r.sampling} sampling, augment ${r.augment ? 'on' : 'off'}`;
+    + `loss weights ${w.cls},${w.det},${w.seg}, size weight ${r.sizeWeight}, ${r.dice} Dice, ${r.sampling} sampling, ${r.pool} pool, augment ${r.augment ? 'on' : 'off'}`;
 }

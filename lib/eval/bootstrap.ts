@@ -16,6 +16,9 @@ export interface BootstrapOptions {
   replicates?: number;   // default 2000
   seed?: number;         // default 0
   level?: number;        // default 0.95
+  // Resampling units: lists of record indices drawn together (e.g. one image's records from
+  // several seeds). Default: each record alone.
+  groups?: number[][];
 }
 
 // The headline metrics of one (resampled) set of records.
@@ -63,11 +66,19 @@ export function percentileInterval(values: readonly number[], level = 0.95): Int
   return [q(tail), q(1 - tail)];
 }
 
-function resolve(o: BootstrapOptions): Required<BootstrapOptions> {
+type Resolved = Required<Omit<BootstrapOptions, 'groups'>>;
+
+function resolve(o: BootstrapOptions): Resolved {
   const replicates = o.replicates ?? 2000, seed = o.seed ?? 0, level = o.level ?? 0.95;
   if (!Number.isInteger(replicates) || replicates < 1) throw new RangeError(`Expected a positive integer for replicates but received ${replicates}`);
   if (!(level > 0 && level < 1)) throw new RangeError(`Expected a number in (0, 1) for level but received ${level}`);
   return { replicates, seed, level };
+}
+
+// The record indices of each replicate: groups (default: single records) drawn with replacement.
+function replicateIndices(n: number, o: BootstrapOptions): number[][] {
+  const groups = o.groups ?? Array.from({ length: n }, (_, i) => [i]);
+  return bootstrapDraws(groups.length, o).map((draw) => Array.from(draw).flatMap((g) => groups[g]));
 }
 
 // The replicate draws: replicates x n image indices.
@@ -81,7 +92,7 @@ export function bootstrapDraws(n: number, options: BootstrapOptions = {}): Int32
   });
 }
 
-function intervalsOf(samples: HeadlineMetrics[], o: Required<BootstrapOptions>): MetricIntervals {
+function intervalsOf(samples: HeadlineMetrics[], o: Resolved): MetricIntervals {
   const pick = (f: (m: HeadlineMetrics) => number): Interval => percentileInterval(samples.map(f), o.level);
   return {
     auc: pick((m) => m.auc), accuracy: pick((m) => m.accuracy),
@@ -92,7 +103,7 @@ function intervalsOf(samples: HeadlineMetrics[], o: Required<BootstrapOptions>):
 
 export function bootstrapIntervals(records: readonly ImageRecord[], classes: readonly string[], options: BootstrapOptions = {}): MetricIntervals {
   const o = resolve(options);
-  const replicates = bootstrapDraws(records.length, o).map((idx) => headlineMetrics(Array.from(idx, (i) => records[i]), classes));
+  const replicates = replicateIndices(records.length, options).map((idx) => headlineMetrics(idx.map((i) => records[i]), classes));
   return intervalsOf(replicates, o);
 }
 
@@ -110,7 +121,7 @@ export function pairedBootstrap(a: readonly ImageRecord[], b: readonly ImageReco
     froc: Object.fromEntries(FROC_RATES.map((k) => [k, x.froc[k] - y.froc[k]])) as Record<FrocRate, number>,
     ap50: x.ap50 - y.ap50, dice: x.dice - y.dice,
   });
-  const replicates = bootstrapDraws(a.length, o).map((idx) => diff(
-    headlineMetrics(Array.from(idx, (i) => a[i]), classes), headlineMetrics(Array.from(idx, (i) => b[i]), classes)));
+  const replicates = replicateIndices(a.length, options).map((idx) => diff(
+    headlineMetrics(idx.map((i) => a[i]), classes), headlineMetrics(idx.map((i) => b[i]), classes)));
   return { difference: diff(headlineMetrics(a, classes), headlineMetrics(b, classes)), intervals: intervalsOf(replicates, o) };
 }

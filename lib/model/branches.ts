@@ -8,7 +8,7 @@ import { Conv2d, Dropout, Layer, Linear, ReLU, Sequential } from '../nn/layers';
 import { ConvBnRelu, FeatureTransfer } from '../nn/blocks';
 import { Rng } from '../nn/init';
 import { releaseTemporary } from '../nn/temporaries';
-import type { Architecture, Transfer } from './config';
+import type { Architecture, ClassifierPool, Transfer } from './config';
 
 function down(x: Tensor): Tensor {
   return ops.maxPool2d(x, { kernelSize: 2, stride: 2, padding: 0 });
@@ -194,7 +194,7 @@ export class ClassificationBranch extends Module {
   readonly dropout: Dropout;
   readonly fc: Linear;
 
-  constructor(arch: Architecture, readonly transfer: Transfer, numClasses: number, rng: Rng, seed: number) {
+  constructor(arch: Architecture, readonly transfer: Transfer, numClasses: number, rng: Rng, seed: number, readonly pool: ClassifierPool = 'avg') {
     super();
     let cin = arch.stem;
     this.stages = arch.cls.map((w, k) => {
@@ -204,14 +204,16 @@ export class ClassificationBranch extends Module {
       return s;
     });
     this.dropout = this.registerModule('dropout', new Dropout(arch.dropout, seed));
-    this.fc = this.registerModule('fc', new Linear(arch.cls[3], numClasses, { rng, initStd: 0.01 }));
+    this.fc = this.registerModule('fc', new Linear(arch.cls[3] * (pool === 'avgmax' ? 2 : 1), numClasses, { rng, initStd: 0.01 }));
   }
 
-  // cls_4 -> global average pool -> dropout -> linear -> class logits (N, K)
+  // cls_4 -> global average and/or max pool -> dropout -> linear -> class logits (N, K)
   logits(features: Tensor): Tensor {
-    const c = features.shape[1];
-    const pooled = ops.reshape(ops.globalAvgPool2d(features), [-1, c]);
-    return this.fc.forward(this.dropout.forward(pooled));
+    const [, c, h, w] = features.shape;
+    const avg = (): Tensor => ops.globalAvgPool2d(features);
+    const max = (): Tensor => ops.maxPool2d(features, { kernelSize: [h, w] });
+    const pooled = this.pool === 'avg' ? avg() : this.pool === 'max' ? max() : ops.concat([avg(), max()], 1);
+    return this.fc.forward(this.dropout.forward(ops.reshape(pooled, [-1, c * (this.pool === 'avgmax' ? 2 : 1)])));
   }
 
   // -> cls_4 (N, cls[3], H/32, W/32)

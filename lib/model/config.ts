@@ -10,6 +10,10 @@ export type PredictPreprocess = Omit<PreprocessOptions, 'size'> | null;
 
 export type Preset = 'xs' | 's' | 'm' | 'l';
 export type Transfer = 'full' | 'none';
+// How the classifier pools cls_4 before the linear layer: 'avg' (global average, the original),
+// 'max' (global max) or 'avgmax' (both, concatenated: twice the features). A lesion covers about
+// 1% of a mammogram, so an average over the whole breast dilutes it; the maximum keeps it.
+export type ClassifierPool = 'avg' | 'max' | 'avgmax';
 
 // Channel widths and depth of every stage (the resolved form of a preset).
 export interface Architecture {
@@ -36,6 +40,7 @@ export interface FTMTLNetOptions {
   classNames?: string[];
   transfer?: Transfer;
   headStride?: 4 | 8;
+  classifierPool?: ClassifierPool;   // default 'avg'
   seed?: number;
   arch?: Partial<Architecture>; // overrides of the preset's widths
   preprocess?: PredictPreprocess;
@@ -50,6 +55,7 @@ export interface FTMTLNetConfig {
   classNames: string[];
   transfer: Transfer;
   headStride: 4 | 8;
+  classifierPool: ClassifierPool;
   seed: number;
   arch: Architecture;
   input: { channels: 1; range: [0, 1] };   // images are single-channel, values in [0, 1]
@@ -92,7 +98,7 @@ function given<T>(o: object, key: string, fallback: T): unknown {
 
 // The trainable parameters of a config (conv and linear weights, biases, BN scale and shift),
 // computed without building the model: checked against CONFIG_BOUNDS.parameters first.
-export function countParameters(arch: Architecture, transfer: Transfer, headStride: 4 | 8, numClasses: number): number {
+export function countParameters(arch: Architecture, transfer: Transfer, headStride: 4 | 8, numClasses: number, classifierPool: ClassifierPool = 'avg'): number {
   const conv = (cin: number, cout: number, k = 3, bias = false) => cin * cout * k * k + (bias ? cout : 0);
   const convBnRelu = (cin: number, cout: number) => conv(cin, cout) + 2 * cout;
   const stage = (sources: number[], out: number) => convBnRelu(sources.reduce((a, b) => a + b, 0), out) + arch.depth * convBnRelu(out, out);
@@ -114,7 +120,7 @@ export function countParameters(arch: Architecture, transfer: Transfer, headStri
     n += stage(sources, w);
     cin = w;
   });
-  return n + arch.cls[3] * numClasses + numClasses;
+  return n + arch.cls[3] * (classifierPool === 'avgmax' ? 2 : 1) * numClasses + numClasses;
 }
 
 // Resolves options (or a stored config) into a full, validated config.
@@ -141,6 +147,8 @@ export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): F
   if (transfer !== 'full' && transfer !== 'none') fail('type', 'one of "full", "none"', 'transfer', describe(transfer));
   const headStride = given(options, 'headStride', 8) as 4 | 8;
   if (headStride !== 4 && headStride !== 8) fail('type', 'one of 4, 8', 'headStride', describe(headStride));
+  const classifierPool = given(options, 'classifierPool', 'avg') as ClassifierPool;
+  if (!['avg', 'max', 'avgmax'].includes(classifierPool)) fail('type', 'one of "avg", "max", "avgmax"', 'classifierPool', describe(classifierPool));
   const seed = given(options, 'seed', 0) as number;
   if (typeof seed !== 'number' || !Number.isInteger(seed)) fail('type', 'an integer', 'seed', describe(seed));
   const archGiven = given(options, 'arch', {});
@@ -158,7 +166,7 @@ export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): F
   if (typeof arch.dropout !== 'number' || !(arch.dropout >= 0 && arch.dropout < 1)) {
     fail('range', 'a number from 0 to 1 (exclusive)', 'arch.dropout', describe(arch.dropout));
   }
-  const parameters = countParameters(arch, transfer, headStride, numClasses);
+  const parameters = countParameters(arch, transfer, headStride, numClasses, classifierPool);
   if (parameters > CONFIG_BOUNDS.parameters) {
     fail('range', `an architecture of at most ${CONFIG_BOUNDS.parameters} parameters`, 'arch', `one of ${parameters} parameters (${JSON.stringify(arch)})`);
   }
@@ -175,6 +183,7 @@ export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): F
     classNames: [...classNames],
     transfer,
     headStride,
+    classifierPool,
     seed,
     arch,
     input: { channels: 1, range: [0, 1] },

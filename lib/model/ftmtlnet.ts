@@ -40,7 +40,7 @@ export class FTMTLNet extends Module {
     this.stem = this.registerModule('stem', new ConvBnRelu(1, arch.stem, { stride: 2, rng }));
     this.seg = this.registerModule('seg', new SegmentationBranch(arch, rng));
     this.det = this.registerModule('det', new DetectionBranch(arch, transfer, headStride, rng));
-    this.cls = this.registerModule('cls', new ClassificationBranch(arch, transfer, numClasses, rng, seed + 1));
+    this.cls = this.registerModule('cls', new ClassificationBranch(arch, transfer, numClasses, rng, seed + 1, config.classifierPool));
   }
 
   // A new model with seeded (deterministic) Kaiming initialisation, from options or from a

@@ -8,8 +8,36 @@ import { loadSamples, type DataFormat } from '../data-source';
 import { addDataOptions, addThreadsOption, parseIntArg } from '../options';
 import { validate } from '../../train/validate';
 import { formatMetricsTable } from '../../report/summary-table';
+import { imageRecords, type ImageRecord } from '../../eval/image-records';
+import { bootstrapIntervals } from '../../eval/bootstrap';
+import { worstFailures } from '../../eval/failure-cases';
+import { renderOverlay } from '../../report/overlay';
+import type { Prediction } from '../../eval/metrics';
+import type { Sample } from '../../data/sample';
+import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
+
+// Overlays of the worst cases (lib/eval/failure-cases.ts) as <rank>-<kind>-<id>.png.
+export async function writeFailureOverlays(dir: string, samples: Sample[], predictions: Prediction[], records: ImageRecord[], classes: string[]): Promise<string[]> {
+  await fsp.mkdir(dir, { recursive: true });
+  const files: string[] = [];
+  const rank: Record<string, number> = {};
+  for (const c of worstFailures(records, classes)) {
+    const s = samples[c.index], p = predictions[c.index];
+    rank[c.kind] = (rank[c.kind] ?? 0) + 1;
+    const png = await renderOverlay(s.image, { ...p, detections: p.detections.map((d) => ({ box: [...d.box], score: d.score })) }, {
+      groundTruth: { boxes: s.boxes, mask: s.mask, label: s.label }, scoreThreshold: c.kind === 'false-positive' ? c.score : 0.3,
+    });
+    const file = path.join(dir, `${rank[c.kind]}-${c.kind}-${s.id}-score-${c.score.toFixed(2)}.png`);
+    await fsp.writeFile(file, png);
+    files.push(file);
+  }
+  return files;
+}
 
 interface EvalFlags {
+  bootstrap: number;
+  overlays?: string;
   model: string;
   data?: string;
   format?: DataFormat;
@@ -50,14 +78,21 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'checkpoint folder (config.json + weights.safetensors)')
     .option('--start <n>', 'synthetic: index of the first phantom (held out from training by default)', parseIntArg('--start', 0), 100000)
     .option('--batch <n>', 'batch size', parseIntArg('--batch', 1), 8)
+    .option('--bootstrap <n>', 'bootstrap replicates of the 95% intervals (0: none)', parseIntArg('--bootstrap', 0), 2000)
+    .option('--overlays <dir>', 'write overlays of the worst missed masses, false-positive detections and misclassified images')
     .option('--json', 'print the metrics as JSON');
   addDataOptions(cmd);
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
-Metrics are computed in the model's input frame (images letterboxed to S x S).
---json prints { classification: { auc, accuracy, sensitivity, specificity, macroAuc },
-  detection: { froc: { "0.5", "1", "2", "4" }, ap50 }, segmentation: { dice, iou }, images }
-(a metric undefined on the data, e.g. AUC without malignant images, is null).
+Images are preprocessed exactly as the checkpoint was trained (its config's preprocess: breast
+crop/flip/normalisation, or a letterbox). Metrics are computed in the model's S x S frame.
+Intervals: 95% percentile bootstrap over images (--bootstrap replicates, seed 0).
+--json prints { classification: { auc, aucCI, accuracy, accuracyCI, sensitivity, specificity,
+  macroAuc }, detection: { froc: { "0.5", "1", "2", "4" }, frocCI: { same keys }, ap50, ap50CI },
+  segmentation: { dice, diceCI, iou }, images, bootstrap } (each CI is [low, high]; a metric
+undefined on the data, e.g. AUC without malignant images, is null).
+Detection and segmentation count masses only; a calcification or other finding is never a
+missed mass. --overlays DIR writes the worst cases (ground truth green, prediction red).
 
 Examples:
   ftmtlnet eval --model runs/demo/checkpoint --count 100 --json
@@ -67,9 +102,18 @@ Examples:
     const model = await loadModel(flags.model);
     const dataset = await loadSamples({
       data: flags.data, format: flags.format, size: model.config.imageSize, count: flags.count ?? 100, seed: flags.dataSeed, start: flags.start,
+      preprocess: model.config.preprocess,
     });
     for (const s of dataset.skipped) process.stderr.write(`skipped ${s.id}: ${s.reason}\n`);
-    const { metrics } = await validate(model, dataset.samples, { batchSize: flags.batch });
+    const result = await validate(model, dataset.samples, { batchSize: flags.batch });
+    const records = imageRecords(result.predictions, result.samples);
+    const metrics = flags.bootstrap > 0
+      ? { ...result.metrics, intervals: bootstrapIntervals(records, model.config.classNames, { replicates: flags.bootstrap, seed: 0 }) }
+      : result.metrics;
+    if (flags.overlays) {
+      const written = await writeFailureOverlays(flags.overlays, result.samples, result.predictions, records, model.config.classNames);
+      process.stderr.write(`overlays: ${written.length} worst cases in ${flags.overlays}\n`);
+    }
     if (flags.json) process.stdout.write(JSON.stringify(metricsJson(metrics), null, 2) + '\n');
     else process.stdout.write(formatMetricsTable(metrics) + '\n');
   });

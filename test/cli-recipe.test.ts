@@ -1,0 +1,53 @@
+import t from 'tap';
+import { Command } from 'commander';
+import { RECIPES, addRecipeOptions, defaultRecipeName, preprocessFor, recipeFromFlags, resolveRecipe } from '../lib/cli/recipe';
+import { addDataOptions } from '../lib/cli/options';
+
+function parse(argv: string[]) {
+  const cmd = addDataOptions(addRecipeOptions(new Command('x').exitOverride().configureOutput({ writeErr: () => undefined })));
+  cmd.parse(argv, { from: 'user' });
+  return recipeFromFlags(cmd, cmd.opts());
+}
+
+t.test('without --recipe: real data gets mammogram, phantoms get phantom', (t) => {
+  t.equal(defaultRecipeName(undefined, undefined), 'phantom');
+  t.equal(defaultRecipeName(undefined, 'synthetic'), 'phantom');
+  t.equal(defaultRecipeName('/d', 'synthetic'), 'phantom');
+  t.equal(defaultRecipeName('/d', 'mias'), 'mammogram');
+  t.equal(defaultRecipeName('/d', undefined), 'mammogram');
+  t.equal(parse([]).name, 'phantom');
+  t.equal(parse(['--data', '/x', '--format', 'mias']).name, 'mammogram');
+  t.same(parse(['--data', '/x', '--format', 'mias']).recipe, RECIPES.mammogram);
+  t.same(parse([]).recipe, RECIPES.phantom);
+  t.end();
+});
+
+t.test('--recipe chooses explicitly, whatever the data', (t) => {
+  t.same(parse(['--data', '/x', '--recipe', 'phantom']).recipe, RECIPES.phantom);
+  t.same(parse(['--recipe', 'mammogram']).recipe, RECIPES.mammogram);
+  t.end();
+});
+
+t.test('flags given explicitly override the recipe, the rest stays the recipe\'s', (t) => {
+  const r = parse(['--data', '/x', '--size', '128', '--epochs', '3', '--sampling', 'uniform', '--dice', 'image', '--no-augment', '--loss-weights', '1,2,3', '--size-weight', '1', '--preprocess', 'letterbox', '--preset', 's', '--lr', '0.01', '--batch', '4']).recipe;
+  t.same(r, { preset: 's', size: 128, epochs: 3, batch: 4, lr: 0.01, lossWeights: { cls: 1, det: 2, seg: 3 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: false, preprocess: 'letterbox', pool: 'avgmax' });
+  const p = parse(['--recipe', 'phantom', '--size', '256', '--augment']).recipe;
+  t.same(p, { ...RECIPES.phantom, size: 256, augment: true });
+  const m = parse(['--data', '/x', '--epochs', '2']).recipe;
+  t.same(m, { ...RECIPES.mammogram, epochs: 2 });
+  t.end();
+});
+
+t.test('bad values are refused with the flag named', (t) => {
+  t.throws(() => parse(['--size', '100']), /--size must be a multiple of 32/);
+  t.throws(() => parse(['--recipe', 'dense']), /Allowed choices are mammogram, phantom/);
+  t.throws(() => resolveRecipe('dense' as never, {}), /Expected one of mammogram, phantom for recipe but received dense/);
+  t.end();
+});
+
+t.test('the phantom recipe keeps the demo defaults; mammogram preprocessing is stored', (t) => {
+  t.same(RECIPES.phantom, { preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg' });
+  t.equal(preprocessFor('letterbox'), null);
+  t.same(preprocessFor('crop'), { crop: true, flip: 'auto', normalize: 'minmax' });
+  t.end();
+});
