@@ -1,8 +1,7 @@
 // Training recipes: the settings `train`, `cv` and `ablate` start from. 'phantom' is the
 // synthetic demo's set-up (letterbox, 128 px, plain sampling and losses); 'mammogram' is the
 // real-data recipe (breast crop + canonical flip + percentile normalisation at 256 px,
-// class-balanced sampling, batch Dice, CenterNet's 0.1 weight on the size term, average+max
-// pooling in the classifier). Without
+// class-balanced sampling, batch Dice, CenterNet's 0.1 weight on the size term). Without
 // --recipe, real data sets get 'mammogram' and phantoms 'phantom'; flags given on the command
 // line override the recipe's value for that setting.
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -34,7 +33,7 @@ export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.fr
   },
   mammogram: {
     preset: 'xs', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
-    sizeWeight: 0.1, dice: 'batch', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avgmax',
+    sizeWeight: 0.1, dice: 'batch', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avg',
   },
 });
 
@@ -82,7 +81,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .addOption(new Option('--dice <mode>', 'Dice loss per image or over the batch (recipe: mammogram batch, phantom image)').choices(['image', 'batch']))
     .addOption(new Option('--sampling <mode>', 'uniform, or class-balanced draws (recipe: mammogram balanced, phantom uniform)').choices(['uniform', 'balanced']))
     .addOption(new Option('--preprocess <mode>', 'crop: breast crop + flip + normalise; letterbox: resize only (recipe: mammogram crop, phantom letterbox)').choices(['crop', 'letterbox']))
-    .addOption(new Option('--pool <mode>', 'classifier pooling: avg, max or avgmax (recipe: mammogram avgmax, phantom avg)').choices(['avg', 'max', 'avgmax']))
+    .addOption(new Option('--pool <mode>', 'classifier pooling: avg, max or avgmax (recipe: avg)').choices(['avg', 'max', 'avgmax']))
     .option('--augment', 'flip/affine/intensity augmentation on (recipe: on)')
     .option('--no-augment', 'augmentation off');
 }

@@ -44,7 +44,7 @@ export function register(program: Command): void {
   cmd.addHelpText('after', `
 Recipes: --recipe phantom (synthetic demo settings: 128 px letterbox) and --recipe mammogram
 (real data: breast crop + flip + normalisation at 256 px, class-balanced sampling, batch Dice,
-size-term weight 0.1, average+max pooling in the classifier; its preprocessing is stored in the
+size-term weight 0.1; its preprocessing is stored in the
 checkpoint, so eval and predict apply it). Without --recipe a real data set gets mammogram and
 phantoms get phantom; any flag given explicitly overrides the recipe's value.
 
