@@ -17,6 +17,25 @@ import type { Sample } from '../../data/sample';
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 
+// Image ids from a file: one per line, or a cv fold's records.json ({ records: [{ id }] }).
+export async function readIds(file: string): Promise<string[]> {
+  const text = await fsp.readFile(file, 'utf8');
+  if (/^\s*[[{]/.test(text)) {
+    const j = JSON.parse(text) as { records?: { id: string }[] } | string[];
+    const list = Array.isArray(j) ? j : j.records?.map((r) => r.id);
+    if (!Array.isArray(list) || list.some((id) => typeof id !== 'string')) throw new Error(`${file}: expected a JSON list of ids or a records.json with records[].id`);
+    return list;
+  }
+  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+}
+
+function selectIds(samples: Sample[], ids: string[], file: string): Sample[] {
+  const byId = new Map(samples.map((s) => [s.id, s]));
+  const missing = ids.filter((id) => !byId.has(id));
+  if (missing.length) throw new Error(`${file}: ${missing.length} id(s) not in the data set: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+  return ids.map((id) => byId.get(id)!);
+}
+
 // Overlays of the worst cases (lib/eval/failure-cases.ts) as <rank>-<kind>-<id>.png.
 export async function writeFailureOverlays(dir: string, samples: Sample[], predictions: Prediction[], records: ImageRecord[], classes: string[]): Promise<string[]> {
   await fsp.mkdir(dir, { recursive: true });
@@ -36,6 +55,7 @@ export async function writeFailureOverlays(dir: string, samples: Sample[], predi
 }
 
 interface EvalFlags {
+  ids?: string;
   bootstrap: number;
   overlays?: string;
   model: string;
@@ -78,6 +98,7 @@ export function register(program: Command): void {
     .requiredOption('--model <dir>', 'checkpoint folder (config.json + weights.safetensors)')
     .option('--start <n>', 'synthetic: index of the first phantom (held out from training by default)', parseIntArg('--start', 0), 100000)
     .option('--batch <n>', 'batch size', parseIntArg('--batch', 1), 8)
+    .option('--ids <file>', 'evaluate only these images: a file of ids (one per line), or a cv records.json (its held-out images)')
     .option('--bootstrap <n>', 'bootstrap replicates of the 95% intervals (0: none)', parseIntArg('--bootstrap', 0), 2000)
     .option('--overlays <dir>', 'write overlays of the worst missed masses, false-positive detections and misclassified images')
     .option('--json', 'print the metrics as JSON');
@@ -105,7 +126,8 @@ Examples:
       preprocess: model.config.preprocess,
     });
     for (const s of dataset.skipped) process.stderr.write(`skipped ${s.id}: ${s.reason}\n`);
-    const result = await validate(model, dataset.samples, { batchSize: flags.batch });
+    const samples = flags.ids ? selectIds(dataset.samples, await readIds(flags.ids), flags.ids) : dataset.samples;
+    const result = await validate(model, samples, { batchSize: flags.batch });
     const records = imageRecords(result.predictions, result.samples);
     const metrics = flags.bootstrap > 0
       ? { ...result.metrics, intervals: bootstrapIntervals(records, model.config.classNames, { replicates: flags.bootstrap, seed: 0 }) }

@@ -1,0 +1,63 @@
+import t from 'tap';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
+import { runCli } from './support/run-cli';
+
+// Tiny runs on phantoms (64 px, one epoch): what the commands write, not how well they learn.
+const tiny = ['--count', '12', '--size', '64', '--batch', '4', '--epochs', '1', '--threads', '1'];
+
+t.test('train --recipe mammogram stores its preprocessing; eval applies it and reports intervals and overlays', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'ftm-eval-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const train = await runCli('train', ...tiny, '--recipe', 'mammogram', '--val-fraction', '0.34', '--out', dir);
+  t.equal(train.code, 0, train.stderr.slice(-400));
+  t.match(train.stderr, /recipe mammogram: preset xs, 64 px \(crop\), 1 epochs/, 'explicit flags override the recipe');
+  const config = JSON.parse(await fsp.readFile(path.join(dir, 'best', 'config.json'), 'utf8'));
+  t.same(config.preprocess, { crop: true, flip: 'auto', normalize: 'minmax' });
+  t.equal(config.classifierPool, 'avg');
+
+  const ev = await runCli('eval', '--model', path.join(dir, 'best'), '--count', '10', '--json', '--bootstrap', '100', '--overlays', path.join(dir, 'ov'));
+  t.equal(ev.code, 0, ev.stderr.slice(-400));
+  const m = JSON.parse(ev.stdout);
+  const isInterval = (v: unknown): boolean => Array.isArray(v) && v.length === 2 && (v[0] === null || v[0] <= v[1]);
+  t.ok(isInterval(m.classification.aucCI), 'classification.aucCI');
+  t.same(Object.keys(m.detection.frocCI).sort(), ['0.5', '1', '2', '4']);
+  for (const k of ['0.5', '1', '2', '4']) t.ok(isInterval(m.detection.frocCI[k]), `detection.frocCI[${k}]`);
+  t.ok(isInterval(m.detection.ap50CI), 'detection.ap50CI');
+  t.ok(isInterval(m.segmentation.diceCI), 'segmentation.diceCI');
+  t.same(m.bootstrap, { replicates: 100, seed: 0, level: 0.95 });
+  t.type(m.classification.auc, 'number', 'the existing keys stay');
+  const overlays = await fsp.readdir(path.join(dir, 'ov'));
+  t.ok(overlays.length > 0 && overlays.every((f) => /^\d+-(missed-mass|false-positive|missed-malignant|false-malignant)-.*\.png$/.test(f)), overlays.join(' '));
+
+  const table = await runCli('eval', '--model', path.join(dir, 'best'), '--count', '10', '--bootstrap', '50');
+  t.match(table.stdout, /AUC \(malignant vs rest\)\s+\S+ \[/, 'the table prints intervals');
+  t.match(table.stdout, /95% bootstrap interval \(50 replicates, images resampled, seed 0\)/);
+});
+
+t.test('cv: patient-level folds, per-fold and pooled metrics with intervals, resumable', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'ftm-cv-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const cv = await runCli('cv', ...tiny, '--folds', '3', '--bootstrap', '50', '--json', '--out', dir);
+  t.equal(cv.code, 0, cv.stderr.slice(-400));
+  const j = JSON.parse(cv.stdout);
+  t.equal(j.folds.length, 3);
+  t.equal(j.folds.reduce((s: number, f: { images: number }) => s + f.images, 0), 12, 'every image is held out once');
+  t.equal(j.pooled.images, 12);
+  t.ok(Array.isArray(j.pooled.classification.aucCI) && Array.isArray(j.pooled.detection.frocCI['1']));
+  t.equal(j.recipe.name, 'phantom', 'phantoms default to the phantom recipe');
+  t.type(j.majorityAccuracy, 'number');
+  const again = await runCli('cv', ...tiny, '--folds', '3', '--bootstrap', '50', '--json', '--out', dir);
+  t.match(again.stderr, /fold 1\/3: read back/, 'finished folds are read back');
+  t.same(JSON.parse(again.stdout).pooled, j.pooled, 'same records, same result');
+  // The fold's model on its own held-out images (eval --ids takes the fold's records.json).
+  const held = await runCli('eval', '--model', path.join(dir, 'fold-0', 'model'), '--count', '12', '--ids', path.join(dir, 'fold-0', 'records.json'), '--json', '--bootstrap', '20');
+  t.equal(held.code, 0, held.stderr.slice(-300));
+  t.equal(JSON.parse(held.stdout).images, j.folds[0].images, 'eval --ids: just the held-out images');
+  await fsp.writeFile(path.join(dir, 'ids.txt'), 'no-such-image\n');
+  await t.rejects(runCli('eval', '--model', path.join(dir, 'fold-0', 'model'), '--count', '12', '--ids', path.join(dir, 'ids.txt')), /ids\.txt: 1 id\(s\) not in the data set: no-such-image/, 'an unknown id fails, naming the file');
+  const other = await runCli('cv', ...tiny, '--folds', '3', '--seed', '1', '--fold', '2', '--bootstrap', '50', '--json', '--out', dir);
+  t.notMatch(other.stderr, /read back/, 'other settings retrain');
+  t.equal(JSON.parse(other.stdout).folds.length, 1, '--fold runs only that fold');
+});
