@@ -23,11 +23,11 @@ t.test('cv: patient-level folds, per-fold and pooled metrics with intervals, res
   t.match(again.stderr, /fold 1\/2: read back/, 'finished folds are read back');
   t.same(JSON.parse(again.stdout).pooled, j.pooled, 'same records, same result');
   // The fold's model on its own held-out images (eval --ids takes the fold's records.json).
-  const held = await runCli('eval', '--model', path.join(dir, 'fold-0', 'model'), '--count', '12', '--ids', path.join(dir, 'fold-0', 'records.json'), '--json', '--bootstrap', '20');
+  const held = await runCli('eval', '--model', path.join(dir, 'fold-0', 'model'), '--count', '12', '--start', '0', '--ids', path.join(dir, 'fold-0', 'records.json'), '--json', '--bootstrap', '20');
   t.equal(held.code, 0, held.stderr.slice(-300));
   t.equal(JSON.parse(held.stdout).images, j.folds[0].images, 'eval --ids: just the held-out images');
   await fsp.writeFile(path.join(dir, 'ids.txt'), 'no-such-image\n');
-  await t.rejects(runCli('eval', '--model', path.join(dir, 'fold-0', 'model'), '--count', '12', '--ids', path.join(dir, 'ids.txt')), /ids\.txt: 1 id\(s\) not in the data set: no-such-image/, 'an unknown id fails, naming the file');
+  await t.rejects(runCli('eval', '--model', path.join(dir, 'fold-0', 'model'), '--count', '12', '--start', '0', '--ids', path.join(dir, 'ids.txt')), /ids\.txt: 1 id\(s\) not in the data set: no-such-image/, 'an unknown id fails, naming the file');
   const other = await runCli('cv', ...tiny, '--folds', '2', '--seed', '1', '--fold', '2', '--bootstrap', '50', '--json', '--out', dir);
   t.notMatch(other.stderr, /read back/, 'other settings retrain');
   t.equal(JSON.parse(other.stdout).folds.length, 1, '--fold runs only that fold');
