@@ -3,7 +3,7 @@
 // readers that know the patient put it in meta.patientId (CBIS-DDSM, the folder format's
 // "patient"); any other sample is its own patient.
 import type { Sample } from './sample';
-import { Rng, deriveSeed } from '../train/rng';
+import { Rng, deriveSeed } from '../random';
 
 const LABEL_RANK: Record<string, number> = { malignant: 2, benign: 1 };
 

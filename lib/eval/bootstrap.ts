@@ -3,14 +3,13 @@
 // is the percentile interval (linear interpolation between order statistics, numpy's default).
 // A replicate where a metric is undefined (e.g. no malignant image drawn) is left out of that
 // metric's interval. pairedBootstrap draws the same images for two models' records.
-import { Rng } from '../train/rng';
+import { Rng } from '../random';
 import { argmax, rocAuc } from './classification-metrics';
-import { averagePrecision, frocCurve, frocSensitivityAt } from './detection-metrics';
+import { FROC_RATES, averagePrecision, frocCurve, frocSensitivityAt } from './detection-metrics';
 import { positiveClassIndex, type ImageRecord } from './image-records';
-import { FROC_RATES } from './metrics';
+import type { FrocRate, Interval, MetricIntervals } from './intervals';
 
-export type Interval = [number, number];
-export type FrocRate = (typeof FROC_RATES)[number];
+export type { FrocRate, Interval, MetricIntervals };
 
 export interface BootstrapOptions {
   replicates?: number;   // default 2000
@@ -28,17 +27,6 @@ export interface HeadlineMetrics {
   froc: Record<FrocRate, number>;
   ap50: number;
   dice: number;
-}
-
-export interface MetricIntervals {
-  auc: Interval;
-  accuracy: Interval;
-  froc: Record<FrocRate, Interval>;
-  ap50: Interval;
-  dice: Interval;
-  replicates: number;
-  seed: number;
-  level: number;
 }
 
 export function headlineMetrics(records: readonly ImageRecord[], classes: readonly string[]): HeadlineMetrics {

@@ -2,6 +2,9 @@
 // (VOC all-point interpolation), pooled over all images.
 import type { Box } from '../data/sample';
 
+// The false positives per image at which FROC sensitivity is reported.
+export const FROC_RATES = ['0.5', '1', '2', '4'] as const;
+
 export interface ScoredBox {
   box: Box | readonly number[];   // [x1, y1, x2, y2] pixels
   score: number;

@@ -14,10 +14,10 @@
 // lesions) is NaN, which JSON.stringify writes as null.
 import type { Box, Sample } from '../data/sample';
 import { classificationMetrics, rocCurve, type ClassificationMetrics, type RocPoint } from './classification-metrics';
-import { averagePrecision, frocCurve, frocSensitivityAt, type DetectionImage, type FrocPoint, type ScoredBox } from './detection-metrics';
+import { FROC_RATES, averagePrecision, frocCurve, frocSensitivityAt, type DetectionImage, type FrocPoint, type ScoredBox } from './detection-metrics';
 import { maskOverlap } from './segmentation-metrics';
 import { describe, fail } from '../errors';
-import type { MetricIntervals } from './bootstrap';
+import type { MetricIntervals } from './intervals';
 
 export interface PredictionMask {
   width: number;
@@ -46,7 +46,7 @@ export interface EvaluateOptions {
   positiveClass?: string;    // default 'malignant' when present, else the last class
 }
 
-export const FROC_RATES = ['0.5', '1', '2', '4'] as const;
+export { FROC_RATES };
 
 function resolveClasses(predictions: Prediction[], options: EvaluateOptions): string[] {
   if (options.classes) return options.classes;
