@@ -8,6 +8,7 @@ import { DataFormatError, asDataFormatError } from './errors';
 import { decodeCompressedFrame, transferSyntaxInfo, unsupportedSyntax, type DecodedFrame } from './dicom-codecs';
 import { INFLATE_HEADER_ALLOWANCE, checkDeclaredSize, resolveDecodeLimits, type DecodeLimits } from './limits';
 import type { GrayImage } from './sample';
+import { checkSourceBytes } from './source-checks';
 
 export interface DicomWindow { center: number; width: number }
 
@@ -139,10 +140,8 @@ export async function readDicomFile(file: string, options: DecodeOptions = {}): 
 
 // Reads a whole image file, refusing one larger than any image within the limits could be.
 export async function readBoundedFile(file: string, limits: DecodeLimits): Promise<Buffer> {
-  const max = limits.maxDecodedBytes + INFLATE_HEADER_ALLOWANCE;
   try {
-    const { size } = await stat(file);
-    if (size > max) throw new DataFormatError(file, `file is ${size} bytes, more than any image within the limits needs (maxDecodedBytes + 16 MiB = ${max} bytes)`);
+    checkSourceBytes(file, (await stat(file)).size, limits);
     return await readFile(file);
   } catch (e) {
     throw asDataFormatError(file, e, 'cannot read file');
