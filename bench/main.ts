@@ -7,6 +7,7 @@ import { run as runForward } from './model-forward';
 import { run as runServe } from './serve-load';
 import { run as runArchive } from './archive/throughput';
 import { run as runDiagnose } from './training-diagnosis';
+import { run as runTrain } from './train-step';
 
 const commands: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
   diagnose: { describe: 'targets at the training size, loss parts, per-task gradient norms per branch, head outputs (JSON lines); --data DIR --format F --size S --recipe mammogram|phantom --steps N', run: runDiagnose },
@@ -15,6 +16,7 @@ const commands: Record<string, { describe: string; run: (args: string[]) => Prom
   forward: { describe: 'FTMTLNet forward, ours vs onnxruntime-node on the exported graph, batch 1 and 8, + parity; --model DIR | --preset P --size S, --threads N, --repeat N, --json', run: runForward },
   ops: { describe: 'heavy ops (conv passes, featureTransfer, linear) vs onnxruntime-node and PyTorch (CPU, when installed); --json, --repeat N, --threads N (default: all cores), --no-torch', run: runOps },
   serve: { describe: 'load test of `ftmtlnet serve` on loopback: --requests N (500) at --concurrency 1,8,32; throughput, p50/p95/p99, 503s, RSS, event-loop p99, every answer checked; --workers N, --max-queue N, --model DIR | --size S, --image-size S, --json FILE', run: runServe },
+  train: { describe: 'FTMTLNet training step (train-mode forward, backward, SGD momentum), ours vs PyTorch (CPU) rebuilt from the exported graph, same weights, + peak RSS and eval parity; --preset P --size S --batch B, --threads N, --repeat N, --warmup N, --json', run: runTrain },
   'norm-losses': { describe: 'batchNorm2d vs copy bandwidth, losses vs plain JS; --json, --threads N', run: runNormLosses },
 };
 

@@ -39,3 +39,15 @@ export function runTorchPeer(spec: { threads: number; repeat: number; convs: Tor
   }
   return { error };
 }
+
+// The first interpreter (same order) that can import torch, or why none could.
+export function findTorchPython(): { python: string; version: string } | { error: string } {
+  let error = 'no python3 found';
+  for (const python of interpreters()) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.error) error = `${python} did not start (${r.error.message})`;
+    else if (r.status !== 0) error = `${python} has no torch (Debian: apt install python3-torch)`;
+    else return { python, version: r.stdout.trim() };
+  }
+  return { error };
+}
