@@ -1,6 +1,6 @@
 // Layer rules of lib/ (README "Where things are"), checked by test/architecture.test.ts:
-//   errors, registry, storage (+ cuda/device, the addon gateway native.ts), autograd, tensor, trace
-//   <- ops (lib/ops, CPU bindings lib/ops/cpu, CUDA twins lib/cuda/kernels)
+//   errors, registry, gradients, storage (+ cuda/device, the addon gateway native.ts), autograd, tensor, trace
+//   <- ops (lib/ops with their gradients lib/ops/<op>.grad.ts, CPU bindings lib/ops/cpu, CUDA twins lib/cuda/kernels)
 //   <- nn <- model <- train, eval, onnx, report <- cli.
 // lib/data stands beside nn (images and samples, no tensors of the training code).
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -30,15 +30,15 @@ module.exports = {
     {
       name: 'core-below-ops',
       severity: 'error',
-      comment: 'errors, registry, storage, autograd, tensor, trace and cuda/device sit below the ops and import nothing above them.',
-      from: { path: '^lib/(errors|registry|storage|autograd|tensor|trace|native)\\.ts$|^lib/cuda/device\\.ts$' },
+      comment: 'errors, registry, gradients, storage, autograd, tensor, trace and cuda/device sit below the ops and import nothing above them.',
+      from: { path: '^lib/(errors|registry|gradients|storage|autograd|tensor|trace|native)\\.ts$|^lib/cuda/device\\.ts$' },
       to: { path: '^lib/(ops|nn|model|train|data|eval|onnx|report|cli|cuda/kernels)/' },
     },
     {
       name: 'bottom-of-core',
       severity: 'error',
-      comment: 'errors, registry, storage and autograd sit below tensor.ts.',
-      from: { path: '^lib/(errors|registry|storage|autograd)\\.ts$' },
+      comment: 'errors, registry, gradients, storage and autograd sit below tensor.ts.',
+      from: { path: '^lib/(errors|registry|gradients|storage|autograd)\\.ts$' },
       to: { path: '^lib/tensor\\.ts$' },
     },
     {

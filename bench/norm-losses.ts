@@ -3,6 +3,7 @@
 // losses' elements per second against plain JavaScript computing the same loss and gradient.
 // Run: npm run bench -- norm-losses [--threads N] [--json]
 import { Tensor } from '../lib/tensor';
+import { backwardThrough } from '../lib/autograd';
 import { setNumThreads, getNumThreads } from '../lib/capabilities';
 import { batchNorm2d } from '../lib/ops/norm';
 import { bceWithLogits, diceLoss, focalLoss, l1Loss } from '../lib/ops/losses';
@@ -61,9 +62,9 @@ export async function run(args: string[]): Promise<void> {
   await bn('batchNorm2d train forward [8,32,128,128]', 3, () => batchNorm2d(xd, rm, rv, w.detach(), b.detach(), { training: true }));
   await bn('batchNorm2d eval forward', 2, () => batchNorm2d(xd, rm, rv, w.detach(), b.detach(), { training: false }));
   const yt = batchNorm2d(x, rm, rv, w, b, { training: true });
-  await bn('batchNorm2d train backward', 5, () => yt.gradFn!.backward(dy));
+  await bn('batchNorm2d train backward', 5, () => backwardThrough(yt.gradFn!, dy));
   const ye = batchNorm2d(x, rm, rv, w, b, { training: false });
-  await bn('batchNorm2d eval backward', 5, () => ye.gradFn!.backward(dy));
+  await bn('batchNorm2d eval backward', 5, () => backwardThrough(ye.gradFn!, dy));
 
   const ms = [8, 1, 256, 256];
   const m = ms.reduce((a, v) => a * v, 1);

@@ -1,15 +1,17 @@
-// The tape: each op's output remembers its inputs and how to push a gradient back to them;
-// backward() runs one topological sort from the output (micrograd style), and gradients that
-// meet are summed here. Below tensor.ts: it sees tensors only through GradNode (what Tensor
-// provides), and reaches the CUDA sum through the kernel registry.
+// The tape: each op's output remembers its inputs, its op's name and what the op saved;
+// backward() runs one topological sort from the output (micrograd style), pushes each
+// gradient through the op's registered gradient (gradients.ts, looked up by name in
+// backwardThrough) and sums gradients that meet. Below tensor.ts: it sees tensors only through
+// GradNode (what Tensor provides), and reaches the CUDA sum through the kernel registry.
 import { getKernel } from './registry';
+import { getGradient, type GradientName, type SavedByOp } from './gradients';
 
-// One gradient function on the tape.
+// One op application on the tape: its name (the key of its gradient), its inputs, and what
+// the op saved for its gradient.
 export interface GradFn<T = GradNode> {
   name: string;
   inputs: readonly (T | null)[];
-  // Returns one gradient per input (null where an input needs none).
-  backward(gradOutput: T): readonly (T | null | undefined)[];
+  saved: unknown;
 }
 
 // What the tape needs of a tensor (Tensor implements it).
@@ -43,18 +45,26 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-// Attaches a backward function to `output` if any input needs a gradient.
-export function record<T extends GradNode>(
+// Puts `output` on the tape as the result of op `name` if any input needs a gradient; `saved`
+// is what the op's registered gradient reads (its type is SavedByOp[name]).
+export function record<T extends GradNode, K extends GradientName>(
   output: T,
-  name: string,
+  name: K,
   inputs: readonly (T | null)[],
-  backward: (gradOutput: T) => readonly (T | null | undefined)[],
+  saved: SavedByOp[K],
 ): T {
   if (!gradEnabled) return output;
   if (!inputs.some((t) => t !== null && t.requiresGrad)) return output;
   output.requiresGrad = true;
-  output.gradFn = { name, inputs, backward };
+  output.gradFn = { name, inputs, saved };
   return output;
+}
+
+// The one place a gradient runs: looks up the gradient of the op that made `node` and pushes
+// the upstream gradient `dy` through it (one gradient per recorded input). A profiler may wrap
+// this function.
+export function backwardThrough<T extends GradNode>(fn: GradFn<T>, dy: T): readonly (T | null | undefined)[] {
+  return getGradient(fn.name)(dy, fn.saved) as readonly (T | null | undefined)[];
 }
 
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -118,7 +128,7 @@ export function runBackward<T extends GradNode>(root: T, grad: T): void {
       if (g !== grad && !pending(g)) g.dispose();
       continue;
     }
-    const inputGrads = t.gradFn.backward(g);
+    const inputGrads = backwardThrough(t.gradFn, g);
     t.gradFn.inputs.forEach((input, k) => {
       const gi = inputGrads[k];
       if (!input || !input.requiresGrad || !gi) return;

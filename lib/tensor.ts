@@ -5,6 +5,7 @@
 // module, as do errors (errors.ts) and the tape (autograd.ts).
 import ndarray from 'ndarray';
 import { GradFn, runBackward, isGradEnabled, record } from './autograd';
+import { registerGradient } from './gradients';
 import { describe, fail, TENSOR_BRAND } from './errors';
 import {
   Device, DeviceBuffer, Storage, allocCpu, allocOn, checkDevice, copyStorage, fillStorage, isDeviceBuffer, releaseCpu,
@@ -287,8 +288,7 @@ export class Tensor {
     const buf = allocOn(target, this.numel, false);
     copyStorage(buf, this.storage);
     const out = new Tensor(buf, this.shape, false);
-    const from = this.device;
-    return record(out, 'to', [this], (g) => [g.to(from)]);
+    return record(out, 'to', [this], { from: this.device });
   }
 
   // d(this)/d(leaves) accumulated into every leaf's .grad. `grad` defaults to 1 for a scalar.
@@ -328,3 +328,11 @@ export class Tensor {
 
 export { isGradEnabled };
 
+// The gradient of Tensor.to, registered here rather than in a file beside it (that file would
+// import Tensor and be imported by this one: a circle). dx = dy moved back to x's device.
+declare module './gradients' {
+  interface SavedByOp {
+    to: { from: Device };
+  }
+}
+registerGradient('to', (dy: Tensor, { from }) => [dy.to(from)]);

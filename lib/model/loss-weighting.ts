@@ -4,6 +4,7 @@
 import { Tensor } from '../tensor';
 import { record } from '../autograd';
 import { add, scale } from '../ops/arith';
+import './loss-weighting.grad';
 
 function scalar(v: number): Tensor {
   return Tensor.from(Float32Array.of(v), [1]);
@@ -17,7 +18,7 @@ export function weightedSum(terms: readonly Tensor[], weights: readonly number[]
   }
   let total = 0;
   terms.forEach((t, i) => (total += weights[i] * t.data[0]));
-  return record(scalar(total), 'weightedSum', terms, (g) => terms.map((_, i) => scalar(g.data[0] * weights[i])));
+  return record(scalar(total), 'weightedSum', terms, { weights });
 }
 
 // sum_i weights[i] * exp(-logVars[i]) * terms[i] + logVars[i]; logVars: (T) parameter.
@@ -31,14 +32,5 @@ export function uncertaintyWeightedSum(terms: readonly Tensor[], weights: readon
   const s = logVars.data;
   let total = 0;
   terms.forEach((t, i) => (total += weights[i] * Math.exp(-s[i]) * t.data[0] + s[i]));
-  return record(scalar(total), 'uncertaintyWeightedSum', [...terms, logVars], (g) => {
-    const go = g.data[0];
-    const dLog = new Float32Array(terms.length);
-    const dTerms = terms.map((t, i) => {
-      const f = weights[i] * Math.exp(-s[i]);
-      dLog[i] = go * (1 - f * t.data[0]);
-      return scalar(go * f);
-    });
-    return [...dTerms, Tensor.from(dLog, [terms.length])];
-  });
+  return record(scalar(total), 'uncertaintyWeightedSum', [...terms, logVars], { terms, weights, logVars });
 }

@@ -4,15 +4,16 @@ import { record } from '../autograd';
 import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectTensor } from './check';
-import type { Unary, UnaryBackward } from './cpu/activation';
+import type { Unary } from './cpu/activation';
 import './cpu/activation';
+import './activation.grad';
 import '../cuda/kernels/elementwise';
 
 // max(x, 0); the gradient at 0 is 0 (as torch).
 export function relu(x: Tensor): Tensor {
   expectTensor(x, 'x');
   const y = getKernel<Unary>('reluForward', x.device)(x);
-  record(y, 'relu', [x], (g) => [getKernel<UnaryBackward>('reluBackward', g.device)(x, g)]);
+  record(y, 'relu', [x], { x });
   traceOp('relu', [x], [y], {});
   return y;
 }
@@ -21,7 +22,7 @@ export function relu(x: Tensor): Tensor {
 export function sigmoid(x: Tensor): Tensor {
   expectTensor(x, 'x');
   const y = getKernel<Unary>('sigmoidForward', x.device)(x);
-  record(y, 'sigmoid', [x], (g) => [getKernel<UnaryBackward>('sigmoidBackward', g.device)(y, g)]);
+  record(y, 'sigmoid', [x], { y });
   traceOp('sigmoid', [x], [y], {});
   return y;
 }

@@ -1,11 +1,12 @@
 // Arithmetic ops with numpy/torch broadcasting: add, sub, mul (tensor or number), scale.
-// Gradients of a broadcast input are summed over its broadcast dims.
+// Gradients (summed over a broadcast input's broadcast dims): arith.grad.ts.
 import { Tensor } from '../tensor';
 import { record } from '../autograd';
 import { traceOp } from '../trace';
 import { expectNumber, fail, describe } from '../errors';
 import { expectTensor, expectSameDevice } from './check';
-import { BinaryOpName, binaryKernel, affineKernel, broadcastShapes, reduceToShape } from './broadcast';
+import { BinaryOpName, binaryKernel, affineKernel, broadcastShapes } from './broadcast';
+import './arith.grad';
 
 function checkOther(a: Tensor, b: unknown): Tensor | number {
   if (typeof b === 'number') return expectNumber(b, 'b');
@@ -20,10 +21,12 @@ function outShape(a: Tensor, b: Tensor): number[] {
   return out;
 }
 
-// y = x * s + c as an op (the number forms of add/sub/mul, and scale).
-function affineOp(name: string, x: Tensor, s: number, c: number, attrs: Record<string, unknown>): Tensor {
+// y = x * s + c as an op (the number forms of add/sub/mul, and scale), traced as `name` and
+// recorded on the tape as `tapeName`.
+function affineOp(name: string, tapeName: 'addScalar' | 'subScalar' | 'mulScalar' | 'scale', x: Tensor, s: number, c: number,
+  attrs: Record<string, unknown>): Tensor {
   const y = affineKernel(x.device)(x, s, c);
-  record(y, name, [x], (g) => [s === 1 ? g : affineKernel(g.device)(g, s, 0)]);
+  record(y, tapeName, [x], { s });
   traceOp(name, [x], [y], attrs);
   return y;
 }
@@ -32,18 +35,7 @@ function binaryOp(name: BinaryOpName, a: Tensor, b: Tensor): Tensor {
   const shape = outShape(a, b);
   const kernel = binaryKernel(a.device);
   const y = kernel(name, a, b, shape);
-  record(y, name, [a, b], (g) => {
-    const k = binaryKernel(g.device);
-    let ga: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (a.requiresGrad) ga = reduceToShape(name === 'mul' ? k('mul', g, b, shape) : g, a.shape);
-    if (b.requiresGrad) {
-      if (name === 'mul') gb = reduceToShape(k('mul', g, a, shape), b.shape);
-      else if (name === 'sub') gb = reduceToShape(affineKernel(g.device)(g, -1, 0), b.shape);
-      else gb = reduceToShape(g, b.shape);
-    }
-    return [ga, gb];
-  });
+  record(y, name, [a, b], { a, b, shape });
   traceOp(name, [a, b], [y], {});
   return y;
 }
@@ -52,7 +44,7 @@ function binaryOp(name: BinaryOpName, a: Tensor, b: Tensor): Tensor {
 export function add(a: Tensor, b: Tensor | number): Tensor {
   expectTensor(a, 'a');
   const other = checkOther(a, b);
-  if (typeof other === 'number') return affineOp('add', a, 1, other, { scalar: other });
+  if (typeof other === 'number') return affineOp('add', 'addScalar', a, 1, other, { scalar: other });
   return binaryOp('add', a, other);
 }
 
@@ -60,7 +52,7 @@ export function add(a: Tensor, b: Tensor | number): Tensor {
 export function sub(a: Tensor, b: Tensor | number): Tensor {
   expectTensor(a, 'a');
   const other = checkOther(a, b);
-  if (typeof other === 'number') return affineOp('sub', a, 1, -other, { scalar: other });
+  if (typeof other === 'number') return affineOp('sub', 'subScalar', a, 1, -other, { scalar: other });
   return binaryOp('sub', a, other);
 }
 
@@ -68,7 +60,7 @@ export function sub(a: Tensor, b: Tensor | number): Tensor {
 export function mul(a: Tensor, b: Tensor | number): Tensor {
   expectTensor(a, 'a');
   const other = checkOther(a, b);
-  if (typeof other === 'number') return affineOp('mul', a, other, 0, { scalar: other });
+  if (typeof other === 'number') return affineOp('mul', 'mulScalar', a, other, 0, { scalar: other });
   return binaryOp('mul', a, other);
 }
 
@@ -76,5 +68,5 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
 export function scale(x: Tensor, s: number): Tensor {
   expectTensor(x, 'x');
   expectNumber(s, 's');
-  return affineOp('scale', x, s, 0, { scale: s });
+  return affineOp('scale', 'scale', x, s, 0, { scale: s });
 }

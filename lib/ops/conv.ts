@@ -7,8 +7,9 @@ import { getKernel } from '../registry';
 import { fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import { ConvGeometry, ConvOptions, resolveConvOptions } from './conv-options';
-import type { Conv2dBackwardDataKernel, Conv2dBackwardWeightKernel, Conv2dForwardKernel } from './cpu/conv';
+import type { Conv2dForwardKernel } from './cpu/conv';
 import './cpu/conv';
+import './conv.grad';
 import '../cuda/kernels/conv';
 
 // Checks that the kernel fits the padded input (shared with featureTransfer).
@@ -38,14 +39,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   expectKernelFits(x.shape, weight, g, 'x');
 
   const y = getKernel<Conv2dForwardKernel>('conv2dForward', device)(x, weight, b, g);
-  record(y, 'conv2d', [x, weight, b], (dy) => {
-    const dx = x.requiresGrad ? getKernel<Conv2dBackwardDataKernel>('conv2dBackwardData', device)(dy, weight, x.shape, g) : null;
-    const need = { weight: weight.requiresGrad, bias: b !== null && b.requiresGrad };
-    const { dw, db } = need.weight || need.bias
-      ? getKernel<Conv2dBackwardWeightKernel>('conv2dBackwardWeight', device)(x, dy, weight.shape, g, need)
-      : { dw: null, db: null };
-    return [dx, dw, db];
-  });
+  record(y, 'conv2d', [x, weight, b], { x, weight, bias: b, geometry: g });
   traceOp('conv2d', [x, weight, b], [y], { stride: g.stride, padding: g.padding });
   return y;
 }

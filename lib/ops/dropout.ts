@@ -9,6 +9,7 @@ import { expectTensor } from './check';
 import { binaryKernel } from './broadcast';
 import type { DropoutMaskKernel } from './cpu/dropout';
 import './cpu/dropout';
+import './dropout.grad';
 import '../cuda/kernels/elementwise';
 
 export interface DropoutOptions {
@@ -37,7 +38,7 @@ export function dropout(x: Tensor, options?: DropoutOptions): Tensor {
   }
   const mul = binaryKernel(x.device);
   const y = mul('mul', x, mask, x.shape);
-  record(y, 'dropout', [x], (g) => [binaryKernel(g.device)('mul', g, mask, g.shape)]);
+  record(y, 'dropout', [x], { mask });
   traceOp('dropout', [x], [y], { p, training });
   return y;
 }

@@ -9,8 +9,9 @@ import { describe, fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import { ConvOptions, resolveConvOptions } from './conv-options';
 import { expectKernelFits } from './conv';
-import type { FeatureTransferBackwardKernel, FeatureTransferForwardKernel } from './cpu/conv';
+import type { FeatureTransferForwardKernel } from './cpu/conv';
 import './cpu/conv';
+import './feature-transfer.grad';
 import '../cuda/kernels/conv';
 
 export function featureTransfer(xs: readonly Tensor[], weight: Tensor, bias: Tensor | null = null, options: ConvOptions = {}): Tensor {
@@ -43,11 +44,7 @@ export function featureTransfer(xs: readonly Tensor[], weight: Tensor, bias: Ten
 
   const sources = [...xs];
   const y = getKernel<FeatureTransferForwardKernel>('featureTransferForward', device)(sources, weight, b, g);
-  record(y, 'featureTransfer', [...sources, weight, b], (dy) => {
-    const need = { xs: sources.map((x) => x.requiresGrad), weight: weight.requiresGrad, bias: b !== null && b.requiresGrad };
-    const { dxs, dw, db } = getKernel<FeatureTransferBackwardKernel>('featureTransferBackward', device)(sources, weight, dy, g, need);
-    return [...dxs, dw, db];
-  });
+  record(y, 'featureTransfer', [...sources, weight, b], { xs: sources, weight, bias: b, geometry: g });
   traceOp('featureTransfer', [...sources, weight, b], [y], { stride: g.stride, padding: g.padding });
   return y;
 }

@@ -1,5 +1,6 @@
 // The ops namespace: every op validates its arguments, runs a registered kernel, and
-// records its gradient on the tape. Semantics follow torch.nn.functional.
+// records its name and what its gradient needs on the tape (the gradient is registered by
+// that name in <op>.grad.ts beside it). Semantics follow torch.nn.functional.
 export { relu, sigmoid } from './activation';
 export { add, sub, mul, scale } from './arith';
 export { sum, mean } from './reduce';

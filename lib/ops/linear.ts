@@ -6,8 +6,9 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
-import type { LinearBackwardKernel, LinearForwardKernel } from './cpu/linear';
+import type { LinearForwardKernel } from './cpu/linear';
 import './cpu/linear';
+import './linear.grad';
 import '../cuda/kernels/conv';
 
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
@@ -23,11 +24,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const device = expectSameDevice({ x, weight, bias: b }) as Tensor['device'];
 
   const y = getKernel<LinearForwardKernel>('linearForward', device)(x, weight, b);
-  record(y, 'linear', [x, weight, b], (dy) => {
-    const need = { x: x.requiresGrad, weight: weight.requiresGrad, bias: b !== null && b.requiresGrad };
-    const { dx, dw, db } = getKernel<LinearBackwardKernel>('linearBackward', device)(x, weight, dy, need);
-    return [dx, dw, db];
-  });
+  record(y, 'linear', [x, weight, b], { x, weight, bias: b });
   traceOp('linear', [x, weight, b], [y], {});
   return y;
 }

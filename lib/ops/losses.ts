@@ -8,18 +8,22 @@ import { getKernel } from '../registry';
 import { describe, expectNumber, expectOptions, fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import type {
-  BceWithLogitsKernel, DiceLossKernel, FocalLossKernel, L1LossKernel, LossResult, ScaleByScalarKernel, SoftmaxCrossEntropyKernel,
+  BceWithLogitsKernel, DiceLossKernel, FocalLossKernel, L1LossKernel, LossResult, SoftmaxCrossEntropyKernel,
 } from './cpu/losses';
 import './cpu/losses';
+import './losses.grad';
 import '../cuda/kernels/loss';
 
 export type { LossResult };
 
-// Records the loss on the tape: d loss/d input = kernel gradient * upstream gradient.
-function recordLoss(name: string, input: Tensor, result: LossResult): Tensor {
+type LossName = 'softmaxCrossEntropy' | 'bceWithLogits' | 'diceLoss' | 'focalLoss' | 'l1Loss';
+
+// Records the loss on the tape with the kernel's gradient (losses.grad.ts scales it by the
+// upstream gradient).
+function recordLoss(name: LossName, input: Tensor, result: LossResult): Tensor {
   const { loss, grad } = result;
   if (grad === null) return loss;
-  return record(loss, name, [input], (g) => [getKernel<ScaleByScalarKernel>('scaleByScalar', g.device)(grad, g)]);
+  return record(loss, name, [input], { grad });
 }
 
 function wantsGrad(x: Tensor): boolean {

@@ -6,8 +6,9 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectBool, expectNumber, expectOptions, fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
-import type { BatchNormBackwardKernel, BatchNormForwardKernel } from './cpu/norm';
+import type { BatchNormForwardKernel } from './cpu/norm';
 import './cpu/norm';
+import './norm.grad';
 import '../cuda/kernels/layers';
 
 export type { BatchNormBackwardKernel, BatchNormForwardKernel, BatchNormSaved } from './cpu/norm';
@@ -69,16 +70,9 @@ function batchNorm2dImpl(
   // The fused kernel is CPU only and not in the registry (no CUDA twin).
   const forward = getKernel<BatchNormForwardKernel>(relu ? 'batchNorm2dReluForward' : 'batchNorm2dForward', device);
   const { y, saved } = forward(x, rm, rv, w, b, training, momentum, eps);
-  record(y, relu ? 'batchNorm2dRelu' : 'batchNorm2d', [x, w, b], (dy) => {
-    const backward = getKernel<BatchNormBackwardKernel>('batchNorm2dBackward', dy.device);
-    // Through the ReLU first: dy where the output is positive, 0 elsewhere.
-    const g0 = relu ? getKernel<(x: Tensor, gy: Tensor) => Tensor>('reluBackward', dy.device)(y, dy) : dy;
-    const g = backward(x, g0, w, saved, training, {
-      x: x.requiresGrad, weight: w?.requiresGrad ?? false, bias: b?.requiresGrad ?? false,
-    });
-    if (g0 !== dy) g0.dispose();
-    return [g.dx, g.dweight, g.dbias];
-  });
+  const normSaved = { x, weight: w, bias: b, stats: saved, training };
+  if (relu) record(y, 'batchNorm2dRelu', [x, w, b], { ...normSaved, y });
+  else record(y, 'batchNorm2d', [x, w, b], normSaved);
   if (relu) traceOp('batchNorm2dRelu', [x, rm, rv, w, b], [y], { training, momentum, eps });
   else traceOp('batchNorm2d', [x, rm, rv, w, b], [y], { training, momentum, eps });
   return y;

@@ -5,9 +5,10 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectOptions, expectInt, fail, describe } from '../errors';
 import { expectTensor, expectRank } from './check';
-import type { SumToShapeKernel, BroadcastToKernel } from './broadcast';
-import type { Pool2dGeometry, PoolBackwardKernel, PoolKernel } from './cpu/pool';
+import type { SumToShapeKernel } from './broadcast';
+import type { Pool2dGeometry, PoolKernel } from './cpu/pool';
 import './cpu/pool';
+import './pool.grad';
 import '../cuda/kernels/layers';
 
 export type { Pool2dGeometry };
@@ -48,7 +49,7 @@ function poolOp(name: 'maxPool2d' | 'avgPool2d', x: Tensor, options: unknown): T
   expectRank(x, 4, 'x');
   const g = resolvePool2d(x, options);
   const y = getKernel<PoolKernel>(`${name}Forward`, x.device)(x, g);
-  record(y, name, [x], (gy) => [getKernel<PoolBackwardKernel>(`${name}Backward`, gy.device)(x, gy, g)]);
+  record(y, name, [x], { x, geometry: g });
   traceOp(name, [x], [y], { kernelSize: g.kernelSize, stride: g.stride, padding: g.padding });
   return y;
 }
@@ -70,7 +71,7 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   const [n, c, h, w] = x.shape;
   const scale = 1 / (h * w);
   const y = getKernel<SumToShapeKernel>('sumToShape', x.device)(x, [n, c, 1, 1], scale);
-  record(y, 'globalAvgPool2d', [x], (g) => [getKernel<BroadcastToKernel>('broadcastTo', g.device)(g, x.shape, scale)]);
+  record(y, 'globalAvgPool2d', [x], { xShape: x.shape, scale });
   traceOp('globalAvgPool2d', [x], [y], {});
   return y;
 }

@@ -5,8 +5,9 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectOptions, expectInt, expectBool, fail, describe } from '../errors';
 import { expectTensor } from './check';
-import { SumToShapeKernel, BroadcastToKernel } from './broadcast';
+import type { SumToShapeKernel } from './broadcast';
 import { reshapeView } from './shape';
+import './reduce.grad';
 
 export interface ReduceOptions {
   // A dim or a list of dims (negative counts from the end). Omitted: all elements.
@@ -57,8 +58,7 @@ function reduceOp(name: 'sum' | 'mean', x: Tensor, options: unknown): Tensor {
   const scale = name === 'mean' ? 1 / r.count : 1;
   const summed = getKernel<SumToShapeKernel>('sumToShape', x.device)(x, r.kept, scale);
   const y = reshapeView(summed, r.out);
-  record(y, name, [x], (g) =>
-    [getKernel<BroadcastToKernel>('broadcastTo', g.device)(reshapeView(g, r.kept), x.shape, scale)]);
+  record(y, name, [x], { xShape: x.shape, kept: r.kept, scale });
   traceOp(name, [x], [y], { dim: r.dims, keepdim: r.keepdim });
   return y;
 }

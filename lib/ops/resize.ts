@@ -6,8 +6,9 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectOptions, expectInt, expectOneOf, fail, describe } from '../errors';
 import { expectTensor, expectRank } from './check';
-import type { UpsampleBackwardKernel, UpsampleKernel, UpsampleMode } from './cpu/resize';
+import type { UpsampleKernel, UpsampleMode } from './cpu/resize';
 import './cpu/resize';
+import './resize.grad';
 import '../cuda/kernels/layers';
 
 export type { UpsampleMode };
@@ -34,7 +35,7 @@ export function upsample2d(x: Tensor, options: Upsample2dOptions): Tensor {
   const scale = scalePair(o.scaleFactor);
   const mode = o.mode === undefined ? 'nearest' : expectOneOf(o.mode, ['nearest', 'bilinear'] as const, 'mode');
   const y = getKernel<UpsampleKernel>('upsample2dForward', x.device)(x, scale, mode);
-  record(y, 'upsample2d', [x], (g) => [getKernel<UpsampleBackwardKernel>('upsample2dBackward', g.device)(g, x.shape, scale, mode)]);
+  record(y, 'upsample2d', [x], { xShape: x.shape, scale, mode });
   traceOp('upsample2d', [x], [y], { scaleFactor: scale, mode, alignCorners: false });
   return y;
 }

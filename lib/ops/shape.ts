@@ -5,8 +5,9 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectInt, fail, describe } from '../errors';
 import { expectTensor, expectSameDevice } from './check';
-import type { ConcatKernel, ReshapeKernel, SplitKernel } from './cpu/shape';
+import type { ConcatKernel, ReshapeKernel } from './cpu/shape';
 import './cpu/shape';
+import './shape.grad';
 import '../cuda/kernels/elementwise';
 
 // A view of x with another shape of the same size (no tape, no trace: for other ops).
@@ -43,7 +44,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   expectTensor(x, 'x');
   const out = resolveShape(x, shape);
   const y = getKernel<ReshapeKernel>('reshapeForward', x.device)(x, out);
-  record(y, 'reshape', [x], (g) => [getKernel<ReshapeKernel>('reshapeForward', g.device)(g, x.shape)]);
+  record(y, 'reshape', [x], { xShape: x.shape });
   traceOp('reshape', [x], [y], { shape: out });
   return y;
 }
@@ -66,8 +67,7 @@ export function concat(tensors: readonly Tensor[], dim = 1): Tensor {
   });
   expectSameDevice(Object.fromEntries(xs.map((x, i) => [`xs[${i}]`, x])));
   const y = getKernel<ConcatKernel>('concatForward', xs[0].device)(xs, d);
-  const sizes = xs.map((x) => x.shape[d]);
-  record(y, 'concat', xs, (g) => getKernel<SplitKernel>('concatBackward', g.device)(g, sizes, d));
+  record(y, 'concat', xs, { sizes: xs.map((x) => x.shape[d]), dim: d });
   traceOp('concat', xs, [y], { dim: d });
   return y;
 }

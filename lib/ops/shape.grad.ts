@@ -1,0 +1,18 @@
+// Gradients of reshape and concat (lib/ops/shape.ts), registered by op name.
+import type { Tensor } from '../tensor';
+import { registerGradient } from '../gradients';
+import { getKernel } from '../registry';
+import type { ReshapeKernel, SplitKernel } from './cpu/shape';
+
+declare module '../gradients' {
+  interface SavedByOp {
+    reshape: { xShape: readonly number[] };
+    concat: { sizes: readonly number[]; dim: number };  // each input's size along dim
+  }
+}
+
+// dx = dy viewed with x's shape.
+registerGradient('reshape', (dy: Tensor, { xShape }) => [getKernel<ReshapeKernel>('reshapeForward', dy.device)(dy, xShape)]);
+
+// dxs = dy split along dim.
+registerGradient('concat', (dy: Tensor, { sizes, dim }) => getKernel<SplitKernel>('concatBackward', dy.device)(dy, sizes, dim));
