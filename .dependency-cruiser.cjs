@@ -62,6 +62,13 @@ module.exports = {
       to: { path: '^lib/ops/[^/]+\\.ts$' },
     },
     {
+      name: 'profile-only-from-cli-and-index',
+      severity: 'error',
+      comment: 'The profiler (lib/profile) sits above the model and training code; only the CLI and the public API import it (the registry holds only its slot).',
+      from: { path: '^lib/', pathNot: '^lib/(profile/|cli/|index\\.ts$)' },
+      to: { path: '^lib/profile/' },
+    },
+    {
       name: 'lib-not-tests',
       severity: 'error',
       from: { path: '^lib/' },

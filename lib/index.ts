@@ -27,6 +27,8 @@ export { readSafetensors, writeSafetensors, encodeSafetensors, decodeSafetensors
 export { saveModel, loadModel } from './train/model-checkpoint';
 export { predictImage, closePredictor } from './model/predictor';
 export { exportOnnx } from './onnx/export';
+export { profileStep, formatProfile } from './profile/index';
+export type { ProfileOptions, StepProfile, ProfileReport, ProfileRow, TraceEvent } from './profile/index';
 export { importOnnx } from './onnx/import';
 export { loadDataset, detectFormat, DATASET_FORMATS } from './data/load';
 export type { LoadOptions, DatasetFormat } from './data/load';

@@ -44,6 +44,16 @@ t.test('eval, predict, demo and ablate --help', (t) => {
   t.end();
 });
 
+t.test('profile --help documents the step, the table and the outputs', (t) => {
+  const h = help('profile');
+  for (const flag of ['--preset <preset>', '--size <pixels>', '--batch <n>', '--train', '--threads <n>', '--json', '--trace <file>', '--model <dir>']) {
+    t.ok(h.includes(flag), `mentions ${flag}`);
+  }
+  t.match(h, /JS between kernels/, 'explains the JS row');
+  t.match(h, /Examples:/, 'has examples');
+  t.end();
+});
+
 t.test('bad arguments exit non-zero with a clear message', (t) => {
   const main = path.join(__dirname, '..', 'lib', 'cli', 'main.ts');
   const r = spawnSync(process.execPath, [...process.execArgv, main, 'train', '--transfer', 'half'], { encoding: 'utf8', timeout: 300_000 });

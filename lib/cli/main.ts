@@ -18,9 +18,10 @@ import * as worker from './commands/worker';
 import * as queue from './commands/queue';
 import * as orthanc from './commands/orthanc';
 import * as cv from './commands/cv';
+import * as profile from './commands/profile';
 import { addLimitOptions } from './limit-options';
 
-const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve, submit, worker, queue, orthanc, cv];
+const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve, submit, worker, queue, orthanc, cv, profile];
 
 
 // configure runs before the subcommands are added, so they inherit its settings (tests use

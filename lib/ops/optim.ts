@@ -8,18 +8,13 @@ import '../cuda/kernels/optim';
 
 export type { OptimKernels };
 
-const byDevice = new Map<string, OptimKernels>();
-
-// The kernels for the device of `t`.
+// The kernels for the device of `t` (looked up on each call, not cached, so a profiler's
+// kernel wrap sees the optimizer's kernels too; a lookup is one Map.get).
 export function optimKernels(t: Tensor): OptimKernels {
-  let k = byDevice.get(t.device);
-  if (k) return k;
-  k = {
+  return {
     sgdStep: getKernel('sgdStep', t.device),
     adamwStep: getKernel('adamwStep', t.device),
     sumSquares: getKernel('sumSquares', t.device),
     scaleInPlace: getKernel('scaleInPlace', t.device),
   };
-  byDevice.set(t.device, k);
-  return k;
 }
