@@ -105,9 +105,9 @@ export async function run(args: string[]): Promise<void> {
     const dy = rand([cs.n, cs.k, cs.h, cs.h]);
     const gflop = (2 * cs.n * cs.k * cs.h * cs.h * cs.c * cs.r * cs.r) / 1e9;
     const shape = `${cs.n}x${cs.c}x${cs.h}x${cs.h} -> ${cs.k}`;
-    const fwd = getKernel<(x: Tensor, w: Tensor, b: Tensor | null, g: Geometry) => Tensor>('conv2dForward', 'cuda');
-    const bwdData = getKernel<(dy: Tensor, w: Tensor, xs: readonly number[], g: Geometry) => Tensor>('conv2dBackwardData', 'cuda');
-    const bwdWeight = getKernel<(x: Tensor, dy: Tensor, ws: readonly number[], g: Geometry, need: { weight: boolean; bias: boolean }) => unknown>('conv2dBackwardWeight', 'cuda');
+    const fwd = getKernel('conv2dForward', 'cuda');
+    const bwdData = getKernel('conv2dBackwardData', 'cuda');
+    const bwdWeight = getKernel('conv2dBackwardWeight', 'cuda');
     add(`${cs.key}_fwd`, 'conv3x3 forward', shape, gflop, time(() => fwd(x, w, b, g), repeat));
     add(`${cs.key}_bwd_data`, 'conv3x3 backward-data', shape, gflop, time(() => bwdData(dy, w, x.shape, g), repeat));
     add(`${cs.key}_bwd_weight`, 'conv3x3 backward-weight', shape, gflop, time(() => bwdWeight(x, dy, w.shape, g, { weight: true, bias: true }), repeat));
@@ -122,8 +122,8 @@ export async function run(args: string[]): Promise<void> {
     const dy = rand([n, k, h, h]);
     const gflop = (2 * n * k * h * h * 192 * 9) / 1e9;
     const shape = `3x ${n}x64x${h}x${h} -> ${k}`;
-    const fwd = getKernel<(xs: Tensor[], w: Tensor, b: Tensor | null, g: Geometry) => Tensor>('featureTransferForward', 'cuda');
-    const bwd = getKernel<(xs: Tensor[], w: Tensor, dy: Tensor, g: Geometry, need: { xs: boolean[]; weight: boolean; bias: boolean }) => unknown>('featureTransferBackward', 'cuda');
+    const fwd = getKernel('featureTransferForward', 'cuda');
+    const bwd = getKernel('featureTransferBackward', 'cuda');
     add('ft3_fwd', 'featureTransfer forward', shape, gflop, time(() => fwd(xs, w, b, g), repeat));
     add('ft3_bwd', 'featureTransfer backward', shape, 2 * gflop,
       time(() => bwd(xs, w, dy, g, { xs: [true, true, true], weight: true, bias: true }), repeat));

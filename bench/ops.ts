@@ -7,11 +7,6 @@ import { addon, nativeCore } from '../lib/native';
 import { getKernel } from '../lib/registry';
 import '../lib/ops/index';
 import type { ConvGeometry } from '../lib/ops/conv-options';
-import type {
-  Conv2dBackwardDataKernel, Conv2dBackwardWeightKernel, Conv2dForwardKernel,
-  FeatureTransferBackwardKernel, FeatureTransferForwardKernel,
-} from '../lib/ops/cpu/conv';
-import type { LinearBackwardKernel, LinearForwardKernel } from '../lib/ops/cpu/linear';
 import { convPeer, linearPeer, PeerRun } from './ort-peer';
 import { pause, settle } from './settle';
 import { runTorchPeer, torchKey, TorchConvCase, TorchLinearCase } from './torch-peer';
@@ -102,16 +97,16 @@ async function benchConv(cs: ConvCase, repeat: number, threads: number, peak: nu
   const shape = convShapeLabel(cs);
   const passes: [string, () => void][] = fused
     ? [
-        ['forward', () => void getKernel<FeatureTransferForwardKernel>('featureTransferForward', 'cpu')(xs, w, b, g)],
-        ['backward-data', () => void getKernel<FeatureTransferBackwardKernel>('featureTransferBackward', 'cpu')(xs, w, dy, g,
+        ['forward', () => void getKernel('featureTransferForward', 'cpu')(xs, w, b, g)],
+        ['backward-data', () => void getKernel('featureTransferBackward', 'cpu')(xs, w, dy, g,
           { xs: xs.map(() => true), weight: false, bias: false })],
-        ['backward-weight', () => void getKernel<FeatureTransferBackwardKernel>('featureTransferBackward', 'cpu')(xs, w, dy, g,
+        ['backward-weight', () => void getKernel('featureTransferBackward', 'cpu')(xs, w, dy, g,
           { xs: xs.map(() => false), weight: true, bias: true })],
       ]
     : [
-        ['forward', () => void getKernel<Conv2dForwardKernel>('conv2dForward', 'cpu')(xs[0], w, b, g)],
-        ['backward-data', () => void getKernel<Conv2dBackwardDataKernel>('conv2dBackwardData', 'cpu')(dy, w, xs[0].shape, g)],
-        ['backward-weight', () => void getKernel<Conv2dBackwardWeightKernel>('conv2dBackwardWeight', 'cpu')(xs[0], dy, w.shape, g,
+        ['forward', () => void getKernel('conv2dForward', 'cpu')(xs[0], w, b, g)],
+        ['backward-data', () => void getKernel('conv2dBackwardData', 'cpu')(dy, w, xs[0].shape, g)],
+        ['backward-weight', () => void getKernel('conv2dBackwardWeight', 'cpu')(xs[0], dy, w.shape, g,
           { weight: true, bias: true })],
       ];
   const times: number[] = [];
@@ -142,8 +137,8 @@ async function benchLinear(n: number, inF: number, outF: number, repeat: number,
   const dy = rand([n, outF]);
   const flops = 2 * n * inF * outF;
   const shape = `${n}x${inF} -> ${outF}`;
-  const fwdMs = await measure(() => void getKernel<LinearForwardKernel>('linearForward', 'cpu')(x, w, b), repeat);
-  const bwdMs = await measure(() => void getKernel<LinearBackwardKernel>('linearBackward', 'cpu')(x, w, dy,
+  const fwdMs = await measure(() => void getKernel('linearForward', 'cpu')(x, w, b), repeat);
+  const bwdMs = await measure(() => void getKernel('linearBackward', 'cpu')(x, w, dy,
     { x: true, weight: true, bias: true }), repeat);
   const ortMs = await measurePeer(() => linearPeer(n, inF, w.data, b.data, threads), repeat);
   const fg = flops / fwdMs / 1e6;

@@ -94,7 +94,8 @@ function topologicalOrder(root: Tensor): Tensor[] {
 // inputs (add passes one tensor to both), so sums are new.
 export function addGradients<T extends GradNode>(a: T, b: T): T {
   if (a.device !== b.device) throw new Error(`internal: gradient accumulation across devices (${a.device} + ${b.device})`);
-  if (a.device === 'cuda') return getKernel<(a: T, b: T) => T>('gradAccumulate', 'cuda')(a, b);
+  // The kernel is typed for Tensor (cuda/kernels/elementwise.ts), the T the tape holds.
+  if (a.device === 'cuda') return (getKernel('gradAccumulate', 'cuda') as unknown as (a: T, b: T) => T)(a, b);
   const out = b.clone();
   const o = out.data;
   const x = a.data;

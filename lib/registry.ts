@@ -2,6 +2,15 @@
 // the device; a CUDA backend registers its twins under the same names. Duplicates throw.
 import type { Device } from './storage';
 
+// Every kernel's function type, by kernel name. Each CPU binding (lib/ops/cpu/*.ts) adds its
+// kernels by declaration merging (`declare module '../../registry' { interface KernelSignatures
+// { ... } }`; a CUDA-only kernel, in its CUDA file). registerKernel checks the function of every
+// backend, the CPU kernel and its CUDA twin alike, against this one type; getKernel returns it.
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface KernelSignatures {}
+
+export type KernelName = keyof KernelSignatures & string;
+
 type Kernel = (...args: never[]) => unknown;
 const kernels = new Map<string, Kernel>();
 
@@ -15,16 +24,16 @@ export function setKernelWrap(w: KernelWrap | null): void {
   wrap = w;
 }
 
-export function registerKernel(op: string, backend: Device, fn: Kernel): void {
+export function registerKernel<K extends KernelName>(op: K, backend: Device, fn: KernelSignatures[K]): void {
   const key = `${op}@${backend}`;
   if (kernels.has(key)) throw new Error(`kernel ${op} is already registered for ${backend}`);
-  kernels.set(key, fn);
+  kernels.set(key, fn as Kernel);
 }
 
-export function getKernel<F extends Kernel>(op: string, backend: Device): F {
+export function getKernel<K extends KernelName>(op: K, backend: Device): KernelSignatures[K] {
   const fn = kernels.get(`${op}@${backend}`);
   if (!fn) throw new Error(`no ${backend} kernel is registered for ${op}`);
-  return (wrap ? wrap(op, backend, fn) : fn) as F;
+  return (wrap ? wrap(op, backend, fn) : fn) as KernelSignatures[K];
 }
 
 export function hasKernel(op: string, backend: Device): boolean {

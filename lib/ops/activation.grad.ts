@@ -2,7 +2,6 @@
 import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
-import type { UnaryBackward } from './cpu/activation';
 
 declare module '../gradients' {
   interface SavedByOp {
@@ -12,7 +11,7 @@ declare module '../gradients' {
 }
 
 // dx = dy where x > 0, else 0.
-registerGradient('relu', (dy: Tensor, { x }) => [getKernel<UnaryBackward>('reluBackward', dy.device)(x, dy)]);
+registerGradient('relu', (dy: Tensor, { x }) => [getKernel('reluBackward', dy.device)(x, dy)]);
 
 // dx = dy * y * (1 - y).
-registerGradient('sigmoid', (dy: Tensor, { y }) => [getKernel<UnaryBackward>('sigmoidBackward', dy.device)(y, dy)]);
+registerGradient('sigmoid', (dy: Tensor, { y }) => [getKernel('sigmoidBackward', dy.device)(y, dy)]);

@@ -4,7 +4,6 @@ import { record } from '../autograd';
 import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectTensor } from './check';
-import type { Unary } from './cpu/activation';
 import './cpu/activation';
 import './activation.grad';
 import '../cuda/kernels/elementwise';
@@ -12,7 +11,7 @@ import '../cuda/kernels/elementwise';
 // max(x, 0); the gradient at 0 is 0 (as torch).
 export function relu(x: Tensor): Tensor {
   expectTensor(x, 'x');
-  const y = getKernel<Unary>('reluForward', x.device)(x);
+  const y = getKernel('reluForward', x.device)(x);
   record(y, 'relu', [x], { x });
   traceOp('relu', [x], [y], {});
   return y;
@@ -21,7 +20,7 @@ export function relu(x: Tensor): Tensor {
 // 1 / (1 + exp(-x)).
 export function sigmoid(x: Tensor): Tensor {
   expectTensor(x, 'x');
-  const y = getKernel<Unary>('sigmoidForward', x.device)(x);
+  const y = getKernel('sigmoidForward', x.device)(x);
   record(y, 'sigmoid', [x], { y });
   traceOp('sigmoid', [x], [y], {});
   return y;

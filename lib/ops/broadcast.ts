@@ -2,7 +2,7 @@
 // kernels every op family shares (CPU binding: cpu/broadcast.ts; CUDA twin: cuda/kernels/elementwise.ts).
 import type { Tensor } from '../tensor';
 import { getKernel } from '../registry';
-import { padShape, type AffineKernel, type BinaryKernel, type SumToShapeKernel } from './cpu/broadcast';
+import { padShape, type AffineKernel, type BinaryKernel } from './cpu/broadcast';
 import '../cuda/kernels/elementwise';
 
 export { emptyCpu, padShape } from './cpu/broadcast';
@@ -28,13 +28,13 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 // The gradient of a broadcast input: g summed over the dims where `shape` was broadcast.
 export function reduceToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(g.shape, shape)) return g;
-  return getKernel<SumToShapeKernel>('sumToShape', g.device)(g, shape, 1);
+  return getKernel('sumToShape', g.device)(g, shape, 1);
 }
 
 export function binaryKernel(device: Tensor['device']): BinaryKernel {
-  return getKernel<BinaryKernel>('binaryBroadcast', device);
+  return getKernel('binaryBroadcast', device);
 }
 
 export function affineKernel(device: Tensor['device']): AffineKernel {
-  return getKernel<AffineKernel>('affineScalar', device);
+  return getKernel('affineScalar', device);
 }

@@ -4,7 +4,6 @@ import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
 import type { ConvGeometry } from './cpu/conv-geometry';
-import type { Conv2dBackwardDataKernel, Conv2dBackwardWeightKernel } from './cpu/conv';
 
 declare module '../gradients' {
   interface SavedByOp {
@@ -14,10 +13,10 @@ declare module '../gradients' {
 
 // x: (N,C,H,W), weight: (K,C,R,S), dy: (N,K,P,Q) -> [dx, dweight, dbias].
 registerGradient('conv2d', (dy: Tensor, { x, weight, bias, geometry: g }) => {
-  const dx = x.requiresGrad ? getKernel<Conv2dBackwardDataKernel>('conv2dBackwardData', x.device)(dy, weight, x.shape, g) : null;
+  const dx = x.requiresGrad ? getKernel('conv2dBackwardData', x.device)(dy, weight, x.shape, g) : null;
   const need = { weight: weight.requiresGrad, bias: bias !== null && bias.requiresGrad };
   const { dw, db } = need.weight || need.bias
-    ? getKernel<Conv2dBackwardWeightKernel>('conv2dBackwardWeight', x.device)(x, dy, weight.shape, g, need)
+    ? getKernel('conv2dBackwardWeight', x.device)(x, dy, weight.shape, g, need)
     : { dw: null, db: null };
   return [dx, dw, db];
 });

@@ -7,7 +7,6 @@ import { getKernel } from '../registry';
 import { fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import { ConvGeometry, ConvOptions, resolveConvOptions } from './conv-options';
-import type { Conv2dForwardKernel } from './cpu/conv';
 import './cpu/conv';
 import './conv.grad';
 import '../cuda/kernels/conv';
@@ -38,7 +37,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const g = resolveConvOptions(options);
   expectKernelFits(x.shape, weight, g, 'x');
 
-  const y = getKernel<Conv2dForwardKernel>('conv2dForward', device)(x, weight, b, g);
+  const y = getKernel('conv2dForward', device)(x, weight, b, g);
   record(y, 'conv2d', [x, weight, b], { x, weight, bias: b, geometry: g });
   traceOp('conv2d', [x, weight, b], [y], { stride: g.stride, padding: g.padding });
   return y;

@@ -7,7 +7,6 @@ import { getKernel } from '../registry';
 import { expectOptions, expectNumber, expectBool, expectInt } from '../errors';
 import { expectTensor } from './check';
 import { binaryKernel } from './broadcast';
-import type { DropoutMaskKernel } from './cpu/dropout';
 import './cpu/dropout';
 import './dropout.grad';
 import '../cuda/kernels/elementwise';
@@ -32,9 +31,9 @@ export function dropout(x: Tensor, options?: DropoutOptions): Tensor {
   }
   let mask: Tensor;
   if (p === 1) {
-    mask = getKernel<(x: Tensor, s: number, c: number) => Tensor>('affineScalar', x.device)(x, 0, 0);
+    mask = getKernel('affineScalar', x.device)(x, 0, 0);
   } else {
-    mask = getKernel<DropoutMaskKernel>('dropoutMask', x.device)(x.shape, p, seed ?? nextSeed++);
+    mask = getKernel('dropoutMask', x.device)(x.shape, p, seed ?? nextSeed++);
   }
   const mul = binaryKernel(x.device);
   const y = mul('mul', x, mask, x.shape);

@@ -4,7 +4,6 @@ import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
 import type { ConvGeometry } from './cpu/conv-geometry';
-import type { FeatureTransferBackwardKernel } from './cpu/conv';
 
 declare module '../gradients' {
   interface SavedByOp {
@@ -15,6 +14,6 @@ declare module '../gradients' {
 // xs[i]: (N,C_i,H,W), weight: (K, sum C_i, R, S), dy: (N,K,P,Q) -> [...dxs, dweight, dbias].
 registerGradient('featureTransfer', (dy: Tensor, { xs, weight, bias, geometry }) => {
   const need = { xs: xs.map((x) => x.requiresGrad), weight: weight.requiresGrad, bias: bias !== null && bias.requiresGrad };
-  const { dxs, dw, db } = getKernel<FeatureTransferBackwardKernel>('featureTransferBackward', weight.device)(xs, weight, dy, geometry, need);
+  const { dxs, dw, db } = getKernel('featureTransferBackward', weight.device)(xs, weight, dy, geometry, need);
   return [...dxs, dw, db];
 });

@@ -9,7 +9,6 @@ import { describe, fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import { ConvOptions, resolveConvOptions } from './conv-options';
 import { expectKernelFits } from './conv';
-import type { FeatureTransferForwardKernel } from './cpu/conv';
 import './cpu/conv';
 import './feature-transfer.grad';
 import '../cuda/kernels/conv';
@@ -43,7 +42,7 @@ export function featureTransfer(xs: readonly Tensor[], weight: Tensor, bias: Ten
   expectKernelFits([n, channels, h, w], weight, g, 'xs');
 
   const sources = [...xs];
-  const y = getKernel<FeatureTransferForwardKernel>('featureTransferForward', device)(sources, weight, b, g);
+  const y = getKernel('featureTransferForward', device)(sources, weight, b, g);
   record(y, 'featureTransfer', [...sources, weight, b], { xs: sources, weight, bias: b, geometry: g });
   traceOp('featureTransfer', [...sources, weight, b], [y], { stride: g.stride, padding: g.padding });
   return y;

@@ -5,7 +5,6 @@
 import type { Tensor } from '../tensor';
 import { getKernel } from '../registry';
 import { resolveConvOptions } from './conv-options';
-import type { ConvScaleReluForwardKernel } from './cpu/conv';
 import './cpu/conv';
 
 export function convScaleRelu(xs: readonly Tensor[], weight: Tensor, shift: Float32Array, scale: Float32Array,
@@ -13,5 +12,5 @@ export function convScaleRelu(xs: readonly Tensor[], weight: Tensor, shift: Floa
   if (weight.device !== 'cpu' || xs.some((x) => x.device !== 'cpu')) {
     throw new Error('internal: convScaleRelu is CPU only (the caller checks canFuseInference first)');
   }
-  return getKernel<ConvScaleReluForwardKernel>('convScaleReluForward', 'cpu')(xs, weight, shift, resolveConvOptions({ stride, padding }), scale);
+  return getKernel('convScaleReluForward', 'cpu')(xs, weight, shift, resolveConvOptions({ stride, padding }), scale);
 }

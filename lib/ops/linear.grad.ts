@@ -2,7 +2,6 @@
 import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
-import type { LinearBackwardKernel } from './cpu/linear';
 
 declare module '../gradients' {
   interface SavedByOp {
@@ -13,6 +12,6 @@ declare module '../gradients' {
 // x: (N,in), weight: (out,in), dy: (N,out) -> [dx = dy weight, dweight = dy^T x, dbias = sum_n dy].
 registerGradient('linear', (dy: Tensor, { x, weight, bias }) => {
   const need = { x: x.requiresGrad, weight: weight.requiresGrad, bias: bias !== null && bias.requiresGrad };
-  const { dx, dw, db } = getKernel<LinearBackwardKernel>('linearBackward', x.device)(x, weight, dy, need);
+  const { dx, dw, db } = getKernel('linearBackward', x.device)(x, weight, dy, need);
   return [dx, dw, db];
 });

@@ -3,7 +3,6 @@
 import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
-import type { ScaleByScalarKernel } from './cpu/losses';
 
 // The loss's gradient to its logits / predictions, from the forward kernel.
 interface LossSaved { grad: Tensor }
@@ -20,7 +19,7 @@ declare module '../gradients' {
 
 // dy: (1) -> [grad * dy].
 function lossGradient(dy: Tensor, { grad }: LossSaved): Tensor[] {
-  return [getKernel<ScaleByScalarKernel>('scaleByScalar', dy.device)(grad, dy)];
+  return [getKernel('scaleByScalar', dy.device)(grad, dy)];
 }
 registerGradient('softmaxCrossEntropy', lossGradient);
 registerGradient('bceWithLogits', lossGradient);

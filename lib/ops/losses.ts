@@ -7,9 +7,7 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { describe, expectNumber, expectOptions, fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
-import type {
-  BceWithLogitsKernel, DiceLossKernel, FocalLossKernel, L1LossKernel, LossResult, SoftmaxCrossEntropyKernel,
-} from './cpu/losses';
+import type { LossResult } from './cpu/losses';
 import './cpu/losses';
 import './losses.grad';
 import '../cuda/kernels/loss';
@@ -72,7 +70,7 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Int32Array | number
   const labelSmoothing = expectNumber(opts.labelSmoothing ?? 0, 'options.labelSmoothing', 0, 1);
   const indices = classIndices(targets, n, k);
   const device = expectSameDevice({ logits, 'options.weight': weight }) as Tensor['device'];
-  const result = getKernel<SoftmaxCrossEntropyKernel>('softmaxCrossEntropyForward', device)(logits, indices, weight, labelSmoothing, wantsGrad(logits));
+  const result = getKernel('softmaxCrossEntropyForward', device)(logits, indices, weight, labelSmoothing, wantsGrad(logits));
   const loss = recordLoss('softmaxCrossEntropy', logits, result);
   traceOp('softmaxCrossEntropy', [logits, targets instanceof Tensor ? targets : null, weight], [loss], { labelSmoothing });
   return loss;
@@ -104,7 +102,7 @@ export function bceWithLogits(logits: Tensor, targets: Tensor, options?: BceOpti
   if (posWeightValue !== null) posWeight = Tensor.full([1], posWeightValue, { device });
   const rows = posWeight && posWeight.numel > 1 ? shapeSize(logits.shape.slice(0, channelDim + 1)) : 1;
   const inner = logits.numel / rows;
-  const result = getKernel<BceWithLogitsKernel>('bceWithLogitsForward', device)(logits, targets, rows, inner, posWeight, wantsGrad(logits));
+  const result = getKernel('bceWithLogitsForward', device)(logits, targets, rows, inner, posWeight, wantsGrad(logits));
   const loss = recordLoss('bceWithLogits', logits, result);
   traceOp('bceWithLogits', [logits, targets, posWeight], [loss], {});
   return loss;
@@ -122,7 +120,7 @@ export function diceLoss(logits: Tensor, targets: Tensor, options?: DiceOptions)
   const opts = expectOptions<DiceOptions>(options, 'options');
   const eps = expectNumber(opts.eps ?? 1, 'options.eps', 0);
   const device = expectSameDevice({ logits, targets }) as Tensor['device'];
-  const result = getKernel<DiceLossKernel>('diceLossForward', device)(logits, targets, eps, wantsGrad(logits));
+  const result = getKernel('diceLossForward', device)(logits, targets, eps, wantsGrad(logits));
   const loss = recordLoss('diceLoss', logits, result);
   traceOp('diceLoss', [logits, targets], [loss], { eps });
   return loss;
@@ -143,7 +141,7 @@ export function focalLoss(logits: Tensor, targetHeatmap: Tensor, options?: Focal
   const alpha = expectNumber(opts.alpha ?? 2, 'options.alpha', 0);
   const beta = expectNumber(opts.beta ?? 4, 'options.beta', 0);
   const device = expectSameDevice({ logits, targetHeatmap }) as Tensor['device'];
-  const result = getKernel<FocalLossKernel>('focalLossForward', device)(logits, targetHeatmap, alpha, beta, wantsGrad(logits));
+  const result = getKernel('focalLossForward', device)(logits, targetHeatmap, alpha, beta, wantsGrad(logits));
   const loss = recordLoss('focalLoss', logits, result);
   traceOp('focalLoss', [logits, targetHeatmap], [loss], { alpha, beta });
   return loss;
@@ -166,7 +164,7 @@ export function l1Loss(pred: Tensor, target: Tensor, mask?: Tensor | null): Tens
     }
   }
   const device = expectSameDevice({ pred, target, mask: m }) as Tensor['device'];
-  const result = getKernel<L1LossKernel>('l1LossForward', device)(pred, target, m, wantsGrad(pred));
+  const result = getKernel('l1LossForward', device)(pred, target, m, wantsGrad(pred));
   const loss = recordLoss('l1Loss', pred, result);
   traceOp('l1Loss', [pred, target, m], [loss], {});
   return loss;

@@ -2,8 +2,7 @@
 import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
-import type { UnaryBackward } from './cpu/activation';
-import type { BatchNormBackwardKernel, BatchNormSaved } from './cpu/norm';
+import type { BatchNormSaved } from './cpu/norm';
 import './cpu/activation';
 
 // The input, the affine weight and bias, and the statistics the forward normalised with.
@@ -18,7 +17,7 @@ declare module '../gradients' {
 
 // x: (N,C,H,W), dy: (N,C,H,W) -> [dx, dweight, dbias].
 function normGradient(dy: Tensor, { x, weight, bias, stats, training }: NormSaved): (Tensor | null)[] {
-  const g = getKernel<BatchNormBackwardKernel>('batchNorm2dBackward', dy.device)(x, dy, weight, stats, training, {
+  const g = getKernel('batchNorm2dBackward', dy.device)(x, dy, weight, stats, training, {
     x: x.requiresGrad, weight: weight?.requiresGrad ?? false, bias: bias?.requiresGrad ?? false,
   });
   return [g.dx, g.dweight, g.dbias];
@@ -28,7 +27,7 @@ registerGradient('batchNorm2d', normGradient);
 
 // Through the ReLU first (dy where the output is positive, 0 elsewhere), then as batchNorm2d.
 registerGradient('batchNorm2dRelu', (dy: Tensor, saved: NormSaved & { y: Tensor }) => {
-  const masked = getKernel<UnaryBackward>('reluBackward', dy.device)(saved.y, dy);
+  const masked = getKernel('reluBackward', dy.device)(saved.y, dy);
   const grads = normGradient(masked, saved);
   masked.dispose();
   return grads;

@@ -6,7 +6,6 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectBool, expectNumber, expectOptions, fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
-import type { BatchNormForwardKernel } from './cpu/norm';
 import './cpu/norm';
 import './norm.grad';
 import '../cuda/kernels/layers';
@@ -68,7 +67,7 @@ function batchNorm2dImpl(
 
   if (relu && device !== 'cpu') fail('type', 'cpu tensors (the fused BN-ReLU is CPU only)', 'x', `a tensor on ${device}`);
   // The fused kernel is CPU only and not in the registry (no CUDA twin).
-  const forward = getKernel<BatchNormForwardKernel>(relu ? 'batchNorm2dReluForward' : 'batchNorm2dForward', device);
+  const forward = getKernel(relu ? 'batchNorm2dReluForward' : 'batchNorm2dForward', device);
   const { y, saved } = forward(x, rm, rv, w, b, training, momentum, eps);
   const normSaved = { x, weight: w, bias: b, stats: saved, training };
   if (relu) record(y, 'batchNorm2dRelu', [x, w, b], { ...normSaved, y });

@@ -2,8 +2,7 @@
 import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
-import type { BroadcastToKernel } from './broadcast';
-import type { Pool2dGeometry, PoolBackwardKernel } from './cpu/pool';
+import type { Pool2dGeometry } from './cpu/pool';
 
 interface PoolSaved { x: Tensor; geometry: Pool2dGeometry }
 
@@ -17,12 +16,12 @@ declare module '../gradients' {
 
 // dx: dy to each window's first maximum.
 registerGradient('maxPool2d', (dy: Tensor, { x, geometry }: PoolSaved) =>
-  [getKernel<PoolBackwardKernel>('maxPool2dBackward', dy.device)(x, dy, geometry)]);
+  [getKernel('maxPool2dBackward', dy.device)(x, dy, geometry)]);
 
 // dx: dy spread evenly over each window.
 registerGradient('avgPool2d', (dy: Tensor, { x, geometry }: PoolSaved) =>
-  [getKernel<PoolBackwardKernel>('avgPool2dBackward', dy.device)(x, dy, geometry)]);
+  [getKernel('avgPool2dBackward', dy.device)(x, dy, geometry)]);
 
 // dx = dy / (H * W) broadcast over each plane.
 registerGradient('globalAvgPool2d', (dy: Tensor, { xShape, scale }) =>
-  [getKernel<BroadcastToKernel>('broadcastTo', dy.device)(dy, xShape, scale)]);
+  [getKernel('broadcastTo', dy.device)(dy, xShape, scale)]);

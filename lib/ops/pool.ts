@@ -5,8 +5,7 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectOptions, expectInt, fail, describe } from '../errors';
 import { expectTensor, expectRank } from './check';
-import type { SumToShapeKernel } from './broadcast';
-import type { Pool2dGeometry, PoolKernel } from './cpu/pool';
+import type { Pool2dGeometry } from './cpu/pool';
 import './cpu/pool';
 import './pool.grad';
 import '../cuda/kernels/layers';
@@ -48,7 +47,7 @@ function poolOp(name: 'maxPool2d' | 'avgPool2d', x: Tensor, options: unknown): T
   expectTensor(x, 'x');
   expectRank(x, 4, 'x');
   const g = resolvePool2d(x, options);
-  const y = getKernel<PoolKernel>(`${name}Forward`, x.device)(x, g);
+  const y = getKernel(`${name}Forward`, x.device)(x, g);
   record(y, name, [x], { x, geometry: g });
   traceOp(name, [x], [y], { kernelSize: g.kernelSize, stride: g.stride, padding: g.padding });
   return y;
@@ -70,7 +69,7 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   expectRank(x, 4, 'x');
   const [n, c, h, w] = x.shape;
   const scale = 1 / (h * w);
-  const y = getKernel<SumToShapeKernel>('sumToShape', x.device)(x, [n, c, 1, 1], scale);
+  const y = getKernel('sumToShape', x.device)(x, [n, c, 1, 1], scale);
   record(y, 'globalAvgPool2d', [x], { xShape: x.shape, scale });
   traceOp('globalAvgPool2d', [x], [y], {});
   return y;

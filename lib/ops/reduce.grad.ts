@@ -3,7 +3,6 @@
 import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
-import type { BroadcastToKernel } from './broadcast';
 import { reshapeView } from './shape';
 
 // The input's shape, its shape with the reduced dims set to 1, and the factor of the forward.
@@ -17,7 +16,7 @@ declare module '../gradients' {
 }
 
 function reduceGradient(dy: Tensor, { xShape, kept, scale }: ReduceSaved): Tensor[] {
-  return [getKernel<BroadcastToKernel>('broadcastTo', dy.device)(reshapeView(dy, kept), xShape, scale)];
+  return [getKernel('broadcastTo', dy.device)(reshapeView(dy, kept), xShape, scale)];
 }
 registerGradient('sum', reduceGradient);
 registerGradient('mean', reduceGradient);

@@ -5,7 +5,6 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectOptions, expectInt, expectBool, fail, describe } from '../errors';
 import { expectTensor } from './check';
-import type { SumToShapeKernel } from './broadcast';
 import { reshapeView } from './shape';
 import './reduce.grad';
 
@@ -56,7 +55,7 @@ function reduceOp(name: 'sum' | 'mean', x: Tensor, options: unknown): Tensor {
   expectTensor(x, 'x');
   const r = resolve(x, options);
   const scale = name === 'mean' ? 1 / r.count : 1;
-  const summed = getKernel<SumToShapeKernel>('sumToShape', x.device)(x, r.kept, scale);
+  const summed = getKernel('sumToShape', x.device)(x, r.kept, scale);
   const y = reshapeView(summed, r.out);
   record(y, name, [x], { xShape: x.shape, kept: r.kept, scale });
   traceOp(name, [x], [y], { dim: r.dims, keepdim: r.keepdim });

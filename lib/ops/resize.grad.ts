@@ -2,7 +2,7 @@
 import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
-import type { UpsampleBackwardKernel, UpsampleMode } from './cpu/resize';
+import type { UpsampleMode } from './cpu/resize';
 
 declare module '../gradients' {
   interface SavedByOp {
@@ -12,4 +12,4 @@ declare module '../gradients' {
 
 // dx: each output pixel's dy summed back into the input pixels it was interpolated from.
 registerGradient('upsample2d', (dy: Tensor, { xShape, scale, mode }) =>
-  [getKernel<UpsampleBackwardKernel>('upsample2dBackward', dy.device)(dy, xShape, scale, mode)]);
+  [getKernel('upsample2dBackward', dy.device)(dy, xShape, scale, mode)]);

@@ -6,7 +6,7 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectOptions, expectInt, expectOneOf, fail, describe } from '../errors';
 import { expectTensor, expectRank } from './check';
-import type { UpsampleKernel, UpsampleMode } from './cpu/resize';
+import type { UpsampleMode } from './cpu/resize';
 import './cpu/resize';
 import './resize.grad';
 import '../cuda/kernels/layers';
@@ -34,7 +34,7 @@ export function upsample2d(x: Tensor, options: Upsample2dOptions): Tensor {
   const o = expectOptions<Upsample2dOptions>(options, 'options');
   const scale = scalePair(o.scaleFactor);
   const mode = o.mode === undefined ? 'nearest' : expectOneOf(o.mode, ['nearest', 'bilinear'] as const, 'mode');
-  const y = getKernel<UpsampleKernel>('upsample2dForward', x.device)(x, scale, mode);
+  const y = getKernel('upsample2dForward', x.device)(x, scale, mode);
   record(y, 'upsample2d', [x], { xShape: x.shape, scale, mode });
   traceOp('upsample2d', [x], [y], { scaleFactor: scale, mode, alignCorners: false });
   return y;

@@ -2,7 +2,6 @@
 import type { Tensor } from '../tensor';
 import { registerGradient } from '../gradients';
 import { getKernel } from '../registry';
-import type { ReshapeKernel, SplitKernel } from './cpu/shape';
 
 declare module '../gradients' {
   interface SavedByOp {
@@ -12,7 +11,7 @@ declare module '../gradients' {
 }
 
 // dx = dy viewed with x's shape.
-registerGradient('reshape', (dy: Tensor, { xShape }) => [getKernel<ReshapeKernel>('reshapeForward', dy.device)(dy, xShape)]);
+registerGradient('reshape', (dy: Tensor, { xShape }) => [getKernel('reshapeForward', dy.device)(dy, xShape)]);
 
 // dxs = dy split along dim.
-registerGradient('concat', (dy: Tensor, { sizes, dim }) => getKernel<SplitKernel>('concatBackward', dy.device)(dy, sizes, dim));
+registerGradient('concat', (dy: Tensor, { sizes, dim }) => getKernel('concatBackward', dy.device)(dy, sizes, dim));

@@ -5,7 +5,6 @@ import { traceOp } from '../trace';
 import { getKernel } from '../registry';
 import { expectInt, fail, describe } from '../errors';
 import { expectTensor, expectSameDevice } from './check';
-import type { ConcatKernel, ReshapeKernel } from './cpu/shape';
 import './cpu/shape';
 import './shape.grad';
 import '../cuda/kernels/elementwise';
@@ -13,7 +12,7 @@ import '../cuda/kernels/elementwise';
 // A view of x with another shape of the same size (no tape, no trace: for other ops).
 export function reshapeView(x: Tensor, shape: readonly number[]): Tensor {
   if (x.shape.length === shape.length && x.shape.every((s, i) => s === shape[i])) return x;
-  return getKernel<ReshapeKernel>('reshapeForward', x.device)(x, shape);
+  return getKernel('reshapeForward', x.device)(x, shape);
 }
 
 function resolveShape(x: Tensor, shape: unknown): number[] {
@@ -43,7 +42,7 @@ function resolveShape(x: Tensor, shape: unknown): number[] {
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   expectTensor(x, 'x');
   const out = resolveShape(x, shape);
-  const y = getKernel<ReshapeKernel>('reshapeForward', x.device)(x, out);
+  const y = getKernel('reshapeForward', x.device)(x, out);
   record(y, 'reshape', [x], { xShape: x.shape });
   traceOp('reshape', [x], [y], { shape: out });
   return y;
@@ -66,7 +65,7 @@ export function concat(tensors: readonly Tensor[], dim = 1): Tensor {
     }
   });
   expectSameDevice(Object.fromEntries(xs.map((x, i) => [`xs[${i}]`, x])));
-  const y = getKernel<ConcatKernel>('concatForward', xs[0].device)(xs, d);
+  const y = getKernel('concatForward', xs[0].device)(xs, d);
   record(y, 'concat', xs, { sizes: xs.map((x) => x.shape[d]), dim: d });
   traceOp('concat', xs, [y], { dim: d });
   return y;

@@ -1,12 +1,18 @@
 // CUDA twins of the elementwise, broadcast, reduce and shape kernels (lib/ops/activation.ts,
-// broadcast.ts, shape.ts, dropout.ts) and of the gradient accumulation the tape uses.
+// broadcast.ts, shape.ts, dropout.ts) and of the gradient accumulation the tape uses. registerKernel
+// checks each against the CPU kernel's signature (KernelSignatures, lib/registry.ts).
 import { registerKernel } from '../../registry';
 import { Tensor } from '../../tensor';
-import { padShape, BinaryKernel, AffineKernel, SumToShapeKernel, BroadcastToKernel } from '../../ops/cpu/broadcast';
-import type { Unary, UnaryBackward } from '../../ops/cpu/activation';
-import type { DropoutMaskKernel } from '../../ops/cpu/dropout';
-import { blockGeometry, type ConcatKernel, type ReshapeKernel, type SplitKernel } from '../../ops/cpu/shape';
+import { padShape } from '../../ops/cpu/broadcast';
+import { blockGeometry } from '../../ops/cpu/shape';
 import { cudaKernels, dev, emptyCuda } from './native';
+
+// The one CUDA-only kernel (the CPU tape sums on the host in autograd.addGradients).
+declare module '../../registry' {
+  interface KernelSignatures {
+    gradAccumulate: (a: Tensor, b: Tensor) => Tensor;
+  }
+}
 
 const BINARY_CODES = { add: 0, sub: 1, mul: 2 } as const;
 
@@ -17,49 +23,49 @@ function registerElementwise(): void {
     const y = emptyCuda(x.shape);
     k().cudaReluForward(dev(x), dev(y));
     return y;
-  }) satisfies Unary);
+  }));
   registerKernel('reluBackward', 'cuda', ((x, gy) => {
     const gx = emptyCuda(x.shape);
     k().cudaReluBackward(dev(x), dev(gy), dev(gx));
     return gx;
-  }) satisfies UnaryBackward);
+  }));
   registerKernel('sigmoidForward', 'cuda', ((x) => {
     const y = emptyCuda(x.shape);
     k().cudaSigmoidForward(dev(x), dev(y));
     return y;
-  }) satisfies Unary);
+  }));
   registerKernel('sigmoidBackward', 'cuda', ((y, gy) => {
     const gx = emptyCuda(y.shape);
     k().cudaSigmoidBackward(dev(y), dev(gy), dev(gx));
     return gx;
-  }) satisfies UnaryBackward);
+  }));
   registerKernel('binaryBroadcast', 'cuda', ((op, a, b, outShape) => {
     const y = emptyCuda(outShape);
     const rank = outShape.length;
     k().cudaBinaryBroadcast(BINARY_CODES[op], dev(a), padShape(a.shape, rank), dev(b), padShape(b.shape, rank), dev(y), [...outShape]);
     return y;
-  }) satisfies BinaryKernel);
+  }));
   registerKernel('affineScalar', 'cuda', ((x, s, c) => {
     const y = emptyCuda(x.shape);
     k().cudaAffineScalar(dev(x), dev(y), s, c);
     return y;
-  }) satisfies AffineKernel);
+  }));
   registerKernel('sumToShape', 'cuda', ((g, targetShape, scale) => {
     const y = emptyCuda(targetShape);
     k().cudaSumToShape(dev(g), [...g.shape], dev(y), padShape(targetShape, g.shape.length), scale);
     return y;
-  }) satisfies SumToShapeKernel);
+  }));
   registerKernel('broadcastTo', 'cuda', ((x, outShape, scale) => {
     const y = emptyCuda(outShape);
     k().cudaBroadcastTo(dev(x), padShape(x.shape, outShape.length), dev(y), [...outShape], scale);
     return y;
-  }) satisfies BroadcastToKernel);
+  }));
   registerKernel('dropoutMask', 'cuda', ((shape, p, seed) => {
     const mask = emptyCuda(shape);
     k().cudaDropoutMask(dev(mask), p, seed);
     return mask;
-  }) satisfies DropoutMaskKernel);
-  registerKernel('reshapeForward', 'cuda', ((x, shape) => new Tensor(dev(x), shape)) satisfies ReshapeKernel);
+  }));
+  registerKernel('reshapeForward', 'cuda', ((x, shape) => new Tensor(dev(x), shape)));
 
   // concat / split along `dim`: (outer, D_k, inner) blocks (the CPU kernels' blockGeometry),
   // one strided row copy per source.
@@ -75,7 +81,7 @@ function registerElementwise(): void {
       offset += row;
     }
     return y;
-  }) satisfies ConcatKernel);
+  }));
   registerKernel('concatBackward', 'cuda', ((g, sizes, dim) => {
     const total = g.shape[dim];
     const { outer, inner } = blockGeometry(g.shape, dim);
@@ -87,7 +93,7 @@ function registerElementwise(): void {
       offset += row;
       return piece;
     });
-  }) satisfies SplitKernel);
+  }));
   // The tape's gradient accumulation (autograd.addGradients): a + b, same shapes.
   registerKernel('gradAccumulate', 'cuda', (a: Tensor, b: Tensor): Tensor => {
     const y = emptyCuda(a.shape);

@@ -1,8 +1,7 @@
 // CUDA twins of the pooling, upsampling and batch-norm kernels (lib/ops/cpu/pool.ts, resize.ts,
-// norm.ts), typed by the CPU kernels' signatures and sharing their geometry.
+// norm.ts), checked by registerKernel against the CPU kernels' signatures and sharing their geometry.
 import { registerKernel } from '../../registry';
-import { outputShape as poolOutputShape, type PoolBackwardKernel, type PoolKernel } from '../../ops/cpu/pool';
-import type { UpsampleBackwardKernel, UpsampleKernel } from '../../ops/cpu/resize';
+import { outputShape as poolOutputShape } from '../../ops/cpu/pool';
 import type { BatchNormBackwardKernel, BatchNormForwardKernel } from '../../ops/cpu/norm';
 import { cudaKernels, dev, devOrNull, emptyCuda } from './native';
 
@@ -13,22 +12,22 @@ function registerLayers(): void {
     const y = emptyCuda(poolOutputShape(x.shape, g));
     k().cudaMaxPool2dForward(dev(x), [...x.shape], g.kernelSize, g.stride, g.padding, dev(y));
     return y;
-  }) satisfies PoolKernel);
+  }));
   registerKernel('maxPool2dBackward', 'cuda', ((x, gy, g) => {
     const gx = emptyCuda(x.shape);
     k().cudaMaxPool2dBackward(dev(x), [...x.shape], g.kernelSize, g.stride, g.padding, dev(gy), dev(gx));
     return gx;
-  }) satisfies PoolBackwardKernel);
+  }));
   registerKernel('avgPool2dForward', 'cuda', ((x, g) => {
     const y = emptyCuda(poolOutputShape(x.shape, g));
     k().cudaAvgPool2dForward(dev(x), [...x.shape], g.kernelSize, g.stride, g.padding, dev(y));
     return y;
-  }) satisfies PoolKernel);
+  }));
   registerKernel('avgPool2dBackward', 'cuda', ((x, gy, g) => {
     const gx = emptyCuda(x.shape);
     k().cudaAvgPool2dBackward(dev(gy), [...x.shape], g.kernelSize, g.stride, g.padding, dev(gx));
     return gx;
-  }) satisfies PoolBackwardKernel);
+  }));
 
   registerKernel('upsample2dForward', 'cuda', ((x, scale, mode) => {
     const [n, c, h, w] = x.shape;
@@ -36,13 +35,13 @@ function registerLayers(): void {
     if (mode === 'nearest') k().cudaUpsampleNearestForward(dev(x), [...x.shape], scale, dev(y));
     else k().cudaUpsampleBilinearForward(dev(x), [...x.shape], scale, dev(y));
     return y;
-  }) satisfies UpsampleKernel);
+  }));
   registerKernel('upsample2dBackward', 'cuda', ((gy, xShape, scale, mode) => {
     const gx = emptyCuda(xShape);
     if (mode === 'nearest') k().cudaUpsampleNearestBackward(dev(gy), [...xShape], scale, dev(gx));
     else k().cudaUpsampleBilinearBackward(dev(gy), [...xShape], scale, dev(gx));
     return gx;
-  }) satisfies UpsampleBackwardKernel);
+  }));
 
   const forward: BatchNormForwardKernel = (x, runningMean, runningVar, weight, bias, training, momentum, eps) => {
     const c = x.shape[1];

@@ -2,10 +2,7 @@
 // tensor; only reading it (item(), toFloat32Array()) copies it to the host.
 import { registerKernel } from '../../registry';
 import { Tensor } from '../../tensor';
-import type {
-  BceWithLogitsKernel, DiceLossKernel, FocalLossKernel, L1LossKernel, LossResult, ScaleByScalarKernel,
-  SoftmaxCrossEntropyKernel,
-} from '../../ops/cpu/losses';
+import type { L1LossKernel, LossResult } from '../../ops/cpu/losses';
 import { cudaKernels, dev, devOrNull, emptyCuda } from './native';
 
 function gradLike(x: Tensor, want: boolean): Tensor | null {
@@ -22,7 +19,7 @@ function registerLoss(): void {
       const [n, c] = logits.shape;
       k().cudaSoftmaxCrossEntropy(dev(logits), n, c, targets, devOrNull(weight), labelSmoothing, devOrNull(grad), dev(loss));
       return { loss, grad };
-    }) satisfies SoftmaxCrossEntropyKernel);
+    }));
   registerKernel('bceWithLogitsForward', 'cuda',
     ((logits: Tensor, targets: Tensor, rows: number, inner: number, posWeight: Tensor | null, wantGrad: boolean): LossResult => {
       const grad = gradLike(logits, wantGrad);
@@ -30,21 +27,21 @@ function registerLoss(): void {
       const channels = posWeight ? posWeight.numel : 1;
       k().cudaBceWithLogits(dev(logits), dev(targets), rows, inner, devOrNull(posWeight), channels, devOrNull(grad), dev(loss));
       return { loss, grad };
-    }) satisfies BceWithLogitsKernel);
+    }));
   registerKernel('diceLossForward', 'cuda', ((logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean): LossResult => {
     const grad = gradLike(logits, wantGrad);
     const loss = emptyCuda([1]);
     const n = logits.shape[0];
     k().cudaDiceLoss(dev(logits), dev(targets), n, logits.numel / n, eps, devOrNull(grad), dev(loss));
     return { loss, grad };
-  }) satisfies DiceLossKernel);
+  }));
   registerKernel('focalLossForward', 'cuda',
     ((logits: Tensor, targets: Tensor, alpha: number, beta: number, wantGrad: boolean): LossResult => {
       const grad = gradLike(logits, wantGrad);
       const loss = emptyCuda([1]);
       k().cudaFocalLoss(dev(logits), dev(targets), alpha, beta, devOrNull(grad), dev(loss));
       return { loss, grad };
-    }) satisfies FocalLossKernel);
+    }));
   registerKernel('l1LossForward', 'cuda', ((pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean): LossResult => {
     const grad = gradLike(pred, wantGrad);
     const loss = emptyCuda([1]);
@@ -61,7 +58,7 @@ function registerLoss(): void {
     const y = emptyCuda(grad.shape);
     k().cudaScaleByScalar(dev(grad), dev(scalar), dev(y));
     return y;
-  }) satisfies ScaleByScalarKernel);
+  }));
 }
 
 registerLoss();

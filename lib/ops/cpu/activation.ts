@@ -4,6 +4,16 @@ import { registerKernel } from '../../registry';
 import { addon } from '../../native';
 import { emptyCpu } from './broadcast';
 
+// The kernels' signatures by name, for registerKernel and getKernel (the CUDA twins are checked against them).
+declare module '../../registry' {
+  interface KernelSignatures {
+    reluForward: Unary;
+    reluBackward: UnaryBackward;
+    sigmoidForward: Unary;
+    sigmoidBackward: UnaryBackward;
+  }
+}
+
 export type Unary = (x: Tensor) => Tensor;
 // (saved, gy) -> gx; `saved` is the input for relu, the output for sigmoid.
 export type UnaryBackward = (saved: Tensor, gy: Tensor) => Tensor;
@@ -14,22 +24,22 @@ registerKernel('reluForward', 'cpu', ((x) => {
   const y = emptyCpu(x.shape);
   native().reluForward(x.data, y.data);
   return y;
-}) as Unary);
+}));
 
 registerKernel('reluBackward', 'cpu', ((x, gy) => {
   const gx = emptyCpu(x.shape);
   native().reluBackward(x.data, gy.data, gx.data);
   return gx;
-}) as UnaryBackward);
+}));
 
 registerKernel('sigmoidForward', 'cpu', ((x) => {
   const y = emptyCpu(x.shape);
   native().sigmoidForward(x.data, y.data);
   return y;
-}) as Unary);
+}));
 
 registerKernel('sigmoidBackward', 'cpu', ((y, gy) => {
   const gx = emptyCpu(y.shape);
   native().sigmoidBackward(y.data, gy.data, gx.data);
   return gx;
-}) as UnaryBackward);
+}));

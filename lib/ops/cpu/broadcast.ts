@@ -4,6 +4,16 @@ import { Tensor, allocCpu, shapeSize } from '../../tensor';
 import { addon } from '../../native';
 import { registerKernel } from '../../registry';
 
+// The kernels' signatures by name, for registerKernel and getKernel (the CUDA twins are checked against them).
+declare module '../../registry' {
+  interface KernelSignatures {
+    binaryBroadcast: BinaryKernel;
+    affineScalar: AffineKernel;
+    sumToShape: SumToShapeKernel;
+    broadcastTo: BroadcastToKernel;
+  }
+}
+
 export type BinaryOpName = 'add' | 'sub' | 'mul';
 export const BINARY_CODES: Record<BinaryOpName, number> = { add: 0, sub: 1, mul: 2 };
 
@@ -29,22 +39,22 @@ registerKernel('binaryBroadcast', 'cpu', ((op, a, b, outShape) => {
   addon().binaryBroadcast(
     BINARY_CODES[op], a.data, padShape(a.shape, rank), b.data, padShape(b.shape, rank), y.data, [...outShape]);
   return y;
-}) as BinaryKernel);
+}));
 
 registerKernel('affineScalar', 'cpu', ((x, s, c) => {
   const y = emptyCpu(x.shape);
   addon().affineScalar(x.data, y.data, s, c);
   return y;
-}) as AffineKernel);
+}));
 
 registerKernel('sumToShape', 'cpu', ((g, targetShape, scale) => {
   const y = emptyCpu(targetShape);
   addon().sumToShape(g.data, [...g.shape], y.data, padShape(targetShape, g.shape.length), scale);
   return y;
-}) as SumToShapeKernel);
+}));
 
 registerKernel('broadcastTo', 'cpu', ((x, outShape, scale) => {
   const y = emptyCpu(outShape);
   addon().broadcastTo(x.data, padShape(x.shape, outShape.length), y.data, [...outShape], scale);
   return y;
-}) as BroadcastToKernel);
+}));

@@ -5,6 +5,18 @@ import { addon } from '../../native';
 import { registerKernel } from '../../registry';
 import { convOutputShape, sourcesLayout, type ConvGeometry } from './conv-geometry';
 
+// The kernels' signatures by name, for registerKernel and getKernel (the CUDA twins are checked against them).
+declare module '../../registry' {
+  interface KernelSignatures {
+    conv2dForward: Conv2dForwardKernel;
+    conv2dBackwardData: Conv2dBackwardDataKernel;
+    conv2dBackwardWeight: Conv2dBackwardWeightKernel;
+    featureTransferForward: FeatureTransferForwardKernel;
+    featureTransferBackward: FeatureTransferBackwardKernel;
+    convScaleReluForward: ConvScaleReluForwardKernel;
+  }
+}
+
 export type Conv2dForwardKernel = (x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry) => Tensor;
 export type Conv2dBackwardDataKernel = (dy: Tensor, w: Tensor, xShape: readonly number[], g: ConvGeometry) => Tensor;
 export type Conv2dBackwardWeightKernel = (x: Tensor, dy: Tensor, wShape: readonly number[], g: ConvGeometry,

@@ -3,6 +3,14 @@ import { allocCpu, Tensor } from '../../tensor';
 import { addon } from '../../native';
 import { registerKernel } from '../../registry';
 
+// The kernels' signatures by name, for registerKernel and getKernel (the CUDA twins are checked against them).
+declare module '../../registry' {
+  interface KernelSignatures {
+    linearForward: LinearForwardKernel;
+    linearBackward: LinearBackwardKernel;
+  }
+}
+
 export type LinearForwardKernel = (x: Tensor, w: Tensor, b: Tensor | null) => Tensor;
 export type LinearBackwardKernel = (x: Tensor, w: Tensor, dy: Tensor,
   need: { x: boolean; weight: boolean; bias: boolean }) => { dx: Tensor | null; dw: Tensor | null; db: Tensor | null };

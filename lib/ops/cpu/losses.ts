@@ -3,6 +3,18 @@ import { Tensor, allocCpu } from '../../tensor';
 import { registerKernel } from '../../registry';
 import { addon } from '../../native';
 
+// The kernels' signatures by name, for registerKernel and getKernel (the CUDA twins are checked against them).
+declare module '../../registry' {
+  interface KernelSignatures {
+    softmaxCrossEntropyForward: SoftmaxCrossEntropyKernel;
+    bceWithLogitsForward: BceWithLogitsKernel;
+    diceLossForward: DiceLossKernel;
+    focalLossForward: FocalLossKernel;
+    l1LossForward: L1LossKernel;
+    scaleByScalar: ScaleByScalarKernel;
+  }
+}
+
 // A loss kernel returns the loss value and, when asked, d loss / d input (for upstream gradient 1).
 export interface LossResult {
   loss: Tensor; // shape [1]
@@ -37,22 +49,22 @@ registerKernel('softmaxCrossEntropyForward', 'cpu',
     const grad = gradLike(logits, wantGrad);
     const [n, k] = logits.shape;
     return lossResult(native().softmaxCrossEntropy(logits.data, n, k, targets, weight?.data ?? null, labelSmoothing, grad?.data ?? null), grad);
-  }) satisfies SoftmaxCrossEntropyKernel);
+  }));
 registerKernel('bceWithLogitsForward', 'cpu',
   ((logits: Tensor, targets: Tensor, rows: number, inner: number, posWeight: Tensor | null, wantGrad: boolean): LossResult => {
     const grad = gradLike(logits, wantGrad);
     const channels = posWeight ? posWeight.numel : 1;
     return lossResult(native().bceWithLogits(logits.data, targets.data, rows, inner, posWeight?.data ?? null, channels, grad?.data ?? null), grad);
-  }) satisfies BceWithLogitsKernel);
+  }));
 registerKernel('diceLossForward', 'cpu', ((logits: Tensor, targets: Tensor, eps: number, wantGrad: boolean): LossResult => {
   const grad = gradLike(logits, wantGrad);
   const n = logits.shape[0];
   return lossResult(native().diceLoss(logits.data, targets.data, n, logits.numel / n, eps, grad?.data ?? null), grad);
-}) satisfies DiceLossKernel);
+}));
 registerKernel('focalLossForward', 'cpu', ((logits: Tensor, targets: Tensor, alpha: number, beta: number, wantGrad: boolean): LossResult => {
   const grad = gradLike(logits, wantGrad);
   return lossResult(native().focalLoss(logits.data, targets.data, alpha, beta, grad?.data ?? null), grad);
-}) satisfies FocalLossKernel);
+}));
 registerKernel('l1LossForward', 'cpu', ((pred: Tensor, target: Tensor, mask: Tensor | null, wantGrad: boolean): LossResult => {
   const grad = gradLike(pred, wantGrad);
   const withMask = mask !== null;
@@ -70,4 +82,4 @@ registerKernel('scaleByScalar', 'cpu', ((grad: Tensor, scalar: Tensor): Tensor =
   const g = grad.data;
   for (let i = 0; i < out.length; i++) out[i] = g[i] * s;
   return new Tensor(out, grad.shape, false, grad.device);
-}) satisfies ScaleByScalarKernel);
+}));

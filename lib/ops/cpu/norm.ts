@@ -4,6 +4,15 @@ import { Tensor, allocCpu } from '../../tensor';
 import { registerKernel } from '../../registry';
 import { addon } from '../../native';
 
+// The kernels' signatures by name, for registerKernel and getKernel (the CUDA twins are checked against them).
+declare module '../../registry' {
+  interface KernelSignatures {
+    batchNorm2dForward: BatchNormForwardKernel;
+    batchNorm2dBackward: BatchNormBackwardKernel;
+    batchNorm2dReluForward: BatchNormForwardKernel;
+  }
+}
+
 // Statistics the forward used, kept for the backward pass.
 export interface BatchNormSaved {
   mean: Tensor; // (C)

@@ -4,6 +4,16 @@ import { registerKernel } from '../../registry';
 import { addon } from '../../native';
 import { emptyCpu } from './broadcast';
 
+// The kernels' signatures by name, for registerKernel and getKernel (the CUDA twins are checked against them).
+declare module '../../registry' {
+  interface KernelSignatures {
+    maxPool2dForward: PoolKernel;
+    maxPool2dBackward: PoolBackwardKernel;
+    avgPool2dForward: PoolKernel;
+    avgPool2dBackward: PoolBackwardKernel;
+  }
+}
+
 // Resolved window geometry (also the traced attrs).
 export interface Pool2dGeometry {
   kernelSize: [number, number];
@@ -29,22 +39,22 @@ registerKernel('maxPool2dForward', 'cpu', ((x, g) => {
   const y = emptyCpu(outputShape(x.shape, g));
   native().maxPool2dForward(x.data, [...x.shape], g.kernelSize, g.stride, g.padding, y.data);
   return y;
-}) as PoolKernel);
+}));
 
 registerKernel('maxPool2dBackward', 'cpu', ((x, gy, g) => {
   const gx = emptyCpu(x.shape);
   native().maxPool2dBackward(x.data, [...x.shape], g.kernelSize, g.stride, g.padding, gy.data, gx.data);
   return gx;
-}) as PoolBackwardKernel);
+}));
 
 registerKernel('avgPool2dForward', 'cpu', ((x, g) => {
   const y = emptyCpu(outputShape(x.shape, g));
   native().avgPool2dForward(x.data, [...x.shape], g.kernelSize, g.stride, g.padding, y.data);
   return y;
-}) as PoolKernel);
+}));
 
 registerKernel('avgPool2dBackward', 'cpu', ((x, gy, g) => {
   const gx = emptyCpu(x.shape);
   native().avgPool2dBackward(gy.data, [...x.shape], g.kernelSize, g.stride, g.padding, gx.data);
   return gx;
-}) as PoolBackwardKernel);
+}));

@@ -4,6 +4,14 @@ import { registerKernel } from '../../registry';
 import { addon } from '../../native';
 import { emptyCpu } from './broadcast';
 
+// The kernels' signatures by name, for registerKernel and getKernel (the CUDA twins are checked against them).
+declare module '../../registry' {
+  interface KernelSignatures {
+    upsample2dForward: UpsampleKernel;
+    upsample2dBackward: UpsampleBackwardKernel;
+  }
+}
+
 export type UpsampleMode = 'nearest' | 'bilinear';
 
 export type UpsampleKernel = (x: Tensor, scale: [number, number], mode: UpsampleMode) => Tensor;
@@ -17,11 +25,11 @@ registerKernel('upsample2dForward', 'cpu', ((x, scale, mode) => {
   const fn = mode === 'nearest' ? native().upsampleNearestForward : native().upsampleBilinearForward;
   fn(x.data, [...x.shape], scale, y.data);
   return y;
-}) as UpsampleKernel);
+}));
 
 registerKernel('upsample2dBackward', 'cpu', ((gy, xShape, scale, mode) => {
   const gx = emptyCpu(xShape);
   const fn = mode === 'nearest' ? native().upsampleNearestBackward : native().upsampleBilinearBackward;
   fn(gy.data, [...xShape], scale, gx.data);
   return gx;
-}) as UpsampleBackwardKernel);
+}));

@@ -4,6 +4,15 @@ import { registerKernel } from '../../registry';
 import { addon } from '../../native';
 import { emptyCpu } from './broadcast';
 
+// The kernels' signatures by name, for registerKernel and getKernel (the CUDA twins are checked against them).
+declare module '../../registry' {
+  interface KernelSignatures {
+    reshapeForward: ReshapeKernel;
+    concatForward: ConcatKernel;
+    concatBackward: SplitKernel;
+  }
+}
+
 // (x, shape) -> a tensor of `shape` over x's memory.
 export type ReshapeKernel = (x: Tensor, shape: readonly number[]) => Tensor;
 // (xs, dim) -> their concatenation along dim.
@@ -11,7 +20,7 @@ export type ConcatKernel = (xs: readonly Tensor[], dim: number) => Tensor;
 // (g, sizes along dim, dim) -> g cut into pieces of those sizes.
 export type SplitKernel = (g: Tensor, sizes: readonly number[], dim: number) => Tensor[];
 
-registerKernel('reshapeForward', 'cpu', ((x, shape) => new Tensor(x.data, shape, false, x.device)) as ReshapeKernel);
+registerKernel('reshapeForward', 'cpu', ((x, shape) => new Tensor(x.data, shape, false, x.device)));
 
 // (outer, D_k, inner) blocks: rows = outer, each source row D_k*inner long.
 export function blockGeometry(shape: readonly number[], dim: number): { outer: number; inner: number } {
@@ -30,7 +39,7 @@ registerKernel('concatForward', 'cpu', ((xs, dim) => {
     offset += row;
   }
   return y;
-}) as ConcatKernel);
+}));
 
 registerKernel('concatBackward', 'cpu', ((g, sizes, dim) => {
   const total = g.shape[dim];
@@ -43,4 +52,4 @@ registerKernel('concatBackward', 'cpu', ((g, sizes, dim) => {
     offset += row;
     return piece;
   });
-}) as SplitKernel);
+}));
