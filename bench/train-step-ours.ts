@@ -33,7 +33,18 @@ export interface StepTimes {
   threads: number;
 }
 
-export const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;   // KiB on Linux
+// Peak RSS of this process: VmHWM from /proc/self/status where there is one. Not getrusage's
+// ru_maxrss: on Linux a spawned child starts from its parent's RSS at the fork (the value is
+// kept across execve), so a child of a large parent would report the parent's size.
+export function maxRssMb(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // no procfs: fall back to getrusage
+  }
+  return process.resourceUsage().maxRSS / 1024;   // KiB on Linux
+}
 
 function readFloats(file: string): Float32Array {
   const bytes = fs.readFileSync(file);

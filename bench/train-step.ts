@@ -2,7 +2,7 @@
 // the same architecture and weights, in one run: the model is exported to ONNX, PyTorch
 // rebuilds it from that graph (bench/onnx_torch.py), each engine times its steps in a fresh
 // process of its own (ours first, then PyTorch), and reports its peak RSS the same way
-// (getrusage ru_maxrss: process.resourceUsage().maxRSS in node, resource.getrusage in python).
+// (VmHWM from /proc/self/status in both; getrusage where there is no procfs).
 // Step = forward in train mode, backward of sum_i sum(out_i * r_i) over the five outputs with
 // fixed random r_i, SGD with momentum. The eval-mode outputs of both are compared first.
 import * as fs from 'node:fs';

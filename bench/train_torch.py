@@ -37,6 +37,15 @@ def split(flat, shapes):
 
 
 def max_rss_mb():
+    """Peak RSS of this process, as bench/train-step-ours.ts measures it: VmHWM from
+    /proc/self/status (getrusage's ru_maxrss would start from the parent's RSS at the fork)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
