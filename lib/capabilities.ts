@@ -1,6 +1,8 @@
-// What this build and machine can do: SIMD level, threads, CUDA.
-import { nativeCore, CudaInfo } from './native';
-import { expectInt } from './errors';
+// What this build and machine can do: SIMD level, threads, CUDA; and the CPU convolution algorithm.
+import { nativeCore, ConvAlgorithm, CudaInfo } from './native';
+import { expectInt, describe, fail } from './errors';
+
+export type { ConvAlgorithm };
 
 export interface Capabilities {
   simd: 'avx512' | 'avx2' | 'scalar';
@@ -24,4 +26,21 @@ export function getNumThreads(): number {
 
 export function memoryStats(): ReturnType<ReturnType<typeof nativeCore>['poolStats']> {
   return nativeCore().poolStats();
+}
+
+const CONV_ALGORITHMS: readonly ConvAlgorithm[] = ['auto', 'direct', 'wino2', 'wino4'];
+
+// Chooses how the CPU runs stride-1 3x3 convolutions (forward and backward-data): 'auto' (the
+// shape heuristic: Winograd F(4x4,3x3) where it pays, direct elsewhere), 'direct', or Winograd
+// 'wino2' / 'wino4' wherever it applies. The default comes from FTMTLNET_CONV. The float64
+// path and CUDA are unaffected.
+export function setConvAlgorithm(algorithm: ConvAlgorithm): void {
+  if (!CONV_ALGORITHMS.includes(algorithm)) {
+    fail('range', `one of ${CONV_ALGORITHMS.map((a) => `'${a}'`).join(', ')}`, 'algorithm', describe(algorithm));
+  }
+  nativeCore().setConvAlgorithm(algorithm);
+}
+
+export function getConvAlgorithm(): ConvAlgorithm {
+  return nativeCore().convAlgorithm();
 }

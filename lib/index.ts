@@ -2,7 +2,8 @@
 export { Tensor } from './tensor';
 export type { Device, TensorOptions } from './tensor';
 export { noGrad, isGradEnabled, releaseGraph } from './autograd';
-export { capabilities, setNumThreads, getNumThreads, memoryStats } from './capabilities';
+export { capabilities, setNumThreads, getNumThreads, memoryStats, setConvAlgorithm, getConvAlgorithm } from './capabilities';
+export type { ConvAlgorithm } from './capabilities';
 export { cudaMemoryStats, cudaSynchronize, setCudaMatmulPrecision, getCudaMatmulPrecision } from './cuda/device';
 export type { CudaStats, MatmulPrecision } from './cuda/device';
 export type { Capabilities } from './capabilities';

@@ -21,6 +21,8 @@ export interface CudaInfo {
   computeCapability?: string;
 }
 
+export type ConvAlgorithm = 'auto' | 'direct' | 'wino2' | 'wino4';
+
 export interface NativeCore {
   alloc(length: number, zero: boolean): Float32Array;
   release(array: Float32Array): boolean;
@@ -30,6 +32,9 @@ export interface NativeCore {
   simdLevel(): 'avx512' | 'avx2' | 'scalar';
   numThreads(): number;
   setNumThreads(n: number): void;
+  // The CPU's stride-1 3x3 convolution algorithm (FTMTLNET_CONV until set; native/cpu/winograd.h).
+  convAlgorithm(): ConvAlgorithm;
+  setConvAlgorithm(algorithm: ConvAlgorithm): void;
   cudaInfo(): CudaInfo;
   fmaPeak(threads: number, iterations: number): number;   // GFLOP/s (benchmarks)
 }
@@ -291,7 +296,7 @@ export function nativeCore(): NativeCore {
 // Every declared name, for test/native-gateway.test.ts (a missing or extra key does not compile).
 const CPU_NAMES: Record<keyof CpuAddon, true> = {
   alloc: true, release: true, poolStats: true, poolTrim: true, isAligned: true, simdLevel: true,
-  numThreads: true, setNumThreads: true, cudaInfo: true, fmaPeak: true, reluForward: true, reluBackward: true,
+  numThreads: true, setNumThreads: true, convAlgorithm: true, setConvAlgorithm: true, cudaInfo: true, fmaPeak: true, reluForward: true, reluBackward: true,
   sigmoidForward: true, sigmoidBackward: true, binaryBroadcast: true, affineScalar: true, sumToShape: true,
   broadcastTo: true, dropoutMask: true, copyRows: true, conv2dForward: true, conv2dBackwardData: true,
   conv2dBackwardWeight: true, featureTransferForward: true, featureTransferBackward: true, linearForward: true,

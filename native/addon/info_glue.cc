@@ -1,6 +1,7 @@
-// Glue for build/machine information and the thread count.
+// Glue for build/machine information, the thread count and the convolution algorithm.
 #include "../cpu/cpu_features.h"
 #include "../cpu/thread_pool.h"
+#include "../cpu/winograd.h"
 #include "glue.h"
 
 namespace ftm {
@@ -22,12 +23,30 @@ Napi::Value setNumThreadsJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value convAlgorithmJs(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), convAlgorithmName(convAlgorithm()));
+}
+
+// setConvAlgorithm('auto' | 'direct' | 'wino2' | 'wino4')
+Napi::Value setConvAlgorithmJs(const Napi::CallbackInfo& info) {
+  requireArgs(info, 1, "setConvAlgorithm");
+  const std::string expected = "one of 'auto', 'direct', 'wino2', 'wino4'";
+  if (!info[0].IsString()) throwType(info.Env(), expected, "algorithm", info[0]);
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  ConvAlgorithm algorithm;
+  if (!parseConvAlgorithm(name, &algorithm)) throwRange(info.Env(), expected, "algorithm", "'" + name + "'");
+  setConvAlgorithm(algorithm);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void registerInfo(Napi::Env env, Napi::Object exports) {
   exportFunction(env, exports, "simdLevel", simdLevelJs);
   exportFunction(env, exports, "numThreads", numThreadsJs);
   exportFunction(env, exports, "setNumThreads", setNumThreadsJs);
+  exportFunction(env, exports, "convAlgorithm", convAlgorithmJs);
+  exportFunction(env, exports, "setConvAlgorithm", setConvAlgorithmJs);
 }
 
 }  // namespace ftm

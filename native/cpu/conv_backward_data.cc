@@ -1,7 +1,9 @@
 // Convolution backward-data: for each stride phase (a,b), dx_n[:, a::sh, b::sw] is a stride-1
-// correlation of dy_n with the phase's flipped taps (no col2im, no atomics).
+// correlation of dy_n with the phase's flipped taps (no col2im, no atomics). Stride-1 3x3
+// convolutions go to the Winograd path where winograd.h chooses it.
 #include "conv.h"
 #include "conv_passes.h"
+#include "winograd.h"
 
 namespace ftm {
 
@@ -9,6 +11,7 @@ using namespace conv_detail;
 
 void convBackwardDataSources(const ConvShape& s, const float* dy, const float* w, const std::vector<float*>& dxs,
                              const std::vector<int64_t>& channels) {
+  if (const int m = winogradBackwardDataTile(s)) return winogradBackwardDataSources(m, s, dy, w, dxs, channels);
   const int64_t HW = s.H * s.W;
   const int64_t PQ = s.P * s.Q;
   const int64_t RS = s.R * s.S;

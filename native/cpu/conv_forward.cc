@@ -1,7 +1,9 @@
 // Convolution forward: y_n (K x grid) = W (K x CRS) * rows(x_n), with the bias, the optional
 // per-channel weight scale (folded batch norm) and ReLU applied as each tile is stored.
+// Stride-1 3x3 convolutions go to the Winograd path where winograd.h chooses it.
 #include "conv.h"
 #include "conv_passes.h"
+#include "winograd.h"
 
 namespace ftm {
 
@@ -9,6 +11,7 @@ using namespace conv_detail;
 
 void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w, const float* b,
                         float* y, bool relu, const float* rowScale) {
+  if (const int m = winogradForwardTile(s)) return winogradForwardSources(m, s, xs, w, b, y, relu, rowScale);
   const int64_t HW = s.H * s.W;
   const int64_t PQ = s.P * s.Q;
   const int64_t CRS = s.C * s.R * s.S;

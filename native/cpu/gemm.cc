@@ -53,7 +53,7 @@ struct AlignedBuffer {
   }
 };
 
-constexpr int kScratchSlots = 8;
+constexpr int kScratchSlots = 12;
 thread_local AlignedBuffer tScratch[kScratchSlots];
 
 int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }

@@ -1,0 +1,211 @@
+// Winograd F(m x m, 3x3) stride-1 correlation: per unit of work (image, chunk of output tiles,
+// share of the output channels) the input tiles are transformed into alpha^2 matrices V_xi
+// (C x tiles), multiplied by the transformed weights U_xi (M x C) with the rows-GEMM kernel,
+// and transformed back into the output with the bias, per-channel scale and ReLU epilogue of
+// the direct path (conv_passes.h storeRow). Forward and backward-data are both such a
+// correlation; only the weight transform and the plane pointers differ.
+#include "winograd.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "conv_passes.h"
+#include "winograd_tiles.h"
+
+namespace ftm {
+
+using namespace conv_detail;
+
+namespace {
+
+// Per-channel plane pointers of image 0 and the image strides (a null output plane is skipped).
+struct Planes {
+  std::vector<const float*> base;
+  std::vector<int64_t> image;
+};
+
+struct Correlation {
+  int m;
+  int64_t N, C, H, W;  // input planes
+  int64_t M, P, Q;     // output planes
+  int64_t ph, pw;      // zero padding (0..2)
+};
+
+// Floats of V_xi per tile the unit's input transform may fill (about half the 1 MB L2).
+constexpr int64_t kInputBytes = 512 * 1024;
+// Output channels multiplied per sweep over the alpha^2 GEMMs.
+constexpr int64_t kChannelBlock = 64;
+
+// Fills the zero-extended input line of row y, columns [x0, x0 + len) of a (H x W) plane.
+void fillLine(const float* plane, int64_t H, int64_t W, int64_t y, int64_t x0, int64_t len, float* line) {
+  if (y < 0 || y >= H) {
+    std::fill(line, line + len, 0.0f);
+    return;
+  }
+  const int64_t lo = std::min(len, std::max<int64_t>(0, -x0));
+  const int64_t hi = std::max(lo, std::min(len, W - x0));
+  std::fill(line, line + lo, 0.0f);
+  std::memcpy(line + lo, plane + y * W + x0 + lo, static_cast<size_t>(hi - lo) * sizeof(float));
+  std::fill(line + hi, line + len, 0.0f);
+}
+
+// y = correlate(x, g) for the transformed weights u (alpha^2 x M x C), with the epilogue.
+void correlate(const Correlation& g, const Planes& in, const std::vector<float*>& outBase,
+               const std::vector<int64_t>& outImage, const float* u, const float* bias, const float* scale, bool relu) {
+  const int m = g.m;
+  const int A = winograd::alphaOf(m);
+  const int64_t A2 = A * A;
+  const RowsKernel& kern = rowsKernel();
+  const int64_t tilesW = ceilDiv(g.Q, m);
+  const int64_t tilesPerImage = ceilDiv(g.P, m) * tilesW;
+  const int64_t maxChunk = std::max<int64_t>(kern.nr, kInputBytes / (A2 * g.C * 4) / kern.nr * kern.nr);
+  const int64_t chunks = ceilDiv(tilesPerImage, maxChunk);
+  const int64_t chunkTiles = ceilDiv(tilesPerImage, chunks);
+  const int64_t ld = roundUp(chunkTiles, kern.nr) + winograd::kLanes;
+  const int threads = numThreads();
+  const bool parallel = threads > 1 && 2.0 * A2 * g.M * g.C * tilesPerImage * g.N >= kParallelFlops;
+  // Too few chunks to keep the threads busy: they split the output channels too.
+  int64_t mPart = g.M;
+  if (parallel && g.N * chunks < 2 * threads && g.M >= 2 * kern.mr * threads)
+    mPart = roundUp(ceilDiv(g.M, ceilDiv(2 * threads, g.N * chunks)), kern.mr);
+  const int64_t mParts = ceilDiv(g.M, mPart);
+  // The transformed weights, packed once into GEMM panels per point.
+  std::vector<std::unique_ptr<PrepackedA>> packed(static_cast<size_t>(A2));
+  for (int64_t xi = 0; xi < A2; ++xi)
+    packed[xi].reset(new PrepackedA(MatrixAPacker(u + xi * g.M * g.C, g.M, g.C, 1), g.M, g.C));
+  const int64_t lineFloats = winograd::inputLineFloats(m, tilesW);
+  const int64_t blockRows = roundUp(std::min(kChannelBlock, mPart), kern.mr);
+
+  const auto work = [&](size_t begin, size_t end, int) {
+    float* v = threadScratch(8, static_cast<size_t>(A2 * g.C * ld));
+    float* mv = threadScratch(9, static_cast<size_t>(A2 * blockRows * ld));
+    const float** rows = reinterpret_cast<const float**>(threadScratch(10, static_cast<size_t>(2 * A2 * g.C)));
+    const int64_t outLine = m * roundUp(tilesW, winograd::kLanes);
+    float* lineBuf = threadScratch(11, static_cast<size_t>(A * lineFloats + winograd::inputRowScratch(m, tilesW) +
+                                                          m * outLine + winograd::outputRowScratch(m, tilesW)));
+    float* rowScratch = lineBuf + A * lineFloats;
+    float* outBuf = rowScratch + winograd::inputRowScratch(m, tilesW);
+    float* outScratch = outBuf + m * outLine;
+    const float* lines[6];
+    float* outLines[4];
+    for (int r = 0; r < A; ++r) lines[r] = lineBuf + r * lineFloats;
+    for (int a = 0; a < m; ++a) outLines[a] = outBuf + a * outLine;
+    for (int64_t i = 0; i < A2 * g.C; ++i) rows[i] = v + i * ld;
+    for (size_t unit = begin; unit < end; ++unit) {
+      const int64_t n = static_cast<int64_t>(unit) / (chunks * mParts);
+      const int64_t chunk = static_cast<int64_t>(unit) / mParts % chunks;
+      const int64_t m0 = static_cast<int64_t>(unit) % mParts * mPart;
+      const int64_t m1 = std::min(g.M, m0 + mPart);
+      const int64_t t0 = chunk * chunkTiles;
+      const int64_t T = std::min(tilesPerImage, t0 + chunkTiles) - t0;
+      // Input transform, one tile-row segment at a time: V[(xi*C + c)*ld + t - t0].
+      int64_t written = T;  // columns holding values (the last segment's filler included)
+      for (int64_t c = 0; c < g.C; ++c) {
+        const float* plane = in.base[c] + n * in.image[c];
+        for (int64_t t = t0; t < t0 + T;) {
+          const int64_t ti = t / tilesW, tj = t % tilesW;
+          const int64_t count = std::min(tilesW - tj, t0 + T - t);
+          const int64_t len = winograd::inputLineFloats(m, count);
+          for (int r = 0; r < A; ++r)
+            fillLine(plane, g.H, g.W, ti * m - g.ph + r, tj * m - g.pw, len, lineBuf + r * lineFloats);
+          winograd::inputRow(m, lines, count, v + c * ld + (t - t0), g.C * ld, rowScratch);
+          written = std::max(written, t - t0 + roundUp(count, winograd::kLanes));
+          t += count;
+        }
+      }
+      // The GEMM reads whole nr-column panels: the columns past the filler hold zeros, not stale data.
+      const int64_t panelEnd = roundUp(T, kern.nr);
+      if (written < panelEnd)
+        for (int64_t i = 0; i < A2 * g.C; ++i) std::fill(v + i * ld + written, v + i * ld + panelEnd, 0.0f);
+      for (int64_t mb = m0; mb < m1; mb += blockRows) {
+        const int64_t mc = std::min(blockRows, m1 - mb);
+        for (int64_t xi = 0; xi < A2; ++xi)
+          gemmRowsSerial(g.M, mb, mc, g.C, u + xi * g.M * g.C, g.C, packed[xi].get(), rows + xi * g.C, 0, T,
+                         mv + xi * blockRows * ld, ld);
+        for (int64_t i = 0; i < mc; ++i) {
+          const int64_t o = mb + i;
+          if (outBase[o] == nullptr) continue;
+          float* plane = outBase[o] + n * outImage[o];
+          const float sc = scale != nullptr ? scale[o] : 1.0f;
+          const float bi = bias != nullptr ? bias[o] : 0.0f;
+          for (int64_t t = t0; t < t0 + T;) {
+            const int64_t ti = t / tilesW, tj = t % tilesW;
+            const int64_t count = std::min(tilesW - tj, t0 + T - t);
+            winograd::outputRow(m, mv + i * ld + (t - t0), blockRows * ld, count, outLines, outScratch);
+            const int64_t x = tj * m;
+            const int64_t valid = std::min(g.Q - x, count * m);
+            for (int a = 0; a < m && ti * m + a < g.P; ++a)
+              storeRow(plane + (ti * m + a) * g.Q + x, outLines[a], valid, 1, sc, bi, relu);
+            t += count;
+          }
+        }
+      }
+    }
+  };
+  const size_t units = static_cast<size_t>(g.N * chunks * mParts);
+  if (!parallel || units == 1) work(0, units, 0);
+  else parallelForDynamic(units, 1, work);
+}
+
+void requireTile(int m) {
+  if (m != 2 && m != 4) throw std::invalid_argument("Winograd tile must be 2 or 4");
+}
+
+}  // namespace
+
+void winogradForwardSources(int m, const ConvShape& s, const std::vector<ConvSource>& xs, const float* w,
+                            const float* b, float* y, bool relu, const float* rowScale) {
+  requireTile(m);
+  const int64_t HW = s.H * s.W, PQ = s.P * s.Q, A2 = winograd::alphaOf(m) * winograd::alphaOf(m);
+  Planes in;
+  for (const ConvSource& src : xs)
+    for (int64_t c = 0; c < src.channels; ++c) {
+      in.base.push_back(src.data + c * HW);
+      in.image.push_back(src.channels * HW);
+    }
+  std::vector<float*> outBase(static_cast<size_t>(s.K));
+  std::vector<int64_t> outImage(static_cast<size_t>(s.K), s.K * PQ);
+  for (int64_t k = 0; k < s.K; ++k) outBase[k] = y + k * PQ;
+  // U[xi][k][c] from w[k][c].
+  PoolFloats u(A2 * s.K * s.C);
+  for (int64_t k = 0; k < s.K; ++k)
+    for (int64_t c = 0; c < s.C; ++c) winograd::weightTile(m, w + (k * s.C + c) * 9, 3, 1, u.data + k * s.C + c, s.K * s.C);
+  correlate(Correlation{m, s.N, s.C, s.H, s.W, s.K, s.P, s.Q, s.ph, s.pw}, in, outBase, outImage, u.data, b, rowScale,
+            relu);
+}
+
+void winogradBackwardDataSources(int m, const ConvShape& s, const float* dy, const float* w,
+                                 const std::vector<float*>& dxs, const std::vector<int64_t>& channels) {
+  requireTile(m);
+  const int64_t HW = s.H * s.W, PQ = s.P * s.Q, A2 = winograd::alphaOf(m) * winograd::alphaOf(m);
+  // dx = dy correlated with the flipped kernel, transposed: output channel = input channel of w.
+  std::vector<int64_t> wanted;
+  std::vector<float*> outBase;
+  std::vector<int64_t> outImage;
+  int64_t cBegin = 0;
+  for (size_t src = 0; src < dxs.size(); cBegin += channels[src], ++src) {
+    if (dxs[src] == nullptr) continue;
+    for (int64_t c = 0; c < channels[src]; ++c) {
+      wanted.push_back(cBegin + c);
+      outBase.push_back(dxs[src] + c * HW);
+      outImage.push_back(channels[src] * HW);
+    }
+  }
+  const int64_t M = static_cast<int64_t>(wanted.size());
+  if (M == 0) return;
+  Planes in;
+  for (int64_t k = 0; k < s.K; ++k) {
+    in.base.push_back(dy + k * PQ);
+    in.image.push_back(s.K * PQ);
+  }
+  // U[xi][i][k] from w[k][wanted[i]] rotated by 180 degrees.
+  PoolFloats u(A2 * M * s.K);
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t k = 0; k < s.K; ++k)
+      winograd::weightTile(m, w + (k * s.C + wanted[i]) * 9 + 8, -3, -1, u.data + i * s.K + k, M * s.K);
+  correlate(Correlation{m, s.N, s.K, s.P, s.Q, M, s.H, s.W, 2 - s.ph, 2 - s.pw}, in, outBase, outImage, u.data,
+            nullptr, nullptr, false);
+}
+
+}  // namespace ftm

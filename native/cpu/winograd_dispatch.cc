@@ -1,0 +1,76 @@
+// Which convolution algorithm runs a stride-1 3x3 pass: the FTMTLNET_CONV / setConvAlgorithm
+// setting, and under auto the shape heuristic (measured on the ops bench, see docs).
+#include <atomic>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "winograd.h"
+
+namespace ftm {
+namespace {
+
+constexpr int kUnset = -1;
+std::atomic<int> gAlgorithm{kUnset};
+
+ConvAlgorithm fromEnvironment() {
+  const char* env = std::getenv("FTMTLNET_CONV");
+  ConvAlgorithm a = ConvAlgorithm::Auto;
+  if (env != nullptr && *env != '\0' && !parseConvAlgorithm(env, &a))
+    throw std::invalid_argument(std::string("Expected auto, direct, wino2 or wino4 for FTMTLNET_CONV but received ") +
+                                env);
+  return a;
+}
+
+// Tile for a stride-1 3x3 correlation of C input and M output channels onto a P x Q output,
+// or 0 for the direct path.
+int tileFor(const ConvShape& s, int64_t C, int64_t M, int64_t P, int64_t Q) {
+  if (s.sh != 1 || s.sw != 1 || s.R != 3 || s.S != 3 || s.ph > 2 || s.pw > 2) return 0;
+  switch (convAlgorithm()) {
+    case ConvAlgorithm::Direct: return 0;
+    case ConvAlgorithm::Wino2: return 2;
+    case ConvAlgorithm::Wino4: return 4;
+    case ConvAlgorithm::Auto: break;
+  }
+  // Few channels: the transforms cost more than the multiplies they save.
+  if (C < 16 || M < 16) return 0;
+  // Tiny planes: mostly partial tiles.
+  if (P < 8 || Q < 8) return 0;
+  return 4;
+}
+
+}  // namespace
+
+bool parseConvAlgorithm(const std::string& name, ConvAlgorithm* algorithm) {
+  for (ConvAlgorithm a : {ConvAlgorithm::Auto, ConvAlgorithm::Direct, ConvAlgorithm::Wino2, ConvAlgorithm::Wino4})
+    if (name == convAlgorithmName(a)) {
+      *algorithm = a;
+      return true;
+    }
+  return false;
+}
+
+const char* convAlgorithmName(ConvAlgorithm algorithm) {
+  switch (algorithm) {
+    case ConvAlgorithm::Direct: return "direct";
+    case ConvAlgorithm::Wino2: return "wino2";
+    case ConvAlgorithm::Wino4: return "wino4";
+    default: return "auto";
+  }
+}
+
+ConvAlgorithm convAlgorithm() {
+  int a = gAlgorithm.load();
+  if (a == kUnset) {
+    a = static_cast<int>(fromEnvironment());
+    gAlgorithm.store(a);
+  }
+  return static_cast<ConvAlgorithm>(a);
+}
+
+void setConvAlgorithm(ConvAlgorithm algorithm) { gAlgorithm.store(static_cast<int>(algorithm)); }
+
+int winogradForwardTile(const ConvShape& s) { return tileFor(s, s.C, s.K, s.P, s.Q); }
+
+int winogradBackwardDataTile(const ConvShape& s) { return tileFor(s, s.K, s.C, s.H, s.W); }
+
+}  // namespace ftm
