@@ -37,19 +37,6 @@ constexpr int64_t kInputBytes = 512 * 1024;
 // Output channels multiplied per sweep over the alpha^2 GEMMs.
 constexpr int64_t kChannelBlock = 64;
 
-// Fills the zero-extended input line of row y, columns [x0, x0 + len) of a (H x W) plane.
-void fillLine(const float* plane, int64_t H, int64_t W, int64_t y, int64_t x0, int64_t len, float* line) {
-  if (y < 0 || y >= H) {
-    std::fill(line, line + len, 0.0f);
-    return;
-  }
-  const int64_t lo = std::min(len, std::max<int64_t>(0, -x0));
-  const int64_t hi = std::max(lo, std::min(len, W - x0));
-  std::fill(line, line + lo, 0.0f);
-  std::memcpy(line + lo, plane + y * W + x0 + lo, static_cast<size_t>(hi - lo) * sizeof(float));
-  std::fill(line + hi, line + len, 0.0f);
-}
-
 // y = correlate(x, g) for the transformed weights u (alpha^2 x M x C), with the epilogue.
 void correlate(const Correlation& g, const Planes& in, const std::vector<float*>& outBase,
                const std::vector<int64_t>& outImage, const float* u, const float* bias, const float* scale, bool relu) {
@@ -74,24 +61,18 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
   std::vector<std::unique_ptr<PrepackedA>> packed(static_cast<size_t>(A2));
   for (int64_t xi = 0; xi < A2; ++xi)
     packed[xi].reset(new PrepackedA(MatrixAPacker(u + xi * g.M * g.C, g.M, g.C, 1), g.M, g.C));
-  const int64_t lineFloats = winograd::inputLineFloats(m, tilesW);
   const int64_t blockRows = roundUp(std::min(kChannelBlock, mPart), kern.mr);
+  // Plane strides per point, padded off multiples of 4 KiB (alpha^2 streams in one cache set).
+  const int64_t vPoint = g.C * ld + winograd::kLanes;
+  const int64_t mPoint = blockRows * ld + winograd::kLanes;
 
   const auto work = [&](size_t begin, size_t end, int) {
-    float* v = threadScratch(8, static_cast<size_t>(A2 * g.C * ld));
-    float* mv = threadScratch(9, static_cast<size_t>(A2 * blockRows * ld));
+    float* v = threadScratch(8, static_cast<size_t>(A2 * vPoint));
+    float* mv = threadScratch(9, static_cast<size_t>(A2 * mPoint));
     const float** rows = reinterpret_cast<const float**>(threadScratch(10, static_cast<size_t>(2 * A2 * g.C)));
-    const int64_t outLine = m * roundUp(tilesW, winograd::kLanes);
-    float* lineBuf = threadScratch(11, static_cast<size_t>(A * lineFloats + winograd::inputRowScratch(m, tilesW) +
-                                                          m * outLine + winograd::outputRowScratch(m, tilesW)));
-    float* rowScratch = lineBuf + A * lineFloats;
-    float* outBuf = rowScratch + winograd::inputRowScratch(m, tilesW);
-    float* outScratch = outBuf + m * outLine;
-    const float* lines[6];
-    float* outLines[4];
-    for (int r = 0; r < A; ++r) lines[r] = lineBuf + r * lineFloats;
-    for (int a = 0; a < m; ++a) outLines[a] = outBuf + a * outLine;
-    for (int64_t i = 0; i < A2 * g.C; ++i) rows[i] = v + i * ld;
+    float* scratch = threadScratch(11, static_cast<size_t>(winograd::inputRowScratch(m, tilesW)));
+    for (int64_t xi = 0; xi < A2; ++xi)
+      for (int64_t c = 0; c < g.C; ++c) rows[xi * g.C + c] = v + xi * vPoint + c * ld;
     for (size_t unit = begin; unit < end; ++unit) {
       const int64_t n = static_cast<int64_t>(unit) / (chunks * mParts);
       const int64_t chunk = static_cast<int64_t>(unit) / mParts % chunks;
@@ -99,17 +80,19 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
       const int64_t m1 = std::min(g.M, m0 + mPart);
       const int64_t t0 = chunk * chunkTiles;
       const int64_t T = std::min(tilesPerImage, t0 + chunkTiles) - t0;
-      // Input transform, one tile-row segment at a time: V[(xi*C + c)*ld + t - t0].
+      // Input transform, one tile-row segment at a time: V[xi*vPoint + c*ld + t - t0].
       int64_t written = T;  // columns holding values (the last segment's filler included)
       for (int64_t c = 0; c < g.C; ++c) {
         const float* plane = in.base[c] + n * in.image[c];
         for (int64_t t = t0; t < t0 + T;) {
           const int64_t ti = t / tilesW, tj = t % tilesW;
           const int64_t count = std::min(tilesW - tj, t0 + T - t);
-          const int64_t len = winograd::inputLineFloats(m, count);
-          for (int r = 0; r < A; ++r)
-            fillLine(plane, g.H, g.W, ti * m - g.ph + r, tj * m - g.pw, len, lineBuf + r * lineFloats);
-          winograd::inputRow(m, lines, count, v + c * ld + (t - t0), g.C * ld, rowScratch);
+          const float* inRows[6];
+          for (int r = 0; r < A; ++r) {
+            const int64_t y = ti * m - g.ph + r;
+            inRows[r] = y >= 0 && y < g.H ? plane + y * g.W : nullptr;
+          }
+          winograd::inputRow(m, inRows, g.W, tj * m - g.pw, count, v + c * ld + (t - t0), vPoint, scratch);
           written = std::max(written, t - t0 + roundUp(count, winograd::kLanes));
           t += count;
         }
@@ -117,12 +100,16 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
       // The GEMM reads whole nr-column panels: the columns past the filler hold zeros, not stale data.
       const int64_t panelEnd = roundUp(T, kern.nr);
       if (written < panelEnd)
-        for (int64_t i = 0; i < A2 * g.C; ++i) std::fill(v + i * ld + written, v + i * ld + panelEnd, 0.0f);
+        for (int64_t xi = 0; xi < A2; ++xi)
+          for (int64_t c = 0; c < g.C; ++c) {
+            float* row = v + xi * vPoint + c * ld;
+            std::fill(row + written, row + panelEnd, 0.0f);
+          }
       for (int64_t mb = m0; mb < m1; mb += blockRows) {
         const int64_t mc = std::min(blockRows, m1 - mb);
         for (int64_t xi = 0; xi < A2; ++xi)
           gemmRowsSerial(g.M, mb, mc, g.C, u + xi * g.M * g.C, g.C, packed[xi].get(), rows + xi * g.C, 0, T,
-                         mv + xi * blockRows * ld, ld);
+                         mv + xi * mPoint, ld);
         for (int64_t i = 0; i < mc; ++i) {
           const int64_t o = mb + i;
           if (outBase[o] == nullptr) continue;
@@ -132,11 +119,10 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
           for (int64_t t = t0; t < t0 + T;) {
             const int64_t ti = t / tilesW, tj = t % tilesW;
             const int64_t count = std::min(tilesW - tj, t0 + T - t);
-            winograd::outputRow(m, mv + i * ld + (t - t0), blockRows * ld, count, outLines, outScratch);
-            const int64_t x = tj * m;
-            const int64_t valid = std::min(g.Q - x, count * m);
-            for (int a = 0; a < m && ti * m + a < g.P; ++a)
-              storeRow(plane + (ti * m + a) * g.Q + x, outLines[a], valid, 1, sc, bi, relu);
+            float* outRows[4];
+            for (int a = 0; a < m; ++a) outRows[a] = ti * m + a < g.P ? plane + (ti * m + a) * g.Q + tj * m : nullptr;
+            winograd::outputRow(m, mv + i * ld + (t - t0), mPoint, count, outRows, std::min(g.Q - tj * m, count * m), sc,
+                                bi, relu);
             t += count;
           }
         }
@@ -167,10 +153,12 @@ void winogradForwardSources(int m, const ConvShape& s, const std::vector<ConvSou
   std::vector<float*> outBase(static_cast<size_t>(s.K));
   std::vector<int64_t> outImage(static_cast<size_t>(s.K), s.K * PQ);
   for (int64_t k = 0; k < s.K; ++k) outBase[k] = y + k * PQ;
-  // U[xi][k][c] from w[k][c].
-  PoolFloats u(A2 * s.K * s.C);
-  for (int64_t k = 0; k < s.K; ++k)
-    for (int64_t c = 0; c < s.C; ++c) winograd::weightTile(m, w + (k * s.C + c) * 9, 3, 1, u.data + k * s.C + c, s.K * s.C);
+  // U[xi][k][c] from w[k][c]: the taps gathered tap-major (9 x K*C), then transformed.
+  const int64_t count = s.K * s.C;
+  PoolFloats taps(9 * count), u(A2 * count);
+  for (int64_t i = 0; i < count; ++i)
+    for (int64_t t = 0; t < 9; ++t) taps.data[t * count + i] = w[i * 9 + t];
+  winograd::weightTiles(m, taps.data, count, u.data, count);
   correlate(Correlation{m, s.N, s.C, s.H, s.W, s.K, s.P, s.Q, s.ph, s.pw}, in, outBase, outImage, u.data, b, rowScale,
             relu);
 }
@@ -200,10 +188,14 @@ void winogradBackwardDataSources(int m, const ConvShape& s, const float* dy, con
     in.image.push_back(s.K * PQ);
   }
   // U[xi][i][k] from w[k][wanted[i]] rotated by 180 degrees.
-  PoolFloats u(A2 * M * s.K);
+  const int64_t count = M * s.K;
+  PoolFloats taps(9 * count), u(A2 * count);
   for (int64_t i = 0; i < M; ++i)
-    for (int64_t k = 0; k < s.K; ++k)
-      winograd::weightTile(m, w + (k * s.C + wanted[i]) * 9 + 8, -3, -1, u.data + i * s.K + k, M * s.K);
+    for (int64_t k = 0; k < s.K; ++k) {
+      const float* g = w + (k * s.C + wanted[i]) * 9;
+      for (int64_t t = 0; t < 9; ++t) taps.data[t * count + i * s.K + k] = g[8 - t];
+    }
+  winograd::weightTiles(m, taps.data, count, u.data, count);
   correlate(Correlation{m, s.N, s.K, s.P, s.Q, M, s.H, s.W, 2 - s.ph, 2 - s.pw}, in, outBase, outImage, u.data,
             nullptr, nullptr, false);
 }

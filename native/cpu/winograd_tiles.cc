@@ -2,6 +2,7 @@
 // AVX-512, AVX2 and baseline by FTM_MULTIVERSION, so FTMTLNET_SIMD caps them like the rest).
 #include "winograd_tiles.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "simd_dispatch.h"
@@ -69,18 +70,88 @@ FTM_ALWAYS_INLINE void outputSide<4>(const V16* m, V16* o) {
   o[3] = dif12 + 8.0f * dif34 + m[5];
 }
 
+// Phases 0..M-1 of 16 consecutive tiles' columns: z holds the 16*M floats from tile u0's first column.
 template <int M>
-FTM_ALWAYS_INLINE void inputRowOf(const float* const* lines, int64_t tiles, float* v, int64_t vStride, float* ph) {
+FTM_ALWAYS_INLINE void deinterleave(const float* z, float* ph, int64_t U);
+
+template <>
+FTM_ALWAYS_INLINE void deinterleave<2>(const float* z, float* ph, int64_t U) {
+  const V16 z0 = load(z), z1 = load(z + 16);
+  store(ph, __builtin_shufflevector(z0, z1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
+  store(ph + U, __builtin_shufflevector(z0, z1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
+}
+
+template <>
+FTM_ALWAYS_INLINE void deinterleave<4>(const float* z, float* ph, int64_t U) {
+  const V16 z0 = load(z), z1 = load(z + 16), z2 = load(z + 32), z3 = load(z + 48);
+  // Phases (0, 1) and (2, 3) of tiles 0..7, then of tiles 8..15.
+  const V16 a01 = __builtin_shufflevector(z0, z1, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+  const V16 a23 = __builtin_shufflevector(z0, z1, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+  const V16 b01 = __builtin_shufflevector(z2, z3, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+  const V16 b23 = __builtin_shufflevector(z2, z3, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+  store(ph, __builtin_shufflevector(a01, b01, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+  store(ph + U, __builtin_shufflevector(a01, b01, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+  store(ph + 2 * U, __builtin_shufflevector(a23, b23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+  store(ph + 3 * U, __builtin_shufflevector(a23, b23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+}
+
+// Pixels of 16 consecutive tiles from their M column vectors o[b]: dst[M*l + b] = o[b][l].
+template <int M>
+FTM_ALWAYS_INLINE void interleave(const V16* o, float* dst);
+
+template <>
+FTM_ALWAYS_INLINE void interleave<2>(const V16* o, float* dst) {
+  store(dst, __builtin_shufflevector(o[0], o[1], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+  store(dst + 16, __builtin_shufflevector(o[0], o[1], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31));
+}
+
+template <>
+FTM_ALWAYS_INLINE void interleave<4>(const V16* o, float* dst) {
+  // Pairs (o0, o1) and (o2, o3) of tiles 0..7, then of tiles 8..15.
+  const V16 lo01 = __builtin_shufflevector(o[0], o[1], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const V16 hi01 = __builtin_shufflevector(o[0], o[1], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const V16 lo23 = __builtin_shufflevector(o[2], o[3], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const V16 hi23 = __builtin_shufflevector(o[2], o[3], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  store(dst, __builtin_shufflevector(lo01, lo23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+  store(dst + 16, __builtin_shufflevector(lo01, lo23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+  store(dst + 32, __builtin_shufflevector(hi01, hi23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+  store(dst + 48, __builtin_shufflevector(hi01, hi23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
+}
+
+// ph[k*U + u] = row[x0 + M*u + k] for u <= tiles (zero outside [0, W), or everywhere when row
+// is null); entries past that are filler (zero) read only by lanes past the tiles.
+template <int M>
+FTM_ALWAYS_INLINE void fillPhases(const float* __restrict row, int64_t W, int64_t x0, int64_t tiles, int64_t U,
+                                  float* __restrict ph) {
+  const int64_t used = std::min(U, tiles + 1);
+  if (row == nullptr) {
+    for (int64_t i = 0; i < M * U; ++i) ph[i] = 0.0f;
+    return;
+  }
+  // Tiles [uLo, uHi) read only columns inside the row.
+  const int64_t uLo = std::min<int64_t>(used, x0 >= 0 ? 0 : (-x0 + M - 1) / M);
+  const int64_t uHi = std::max<int64_t>(uLo, std::min<int64_t>(used, W - x0 >= M ? (W - x0 - M) / M + 1 : 0));
+  const auto edge = [&](int64_t u) {
+    for (int k = 0; k < M; ++k) {
+      const int64_t col = x0 + M * u + k;
+      ph[k * U + u] = col >= 0 && col < W ? row[col] : 0.0f;
+    }
+  };
+  for (int64_t u = 0; u < uLo; ++u) edge(u);
+  int64_t u = uLo;
+  for (; u + kLanes <= uHi; u += kLanes) deinterleave<M>(row + x0 + M * u, ph + u, U);
+  for (; u < used; ++u) edge(u);
+  for (int k = 0; k < M; ++k)
+    for (int64_t f = used; f < U; ++f) ph[k * U + f] = 0.0f;
+}
+
+template <int M>
+FTM_ALWAYS_INLINE void inputRowOf(const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
+                                  int64_t vStride, float* ph) {
   constexpr int A = M + 2;
   const int64_t U = phaseLength(tiles);
-  // Phase k of line r: ph[(r*M + k)*U + u] = line r at column M*u + k (tile u's column k).
-  for (int r = 0; r < A; ++r) {
-    const float* __restrict line = lines[r];
-    float* __restrict p = ph + r * M * U;
-    for (int64_t u = 0; u < U; ++u)
-#pragma GCC unroll 4
-      for (int k = 0; k < M; ++k) p[k * U + u] = line[M * u + k];
-  }
+  // Phase k of row r: ph[(r*M + k)*U + u] = row r at column x0 + M*u + k (tile u's column k).
+  for (int r = 0; r < A; ++r) fillPhases<M>(rows[r], W, x0, tiles, U, ph + r * M * U);
   for (int64_t u0 = 0; u0 < groupsOf(tiles) * kLanes; u0 += kLanes) {
     V16 h[A][A];  // h[r][b]: row r transformed along the columns
     for (int r = 0; r < A; ++r) {
@@ -98,8 +169,10 @@ FTM_ALWAYS_INLINE void inputRowOf(const float* const* lines, int64_t tiles, floa
 }
 
 template <int M>
-FTM_ALWAYS_INLINE void outputRowOf(const float* mv, int64_t mStride, int64_t tiles, float* const* lines, float* tmp) {
+FTM_ALWAYS_INLINE void outputRowOf(const float* mv, int64_t mStride, int64_t tiles, float* const* out, int64_t valid,
+                                   float scale, float bias, bool relu) {
   constexpr int A = M + 2;
+  const V16 zero = {}, sc = zero + scale, bi = zero + bias;
   for (int64_t u0 = 0; u0 < groupsOf(tiles) * kLanes; u0 += kLanes) {
     V16 s[M][A];  // s[a][b]: column b transformed along the rows
     for (int b = 0; b < A; ++b) {
@@ -108,77 +181,100 @@ FTM_ALWAYS_INLINE void outputRowOf(const float* mv, int64_t mStride, int64_t til
       outputSide<M>(col, o);
       for (int a = 0; a < M; ++a) s[a][b] = o[a];
     }
+    const int64_t count = std::min<int64_t>(M * kLanes, valid - M * u0);
     for (int a = 0; a < M; ++a) {
+      if (out[a] == nullptr) continue;
       V16 o[M];
       outputSide<M>(s[a], o);
-      for (int b = 0; b < M; ++b) store(tmp + b * kLanes, o[b]);
-      float* __restrict out = lines[a] + M * u0;
-      for (int l = 0; l < kLanes; ++l)
-#pragma GCC unroll 4
-        for (int b = 0; b < M; ++b) out[M * l + b] = tmp[b * kLanes + l];
+      for (int b = 0; b < M; ++b) {
+        o[b] = o[b] * sc + bi;
+        if (relu) o[b] = o[b] < zero ? zero : o[b];  // std::max(v, 0): NaN stays NaN
+      }
+      // Interleave the M column vectors into pixels: straight into the row when all are valid.
+      float line[M * kLanes];
+      float* dst = count == M * kLanes ? out[a] + M * u0 : line;
+      interleave<M>(o, dst);
+      if (dst == line) std::memcpy(out[a] + M * u0, line, static_cast<size_t>(count) * sizeof(float));
     }
   }
 }
 
-FTM_ALWAYS_INLINE void inputRowBody(int m, const float* const* lines, int64_t tiles, float* v, int64_t vStride,
-                                    float* scratch) {
-  if (m == 2) inputRowOf<2>(lines, tiles, v, vStride, scratch);
-  else inputRowOf<4>(lines, tiles, v, vStride, scratch);
-}
-
-FTM_ALWAYS_INLINE void outputRowBody(int m, const float* mv, int64_t mStride, int64_t tiles, float* const* lines,
-                                     float* scratch) {
-  if (m == 2) outputRowOf<2>(mv, mStride, tiles, lines, scratch);
-  else outputRowOf<4>(mv, mStride, tiles, lines, scratch);
-}
-
-FTM_MULTIVERSION(inputRow, (int m, const float* const* lines, int64_t tiles, float* v, int64_t vStride, float* scratch),
-                 (m, lines, tiles, v, vStride, scratch))
-FTM_MULTIVERSION(outputRow,
-                 (int m, const float* mv, int64_t mStride, int64_t tiles, float* const* lines, float* scratch),
-                 (m, mv, mStride, tiles, lines, scratch))
-
 // G for F(2,3) and F(4,3) (alpha x 3).
-constexpr double kG2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
-constexpr double kG4[6][3] = {{1.0 / 4, 0, 0},
-                              {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                              {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                              {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                              {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                              {0, 0, 1}};
+constexpr float kG2[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+constexpr float kG4[6][3] = {{1.0f / 4, 0, 0},
+                             {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                             {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                             {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                             {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                             {0, 0, 1}};
+
+template <int M>
+FTM_ALWAYS_INLINE void weightTilesOf(const float (*G)[3], const float* g, int64_t count, float* u, int64_t uStride) {
+  constexpr int A = M + 2;
+  constexpr int64_t kBlock = 256;
+  float gg[A][3][kBlock];  // G g for a block of kernels
+  for (int64_t i0 = 0; i0 < count; i0 += kBlock) {
+    const int64_t n = std::min(kBlock, count - i0);
+    for (int a = 0; a < A; ++a)
+      for (int s = 0; s < 3; ++s) {
+        const float* __restrict g0 = g + s * count + i0;
+        const float* __restrict g1 = g + (3 + s) * count + i0;
+        const float* __restrict g2 = g + (6 + s) * count + i0;
+        float* __restrict dst = gg[a][s];
+        for (int64_t i = 0; i < n; ++i) dst[i] = G[a][0] * g0[i] + G[a][1] * g1[i] + G[a][2] * g2[i];
+      }
+    for (int a = 0; a < A; ++a)
+      for (int b = 0; b < A; ++b) {
+        float* __restrict dst = u + (a * A + b) * uStride + i0;
+        for (int64_t i = 0; i < n; ++i) dst[i] = gg[a][0][i] * G[b][0] + gg[a][1][i] * G[b][1] + gg[a][2][i] * G[b][2];
+      }
+  }
+}
+
+FTM_ALWAYS_INLINE void inputRowBody(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
+                                    int64_t vStride, float* scratch) {
+  if (m == 2) inputRowOf<2>(rows, W, x0, tiles, v, vStride, scratch);
+  else inputRowOf<4>(rows, W, x0, tiles, v, vStride, scratch);
+}
+
+FTM_ALWAYS_INLINE void outputRowBody(int m, const float* mv, int64_t mStride, int64_t tiles, float* const* out,
+                                     int64_t valid, float scale, float bias, bool relu) {
+  if (m == 2) outputRowOf<2>(mv, mStride, tiles, out, valid, scale, bias, relu);
+  else outputRowOf<4>(mv, mStride, tiles, out, valid, scale, bias, relu);
+}
+
+FTM_ALWAYS_INLINE void weightTilesBody(int m, const float* g, int64_t count, float* u, int64_t uStride) {
+  if (m == 2) weightTilesOf<2>(kG2, g, count, u, uStride);
+  else weightTilesOf<4>(kG4, g, count, u, uStride);
+}
+
+FTM_MULTIVERSION(inputRow,
+                 (int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
+                  float* scratch),
+                 (m, rows, W, x0, tiles, v, vStride, scratch))
+FTM_MULTIVERSION(outputRow,
+                 (int m, const float* mv, int64_t mStride, int64_t tiles, float* const* out, int64_t valid, float scale,
+                  float bias, bool relu),
+                 (m, mv, mStride, tiles, out, valid, scale, bias, relu))
+FTM_MULTIVERSION(weightTiles, (int m, const float* g, int64_t count, float* u, int64_t uStride),
+                 (m, g, count, u, uStride))
 
 }  // namespace
 
-int64_t inputLineFloats(int m, int64_t tiles) { return m * phaseLength(tiles); }
-
 int64_t inputRowScratch(int m, int64_t tiles) { return alphaOf(m) * m * phaseLength(tiles); }
 
-int64_t outputRowScratch(int /*m*/, int64_t /*tiles*/) { return 4 * kLanes; }
-
-void inputRow(int m, const float* const* lines, int64_t tiles, float* v, int64_t vStride, float* scratch) {
-  inputRowDispatch(m, lines, tiles, v, vStride, scratch);
+void inputRow(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
+              float* scratch) {
+  inputRowDispatch(m, rows, W, x0, tiles, v, vStride, scratch);
 }
 
-void outputRow(int m, const float* mv, int64_t mStride, int64_t tiles, float* const* lines, float* scratch) {
-  outputRowDispatch(m, mv, mStride, tiles, lines, scratch);
+void outputRow(int m, const float* mv, int64_t mStride, int64_t tiles, float* const* out, int64_t valid, float scale,
+               float bias, bool relu) {
+  outputRowDispatch(m, mv, mStride, tiles, out, valid, scale, bias, relu);
 }
 
-void weightTile(int m, const float* g, int64_t rs, int64_t ss, float* u, int64_t uStride) {
-  const int A = alphaOf(m);
-  const auto G = [&](int a, int r) { return m == 2 ? kG2[a][r] : kG4[a][r]; };
-  double gg[6][3];  // G g
-  for (int a = 0; a < A; ++a)
-    for (int s = 0; s < 3; ++s) {
-      double acc = 0;
-      for (int r = 0; r < 3; ++r) acc += G(a, r) * g[r * rs + s * ss];
-      gg[a][s] = acc;
-    }
-  for (int a = 0; a < A; ++a)
-    for (int b = 0; b < A; ++b) {
-      double acc = 0;
-      for (int s = 0; s < 3; ++s) acc += gg[a][s] * G(b, s);
-      u[(a * A + b) * uStride] = static_cast<float>(acc);
-    }
+void weightTiles(int m, const float* g, int64_t count, float* u, int64_t uStride) {
+  weightTilesDispatch(m, g, count, u, uStride);
 }
 
 }  // namespace winograd

@@ -12,23 +12,24 @@ constexpr int kLanes = 16;  // tiles per vector group
 
 inline int alphaOf(int m) { return m + 2; }
 
-// Floats of scratch winogradInputRow / winogradOutputRow need for tiles tile rows of `tiles` tiles.
+// Floats of scratch inputRow needs for a tile row of `tiles` tiles.
 int64_t inputRowScratch(int m, int64_t tiles);
-int64_t outputRowScratch(int m, int64_t tiles);
-// Floats each input line must hold (zero-extended past the image) for `tiles` tiles.
-int64_t inputLineFloats(int m, int64_t tiles);
 
-// lines[r] (r < alpha): input row r of the tile row, starting at the first tile's first column
-// (inputLineFloats long) -> v[xi*vStride + t] for each of the alpha^2 points xi = a*alpha + b and
-// tiles t < roundUp(tiles, kLanes) (lanes past `tiles` hold finite filler).
-void inputRow(int m, const float* const* lines, int64_t tiles, float* v, int64_t vStride, float* scratch);
+// rows[r] (r < alpha): input row r of a tile row (W floats), null where it lies in the zero
+// padding; tile u's columns start at x0 + m*u (x0 may be negative: padding) ->
+// v[xi*vStride + u] for each of the alpha^2 points xi = a*alpha + b and u < roundUp(tiles,
+// kLanes) (lanes past `tiles` hold finite filler).
+void inputRow(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
+              float* scratch);
 
-// mv[xi*mStride + t] (t < tiles, read in groups of kLanes) -> out[a][m*t + b] for a, b < m,
-// where out[a] = lines[a] (m*roundUp(tiles, kLanes) floats each).
-void outputRow(int m, const float* mv, int64_t mStride, int64_t tiles, float* const* lines, float* scratch);
+// mv[xi*mStride + u] (u < tiles, read in groups of kLanes) -> out[a][m*u + b] = epilogue of
+// output pixel (a, b) of tile u, for m*u + b < valid; out[a] null: row a is skipped. The
+// epilogue is max(0, v*scale + bias) when relu, else v*scale + bias.
+void outputRow(int m, const float* mv, int64_t mStride, int64_t tiles, float* const* out, int64_t valid, float scale,
+               float bias, bool relu);
 
-// u[xi*uStride] = (G g G^T)[xi] for one 3x3 kernel g(r, s) = g[r*rs + s*ss] (in double precision).
-void weightTile(int m, const float* g, int64_t rs, int64_t ss, float* u, int64_t uStride);
+// g: 9 x count taps (g[(r*3 + s)*count + i], kernel i) -> u[xi*uStride + i] = (G g_i G^T)[xi].
+void weightTiles(int m, const float* g, int64_t count, float* u, int64_t uStride);
 
 }  // namespace winograd
 }  // namespace ftm
