@@ -1,5 +1,5 @@
-// Winograd F(m x m, 3x3) stride-1 correlation: per unit of work (image, chunk of output tiles,
-// share of the output channels) the input tiles are transformed into alpha^2 matrices V_xi
+// Winograd F(m x m, 3x3) stride-1 correlation: per unit of work (chunk of output tiles of the
+// batch, share of the output channels) the input tiles are transformed into alpha^2 matrices V_xi
 // (C x tiles), multiplied by the transformed weights U_xi (M x C) with the rows-GEMM kernel,
 // and transformed back into the output with the bias, per-channel scale and ReLU epilogue of
 // the direct path (conv_passes.h storeRow). Forward and backward-data are both such a
@@ -46,16 +46,19 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
   const RowsKernel& kern = rowsKernel();
   const int64_t tilesW = ceilDiv(g.Q, m);
   const int64_t tilesPerImage = ceilDiv(g.P, m) * tilesW;
+  // Tiles are numbered across the batch (image n's first is n*tilesPerImage), so a chunk may
+  // span images: small planes still fill the GEMM's nr-wide panels.
+  const int64_t tilesTotal = g.N * tilesPerImage;
   const int64_t maxChunk = std::max<int64_t>(kern.nr, kInputBytes / (A2 * g.C * 4) / kern.nr * kern.nr);
-  const int64_t chunks = ceilDiv(tilesPerImage, maxChunk);
-  const int64_t chunkTiles = ceilDiv(tilesPerImage, chunks);
+  const int64_t chunks = ceilDiv(tilesTotal, maxChunk);
+  const int64_t chunkTiles = ceilDiv(tilesTotal, chunks);
   const int64_t ld = roundUp(chunkTiles, kern.nr) + winograd::kLanes;
   const int threads = numThreads();
-  const bool parallel = threads > 1 && 2.0 * A2 * g.M * g.C * tilesPerImage * g.N >= kParallelFlops;
+  const bool parallel = threads > 1 && 2.0 * A2 * g.M * g.C * tilesTotal >= kParallelFlops;
   // Too few chunks to keep the threads busy: they split the output channels too.
   int64_t mPart = g.M;
-  if (parallel && g.N * chunks < 2 * threads && g.M >= 2 * kern.mr * threads)
-    mPart = roundUp(ceilDiv(g.M, ceilDiv(2 * threads, g.N * chunks)), kern.mr);
+  if (parallel && chunks < 2 * threads && g.M >= 2 * kern.mr * threads)
+    mPart = roundUp(ceilDiv(g.M, ceilDiv(2 * threads, chunks)), kern.mr);
   const int64_t mParts = ceilDiv(g.M, mPart);
   // The transformed weights, packed once into GEMM panels per point.
   std::vector<std::unique_ptr<PrepackedA>> packed(static_cast<size_t>(A2));
@@ -74,19 +77,18 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
     for (int64_t xi = 0; xi < A2; ++xi)
       for (int64_t c = 0; c < g.C; ++c) rows[xi * g.C + c] = v + xi * vPoint + c * ld;
     for (size_t unit = begin; unit < end; ++unit) {
-      const int64_t n = static_cast<int64_t>(unit) / (chunks * mParts);
-      const int64_t chunk = static_cast<int64_t>(unit) / mParts % chunks;
+      const int64_t chunk = static_cast<int64_t>(unit) / mParts;
       const int64_t m0 = static_cast<int64_t>(unit) % mParts * mPart;
       const int64_t m1 = std::min(g.M, m0 + mPart);
       const int64_t t0 = chunk * chunkTiles;
-      const int64_t T = std::min(tilesPerImage, t0 + chunkTiles) - t0;
+      const int64_t T = std::min(tilesTotal, t0 + chunkTiles) - t0;
       // Input transform, one tile-row segment at a time: V[xi*vPoint + c*ld + t - t0].
       int64_t written = T;  // columns holding values (the last segment's filler included)
       for (int64_t c = 0; c < g.C; ++c) {
-        const float* plane = in.base[c] + n * in.image[c];
         for (int64_t t = t0; t < t0 + T;) {
-          const int64_t ti = t / tilesW, tj = t % tilesW;
+          const int64_t n = t / tilesPerImage, ti = t % tilesPerImage / tilesW, tj = t % tilesW;
           const int64_t count = std::min(tilesW - tj, t0 + T - t);
+          const float* plane = in.base[c] + n * in.image[c];
           const float* inRows[6];
           for (int r = 0; r < A; ++r) {
             const int64_t y = ti * m - g.ph + r;
@@ -113,12 +115,12 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
         for (int64_t i = 0; i < mc; ++i) {
           const int64_t o = mb + i;
           if (outBase[o] == nullptr) continue;
-          float* plane = outBase[o] + n * outImage[o];
           const float sc = scale != nullptr ? scale[o] : 1.0f;
           const float bi = bias != nullptr ? bias[o] : 0.0f;
           for (int64_t t = t0; t < t0 + T;) {
-            const int64_t ti = t / tilesW, tj = t % tilesW;
+            const int64_t n = t / tilesPerImage, ti = t % tilesPerImage / tilesW, tj = t % tilesW;
             const int64_t count = std::min(tilesW - tj, t0 + T - t);
+            float* plane = outBase[o] + n * outImage[o];
             float* outRows[4];
             for (int a = 0; a < m; ++a) outRows[a] = ti * m + a < g.P ? plane + (ti * m + a) * g.Q + tj * m : nullptr;
             winograd::outputRow(m, mv + i * ld + (t - t0), mPoint, count, outRows, std::min(g.Q - tj * m, count * m), sc,
@@ -129,7 +131,7 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
       }
     }
   };
-  const size_t units = static_cast<size_t>(g.N * chunks * mParts);
+  const size_t units = static_cast<size_t>(chunks * mParts);
   if (!parallel || units == 1) work(0, units, 0);
   else parallelForDynamic(units, 1, work);
 }

@@ -12,6 +12,8 @@ namespace {
 constexpr int kUnset = -1;
 std::atomic<int> gAlgorithm{kUnset};
 
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 ConvAlgorithm fromEnvironment() {
   const char* env = std::getenv("FTMTLNET_CONV");
   ConvAlgorithm a = ConvAlgorithm::Auto;
@@ -31,11 +33,13 @@ int tileFor(const ConvShape& s, int64_t C, int64_t M, int64_t P, int64_t Q) {
     case ConvAlgorithm::Wino4: return 4;
     case ConvAlgorithm::Auto: break;
   }
-  // Few channels: the transforms cost more than the multiplies they save.
+  // Measured (docs/winograd.md): with fewer than 16 channels on either side the transforms cost
+  // more than the multiplies they save; with few tiles in the batch the GEMM's 48-wide panels
+  // run mostly empty and the weight transform is not repaid. F(4,3) from 64 tiles, F(2,3) from 128.
   if (C < 16 || M < 16) return 0;
-  // Tiny planes: mostly partial tiles.
-  if (P < 8 || Q < 8) return 0;
-  return 4;
+  if (s.N * ceilDiv(P, 4) * ceilDiv(Q, 4) >= 64) return 4;
+  if (s.N * ceilDiv(P, 2) * ceilDiv(Q, 2) >= 128) return 2;
+  return 0;
 }
 
 }  // namespace
