@@ -1,7 +1,9 @@
 // `npm run bench -- ops [--json] [--repeat N] [--threads N] [--no-torch]`: median time, GFLOP/s and
 // fraction of the measured FP32 FMA peak for the heavy ops (conv passes, featureTransfer,
 // linear), beside onnxruntime-node running the same forward and PyTorch (CPU, when python3
-// has torch) running every pass, in the same run with the same thread count.
+// has torch) running every pass, in the same run with the same thread count. The stride-1 3x3
+// forward and backward-data rows also time the direct convolution (setConvAlgorithm('direct'))
+// beside the setting in force (FTMTLNET_CONV, default auto: Winograd where it pays).
 import { Tensor } from '../lib/tensor';
 import { addon, nativeCore } from '../lib/native';
 import { getKernel } from '../lib/registry';
@@ -23,6 +25,8 @@ interface Row {
   forwardOverThis: number | null;  // forward GFLOP/s / this pass's GFLOP/s (backward rows)
   torchMs: number | null;          // PyTorch (CPU), every pass
   oursOverTorch: number | null;
+  directMs: number | null;         // the same pass with the direct convolution (Winograd off)
+  oursOverDirect: number | null;
 }
 
 function median(xs: number[]): number {
@@ -77,6 +81,9 @@ const convCases: ConvCase[] = [
   { name: 'conv3x3', n: 2, sources: [32], h: 64, w: 64, k: 32, r: 3, stride: 1, padding: 1 },
   { name: 'conv3x3', n: 1, sources: [128], h: 32, w: 32, k: 128, r: 3, stride: 1, padding: 1 },
   { name: 'featureTransfer', n: 1, sources: [32, 32, 64], h: 64, w: 64, k: 64, r: 3, stride: 1, padding: 1 },
+  // Shapes of the model's late stages and early decoder (preset m, batch 8; preset s at 512 px).
+  { name: 'conv3x3', n: 8, sources: [128], h: 16, w: 16, k: 128, r: 3, stride: 1, padding: 1 },
+  { name: 'conv3x3', n: 1, sources: [32], h: 128, w: 128, k: 32, r: 3, stride: 1, padding: 1 },
 ];
 
 function convShapeLabel(cs: ConvCase): string {
@@ -111,6 +118,17 @@ async function benchConv(cs: ConvCase, repeat: number, threads: number, peak: nu
       ];
   const times: number[] = [];
   for (const [, fn] of passes) times.push(await measure(fn, repeat));
+  // Winograd on and off: forward and backward-data again with the direct convolution.
+  const core = nativeCore();
+  const setting = core.convAlgorithm();
+  const winogradShape = cs.r === 3 && cs.stride === 1 && setting !== 'direct';
+  const directTimes: (number | null)[] = [];
+  core.setConvAlgorithm('direct');
+  try {
+    for (const [pass, fn] of passes) directTimes.push(winogradShape && pass !== 'backward-weight' ? await measure(fn, repeat) : null);
+  } finally {
+    core.setConvAlgorithm(setting);
+  }
   const ortMs = await measurePeer(() => convPeer({
     inputs: xs.map((x) => ({ shape: [...x.shape] })),
     weight: { shape: [...w.shape], data: w.data },
@@ -126,6 +144,7 @@ async function benchConv(cs: ConvCase, repeat: number, threads: number, peak: nu
       op: cs.name, shape, pass, ms: times[i], gflops, peakFraction: gflops / peak,
       ortMs: forward ? ortMs : null, oursOverOrt: forward && ortMs ? times[i] / ortMs : null,
       forwardOverThis: forward ? null : forwardGflops / gflops, torchMs: null, oursOverTorch: null,
+      directMs: directTimes[i], oursOverDirect: directTimes[i] !== null ? times[i] / (directTimes[i] as number) : null,
     };
   });
 }
@@ -145,17 +164,20 @@ async function benchLinear(n: number, inF: number, outF: number, repeat: number,
   const bg = (2 * flops) / bwdMs / 1e6;
   return [
     { op: 'linear', shape, pass: 'forward', ms: fwdMs, gflops: fg, peakFraction: fg / peak, ortMs,
-      oursOverOrt: ortMs ? fwdMs / ortMs : null, forwardOverThis: null, torchMs: null, oursOverTorch: null },
+      oursOverOrt: ortMs ? fwdMs / ortMs : null, forwardOverThis: null, torchMs: null, oursOverTorch: null,
+      directMs: null, oursOverDirect: null },
     { op: 'linear', shape, pass: 'backward (dx+dw)', ms: bwdMs, gflops: bg, peakFraction: bg / peak, ortMs: null,
-      oursOverOrt: null, forwardOverThis: fg / bg, torchMs: null, oursOverTorch: null },
+      oursOverOrt: null, forwardOverThis: fg / bg, torchMs: null, oursOverTorch: null, directMs: null, oursOverDirect: null },
   ];
 }
 
 function printTable(rows: Row[], header: string): void {
   const f = (v: number | null, d: number) => (v === null ? '-' : v.toFixed(d));
-  const cols = ['op', 'shape', 'pass', 'ms', 'GFLOP/s', '% peak', 'ort ms', 'ours/ort', 'torch ms', 'ours/torch', 'fwd/this'];
+  const cols = ['op', 'shape', 'pass', 'ms', 'GFLOP/s', '% peak', 'direct ms', 'ours/direct', 'ort ms', 'ours/ort', 'torch ms',
+    'ours/torch', 'fwd/this'];
   const data = rows.map((r) => [r.op, r.shape, r.pass, f(r.ms, 2), f(r.gflops, 1), f(100 * r.peakFraction, 0),
-    f(r.ortMs, 2), f(r.oursOverOrt, 2), f(r.torchMs, 2), f(r.oursOverTorch, 2), f(r.forwardOverThis, 2)]);
+    f(r.directMs, 2), f(r.oursOverDirect, 2), f(r.ortMs, 2), f(r.oursOverOrt, 2), f(r.torchMs, 2), f(r.oursOverTorch, 2),
+    f(r.forwardOverThis, 2)]);
   const widths = cols.map((c, i) => Math.max(c.length, ...data.map((d) => d[i].length)));
   console.log(header);
   console.log(cols.map((c, i) => c.padEnd(widths[i])).join('  '));
@@ -197,7 +219,7 @@ export async function run(args: string[]): Promise<void> {
       }
     }
   }
-  const header = `ftmtlnet ops bench: simd ${core.simdLevel()}, ${threads} threads, measured FMA peak ${peak.toFixed(1)} GFLOP/s, median of ${repeat} after warm-up (ours, then onnxruntime, then PyTorch; GC before each of our runs); ours/ort and ours/torch = time ratios (< 1: we are faster), fwd/this = forward GFLOP/s over this pass's\n${torchNote}`;
-  if (json) console.log(JSON.stringify({ simd: core.simdLevel(), threads, peakGflops: peak, repeat, torch: torchNote, rows }, null, 2));
+  const header = `ftmtlnet ops bench: simd ${core.simdLevel()}, ${threads} threads, conv ${core.convAlgorithm()} (direct ms: Winograd off; GFLOP/s counts direct-conv flops), measured FMA peak ${peak.toFixed(1)} GFLOP/s, median of ${repeat} after warm-up (ours, then onnxruntime, then PyTorch; GC before each of our runs); ours/ort and ours/torch = time ratios (< 1: we are faster), fwd/this = forward GFLOP/s over this pass's\n${torchNote}`;
+  if (json) console.log(JSON.stringify({ simd: core.simdLevel(), threads, conv: core.convAlgorithm(), peakGflops: peak, repeat, torch: torchNote, rows }, null, 2));
   else printTable(rows, header);
 }
