@@ -60,9 +60,9 @@ export function record<T extends GradNode, K extends GradientName>(
   return output;
 }
 
-// The one place a gradient runs: looks up the gradient of the op that made `node` and pushes
-// the upstream gradient `dy` through it (one gradient per recorded input). A profiler may wrap
-// this function.
+// The one place a gradient runs: looks up the gradient of the op recorded in `fn` (by name) and
+// pushes the upstream gradient `dy` through it (one gradient per recorded input). A hook that
+// times or traces backward per op belongs here.
 export function backwardThrough<T extends GradNode>(fn: GradFn<T>, dy: T): readonly (T | null | undefined)[] {
   return getGradient(fn.name)(dy, fn.saved) as readonly (T | null | undefined)[];
 }

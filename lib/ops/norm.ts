@@ -66,7 +66,7 @@ function batchNorm2dImpl(
   const device = expectSameDevice({ x, runningMean: rm, runningVar: rv, weight: w, bias: b }) as Tensor['device'];
 
   if (relu && device !== 'cpu') fail('type', 'cpu tensors (the fused BN-ReLU is CPU only)', 'x', `a tensor on ${device}`);
-  // The fused kernel is CPU only and not in the registry (no CUDA twin).
+  // The fused kernel is CPU only (no CUDA twin: the CPU-only list of test/cuda-device.test.ts).
   const forward = getKernel(relu ? 'batchNorm2dReluForward' : 'batchNorm2dForward', device);
   const { y, saved } = forward(x, rm, rv, w, b, training, momentum, eps);
   const normSaved = { x, weight: w, bias: b, stats: saved, training };
