@@ -119,30 +119,32 @@ FTM_ALWAYS_INLINE void interleave<4>(const V16* o, float* dst) {
 }
 
 // ph[k*U + u] = row[x0 + M*u + k] for u <= tiles (zero outside [0, W), or everywhere when row
-// is null); entries past that are filler (zero) read only by lanes past the tiles.
+// is null); entries past that are filler, read only by lanes past the tiles. Groups of 16 tiles
+// that reach into the padding are first copied into a zero-extended buffer.
 template <int M>
 FTM_ALWAYS_INLINE void fillPhases(const float* __restrict row, int64_t W, int64_t x0, int64_t tiles, int64_t U,
                                   float* __restrict ph) {
-  const int64_t used = std::min(U, tiles + 1);
   if (row == nullptr) {
     for (int64_t i = 0; i < M * U; ++i) ph[i] = 0.0f;
     return;
   }
-  // Tiles [uLo, uHi) read only columns inside the row.
-  const int64_t uLo = std::min<int64_t>(used, x0 >= 0 ? 0 : (-x0 + M - 1) / M);
-  const int64_t uHi = std::max<int64_t>(uLo, std::min<int64_t>(used, W - x0 >= M ? (W - x0 - M) / M + 1 : 0));
-  const auto edge = [&](int64_t u) {
-    for (int k = 0; k < M; ++k) {
-      const int64_t col = x0 + M * u + k;
-      ph[k * U + u] = col >= 0 && col < W ? row[col] : 0.0f;
+  constexpr int64_t kGroupFloats = M * kLanes;
+  int64_t u = 0;
+  for (; u <= tiles; u += kLanes) {
+    const int64_t col = x0 + M * u;
+    if (col >= 0 && col + kGroupFloats <= W) {
+      deinterleave<M>(row + col, ph + u, U);
+    } else {
+      float z[kGroupFloats];
+      const int64_t lo = std::min<int64_t>(kGroupFloats, std::max<int64_t>(0, -col));
+      const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(kGroupFloats, W - col));
+      for (int64_t i = 0; i < kGroupFloats; ++i) z[i] = 0.0f;
+      if (hi > lo) std::memcpy(z + lo, row + col + lo, static_cast<size_t>(hi - lo) * sizeof(float));
+      deinterleave<M>(z, ph + u, U);
     }
-  };
-  for (int64_t u = 0; u < uLo; ++u) edge(u);
-  int64_t u = uLo;
-  for (; u + kLanes <= uHi; u += kLanes) deinterleave<M>(row + x0 + M * u, ph + u, U);
-  for (; u < used; ++u) edge(u);
+  }
   for (int k = 0; k < M; ++k)
-    for (int64_t f = used; f < U; ++f) ph[k * U + f] = 0.0f;
+    for (int64_t f = u; f < U; ++f) ph[k * U + f] = 0.0f;
 }
 
 template <int M>
