@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "cpu_features.h"
 #include "winograd.h"
 
 namespace ftm {
@@ -36,7 +37,9 @@ int tileFor(const ConvShape& s, int64_t C, int64_t M, int64_t P, int64_t Q) {
   // Measured (docs/winograd.md): with fewer than 16 channels on either side the transforms cost
   // more than the multiplies they save; with few tiles in the batch the GEMM's 48-wide panels
   // run mostly empty and the weight transform is not repaid. F(4,3) from 64 tiles, F(2,3) from 128.
-  if (C < 16 || M < 16) return 0;
+  // With AVX2 (16-wide rows kernel, transforms on two ymm halves) 16 channels lose too (1.4x).
+  const int64_t minChannels = simdLevel() == SimdLevel::Avx2 ? 32 : 16;
+  if (C < minChannels || M < minChannels) return 0;
   if (s.N * ceilDiv(P, 4) * ceilDiv(Q, 4) >= 64) return 4;
   if (s.N * ceilDiv(P, 2) * ceilDiv(Q, 2) >= 128) return 2;
   return 0;
