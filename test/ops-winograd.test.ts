@@ -4,6 +4,8 @@
 // bound (docs/winograd.md): |y - y_exact| <= beta * (sum |w||x| + |b|) per output element,
 // beta = 1e-6 for F(2x2,3x3) and 1e-5 for F(4x4,3x3) (measured worst: 1.4e-7 and 1.8e-6).
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { Tensor } from '../lib/tensor';
 import { conv2d } from '../lib/ops/conv';
 import { featureTransfer } from '../lib/ops/feature-transfer';
@@ -172,5 +174,28 @@ t.test('setConvAlgorithm validates its argument and getConvAlgorithm reports it'
     t.equal(getConvAlgorithm(), a);
   }
   setConvAlgorithm(before);
+  t.end();
+});
+
+t.test('FTMTLNET_CONV sets the default; an unknown value is an error naming the variable', (t) => {
+  // A child process: the variable is read once, at the first convolution or query.
+  const script = `
+    const k = require(${JSON.stringify(path.join(__dirname, 'support', 'simd-child.js'))}).loadAddon();
+    const out = { algorithm: null, error: null };
+    try {
+      out.algorithm = k.convAlgorithm();
+      const x = new Float32Array(2 * 16 * 16), w = new Float32Array(2 * 2 * 9), y = new Float32Array(2 * 16 * 16);
+      k.conv2dForward(x, [1, 2, 16, 16], w, [2, 2, 3, 3], null, y, 1, 1, 1, 1);
+    } catch (e) { out.error = e.message; }
+    process.stdout.write(JSON.stringify(out));`;
+  const run = (value: string) => {
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, FTMTLNET_CONV: value }, encoding: 'utf8', timeout: 60_000 });
+    t.equal(r.status, 0, `child exited cleanly ${r.stderr ? r.stderr.slice(0, 300) : ''}`);
+    return JSON.parse(r.stdout) as { algorithm: string | null; error: string | null };
+  };
+  t.same(run('wino2'), { algorithm: 'wino2', error: null }, 'FTMTLNET_CONV=wino2');
+  t.same(run('direct'), { algorithm: 'direct', error: null }, 'FTMTLNET_CONV=direct');
+  t.same(run('fast'), { algorithm: null, error: 'convAlgorithm: Expected auto, direct, wino2 or wino4 for FTMTLNET_CONV but received fast' },
+    'FTMTLNET_CONV=fast is refused by name');
   t.end();
 });
