@@ -37,6 +37,15 @@ constexpr int64_t kInputBytes = 512 * 1024;
 // Output channels multiplied per sweep over the alpha^2 GEMMs.
 constexpr int64_t kChannelBlock = 64;
 
+// line[0, len) = row[x0, x0 + len) with zeros outside [0, W) (everywhere when row is null).
+void fillLine(const float* row, int64_t W, int64_t x0, int64_t len, float* line) {
+  const int64_t lo = row == nullptr ? len : std::min(len, std::max<int64_t>(0, -x0));
+  const int64_t hi = row == nullptr ? len : std::max(lo, std::min(len, W - x0));
+  std::fill(line, line + lo, 0.0f);
+  if (hi > lo) std::memcpy(line + lo, row + x0 + lo, static_cast<size_t>(hi - lo) * sizeof(float));
+  std::fill(line + hi, line + len, 0.0f);
+}
+
 // y = correlate(x, g) for the transformed weights u (alpha^2 x M x C), with the epilogue.
 void correlate(const Correlation& g, const Planes& in, const std::vector<float*>& outBase,
                const std::vector<int64_t>& outImage, const float* u, const float* bias, const float* scale, bool relu) {
@@ -45,13 +54,27 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
   const int64_t A2 = A * A;
   const RowsKernel& kern = rowsKernel();
   const int64_t tilesW = ceilDiv(g.Q, m);
-  const int64_t tilesPerImage = ceilDiv(g.P, m) * tilesW;
+  const int64_t tilesH = ceilDiv(g.P, m);
+  const int64_t tilesPerImage = tilesH * tilesW;
   // Tiles are numbered across the batch (image n's first is n*tilesPerImage), so a chunk may
   // span images: small planes still fill the GEMM's nr-wide panels.
   const int64_t tilesTotal = g.N * tilesPerImage;
   const int64_t maxChunk = std::max<int64_t>(kern.nr, kInputBytes / (A2 * g.C * 4) / kern.nr * kern.nr);
-  const int64_t chunks = ceilDiv(tilesTotal, maxChunk);
-  const int64_t chunkTiles = ceilDiv(tilesTotal, chunks);
+  // Planes narrower than a vector of tiles are stacked: a chunk is whole tile rows laid end to
+  // end, each in a slot of tilesW + 1 columns (the spare one holds the row's last two input
+  // columns), so the transforms run on full vectors; the spare columns are computed and dropped.
+  const bool stacked = tilesW < winograd::kLanes;
+  const int64_t slot = tilesW + 1;
+  int64_t chunks, chunkTiles, chunkRows = 0;
+  if (stacked) {
+    const int64_t rowsTotal = g.N * tilesH;
+    chunks = ceilDiv(rowsTotal, std::max<int64_t>(1, maxChunk / slot));
+    chunkRows = ceilDiv(rowsTotal, chunks);
+    chunkTiles = chunkRows * slot;
+  } else {
+    chunks = ceilDiv(tilesTotal, maxChunk);
+    chunkTiles = ceilDiv(tilesTotal, chunks);
+  }
   const int64_t ld = roundUp(chunkTiles, kern.nr) + winograd::kLanes;
   const int threads = numThreads();
   const bool parallel = threads > 1 && 2.0 * A2 * g.M * g.C * tilesTotal >= kParallelFlops;
@@ -73,18 +96,43 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
     float* v = threadScratch(8, static_cast<size_t>(A2 * vPoint));
     float* mv = threadScratch(9, static_cast<size_t>(A2 * mPoint));
     const float** rows = reinterpret_cast<const float**>(threadScratch(10, static_cast<size_t>(2 * A2 * g.C)));
-    float* scratch = threadScratch(11, static_cast<size_t>(winograd::inputRowScratch(m, tilesW)));
+    const int64_t lineFloats = stacked ? chunkTiles * m : 0;
+    const int64_t outLineFloats = stacked ? m * roundUp(chunkTiles, winograd::kLanes) : 0;
+    float* scratch = threadScratch(11, static_cast<size_t>(winograd::inputRowScratch(m, stacked ? chunkTiles : tilesW) +
+                                                          A * lineFloats + m * outLineFloats));
+    float* lineBuf = scratch + winograd::inputRowScratch(m, stacked ? chunkTiles : tilesW);
+    float* outBuf = lineBuf + A * lineFloats;
+    const float* lines[6];
+    float* outLines[4];
+    for (int r = 0; r < A; ++r) lines[r] = lineBuf + r * lineFloats;
+    for (int a = 0; a < m; ++a) outLines[a] = outBuf + a * outLineFloats;
     for (int64_t xi = 0; xi < A2; ++xi)
       for (int64_t c = 0; c < g.C; ++c) rows[xi * g.C + c] = v + xi * vPoint + c * ld;
     for (size_t unit = begin; unit < end; ++unit) {
       const int64_t chunk = static_cast<int64_t>(unit) / mParts;
       const int64_t m0 = static_cast<int64_t>(unit) % mParts * mPart;
       const int64_t m1 = std::min(g.M, m0 + mPart);
-      const int64_t t0 = chunk * chunkTiles;
-      const int64_t T = std::min(tilesTotal, t0 + chunkTiles) - t0;
-      // Input transform, one tile-row segment at a time: V[xi*vPoint + c*ld + t - t0].
+      // Columns [0, T) of this unit: tiles t0.. of the batch, or (stacked) tile rows r0.. in slots.
+      const int64_t t0 = stacked ? 0 : chunk * chunkTiles;
+      const int64_t r0 = stacked ? chunk * chunkRows : 0;
+      const int64_t rowsHere = stacked ? std::min(g.N * tilesH, r0 + chunkRows) - r0 : 0;
+      const int64_t T = stacked ? rowsHere * slot : std::min(tilesTotal, t0 + chunkTiles) - t0;
+      // Input transform -> V[xi*vPoint + c*ld + column].
       int64_t written = T;  // columns holding values (the last segment's filler included)
       for (int64_t c = 0; c < g.C; ++c) {
+        if (stacked) {
+          // Line r: input row r of every tile row, each in its slot, zero-padded.
+          for (int r = 0; r < A; ++r)
+            for (int64_t k = 0; k < rowsHere; ++k) {
+              const int64_t n = (r0 + k) / tilesH, ti = (r0 + k) % tilesH;
+              const int64_t y = ti * m - g.ph + r;
+              fillLine(y >= 0 && y < g.H ? in.base[c] + n * in.image[c] + y * g.W : nullptr, g.W, -g.pw, slot * m,
+                       lineBuf + r * lineFloats + k * slot * m);
+            }
+          winograd::inputRow(m, lines, T * m, 0, T, v + c * ld, vPoint, scratch);
+          written = std::max(written, roundUp(T, winograd::kLanes));
+          continue;
+        }
         for (int64_t t = t0; t < t0 + T;) {
           const int64_t n = t / tilesPerImage, ti = t % tilesPerImage / tilesW, tj = t % tilesW;
           const int64_t count = std::min(tilesW - tj, t0 + T - t);
@@ -117,6 +165,17 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
           if (outBase[o] == nullptr) continue;
           const float sc = scale != nullptr ? scale[o] : 1.0f;
           const float bi = bias != nullptr ? bias[o] : 0.0f;
+          if (stacked) {
+            // All slots at once into long lines, then each tile row's pixels into its plane rows.
+            winograd::outputRow(m, mv + i * ld, mPoint, T, outLines, T * m, sc, bi, relu);
+            for (int64_t k = 0; k < rowsHere; ++k) {
+              const int64_t n = (r0 + k) / tilesH, ti = (r0 + k) % tilesH;
+              float* plane = outBase[o] + n * outImage[o];
+              for (int a = 0; a < m && ti * m + a < g.P; ++a)
+                std::memcpy(plane + (ti * m + a) * g.Q, outLines[a] + k * slot * m, static_cast<size_t>(g.Q) * sizeof(float));
+            }
+            continue;
+          }
           for (int64_t t = t0; t < t0 + T;) {
             const int64_t n = t / tilesPerImage, ti = t % tilesPerImage / tilesW, tj = t % tilesW;
             const int64_t count = std::min(tilesW - tj, t0 + T - t);
