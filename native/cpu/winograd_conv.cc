@@ -46,42 +46,148 @@ void fillLine(const float* row, int64_t W, int64_t x0, int64_t len, float* line)
   std::fill(line + hi, line + len, 0.0f);
 }
 
+// How a correlation's output tiles map to GEMM columns. Tiles are numbered across the batch
+// (image n's first is n*tilesPerImage), so a chunk may span images: small planes still fill
+// the GEMM's nr-wide panels. Planes narrower than a vector of tiles are stacked: a chunk is
+// whole tile rows laid end to end, each in a slot of tilesW + 1 columns (the spare one holds
+// the row's last two input columns), so the transforms run on full vectors; the spare columns
+// are computed and dropped.
+struct TileLayout {
+  int m, A;
+  int64_t A2, tilesW, tilesH, tilesPerImage, tilesTotal;
+  bool stacked;
+  int64_t slot;        // columns per tile row when stacked
+  int64_t chunks;      // units of tiles (before the output-channel split)
+  int64_t chunkTiles;  // columns per chunk, at most
+  int64_t chunkRows;   // tile rows per chunk when stacked
+  int64_t ld;          // row stride of V and M (at least roundUp(chunkTiles, nr) + kLanes)
+
+  TileLayout(const Correlation& g, int64_t nr) : m(g.m), A(winograd::alphaOf(g.m)) {
+    A2 = A * A;
+    tilesW = ceilDiv(g.Q, m);
+    tilesH = ceilDiv(g.P, m);
+    tilesPerImage = tilesH * tilesW;
+    tilesTotal = g.N * tilesPerImage;
+    const int64_t maxChunk = std::max<int64_t>(nr, kInputBytes / (A2 * g.C * 4) / nr * nr);
+    stacked = tilesW < winograd::kLanes;
+    slot = tilesW + 1;
+    if (stacked) {
+      const int64_t rowsTotal = g.N * tilesH;
+      chunks = ceilDiv(rowsTotal, std::max<int64_t>(1, maxChunk / slot));
+      chunkRows = ceilDiv(rowsTotal, chunks);
+      chunkTiles = chunkRows * slot;
+    } else {
+      chunks = ceilDiv(tilesTotal, maxChunk);
+      chunkTiles = ceilDiv(tilesTotal, chunks);
+      chunkRows = 0;
+    }
+    ld = roundUp(chunkTiles, nr) + winograd::kLanes;
+  }
+};
+
+// The columns [0, T) of one chunk: tiles t0.. of the batch, or (stacked) tile rows r0.. in slots.
+struct Chunk {
+  int64_t t0, r0, rows, T;
+  Chunk(const TileLayout& l, int64_t chunk) {
+    t0 = l.stacked ? 0 : chunk * l.chunkTiles;
+    r0 = l.stacked ? chunk * l.chunkRows : 0;
+    rows = l.stacked ? std::min(l.tilesTotal / l.tilesW, r0 + l.chunkRows) - r0 : 0;
+    T = l.stacked ? rows * l.slot : std::min(l.tilesTotal, t0 + l.chunkTiles) - t0;
+  }
+};
+
+// Per-thread buffers of the transforms: phase scratch, and when stacked the long input lines
+// (alpha of them) and output lines (m).
+struct LineBuffers {
+  float* scratch;
+  float* in[6];
+  float* out[4];
+  LineBuffers(const TileLayout& l, float* base) : scratch(base) {
+    const int64_t inFloats = l.stacked ? l.chunkTiles * l.m : 0;
+    const int64_t outFloats = l.stacked ? l.m * roundUp(l.chunkTiles, winograd::kLanes) : 0;
+    float* lines = base + winograd::inputRowScratch(l.m, l.stacked ? l.chunkTiles : l.tilesW);
+    for (int r = 0; r < l.A; ++r) in[r] = lines + r * inFloats;
+    for (int a = 0; a < l.m; ++a) out[a] = lines + l.A * inFloats + a * outFloats;
+  }
+  static int64_t floats(const TileLayout& l) {
+    return winograd::inputRowScratch(l.m, l.stacked ? l.chunkTiles : l.tilesW) +
+           (l.stacked ? l.A * l.chunkTiles * l.m + l.m * l.m * roundUp(l.chunkTiles, winograd::kLanes) : 0);
+  }
+};
+
+// Input transform of channel c's planes over the chunk -> v[xi*vPoint + column]; returns the
+// columns written (the last vector's filler included).
+int64_t transformInput(const Correlation& g, const TileLayout& l, const Chunk& ch, const float* base, int64_t image,
+                       float* v, int64_t vPoint, LineBuffers& buf) {
+  const int m = l.m;
+  if (l.stacked) {
+    // Line r: input row r of every tile row, each in its slot, zero-padded.
+    for (int r = 0; r < l.A; ++r)
+      for (int64_t k = 0; k < ch.rows; ++k) {
+        const int64_t n = (ch.r0 + k) / l.tilesH, ti = (ch.r0 + k) % l.tilesH;
+        const int64_t y = ti * m - g.ph + r;
+        fillLine(y >= 0 && y < g.H ? base + n * image + y * g.W : nullptr, g.W, -g.pw, l.slot * m,
+                 buf.in[r] + k * l.slot * m);
+      }
+    winograd::inputRow(m, buf.in, ch.T * m, 0, ch.T, v, vPoint, buf.scratch);
+    return roundUp(ch.T, winograd::kLanes);
+  }
+  int64_t written = ch.T;
+  for (int64_t t = ch.t0; t < ch.t0 + ch.T;) {
+    const int64_t n = t / l.tilesPerImage, ti = t % l.tilesPerImage / l.tilesW, tj = t % l.tilesW;
+    const int64_t count = std::min(l.tilesW - tj, ch.t0 + ch.T - t);
+    const float* inRows[6];
+    for (int r = 0; r < l.A; ++r) {
+      const int64_t y = ti * m - g.ph + r;
+      inRows[r] = y >= 0 && y < g.H ? base + n * image + y * g.W : nullptr;
+    }
+    winograd::inputRow(m, inRows, g.W, tj * m - g.pw, count, v + (t - ch.t0), vPoint, buf.scratch);
+    written = std::max(written, t - ch.t0 + roundUp(count, winograd::kLanes));
+    t += count;
+  }
+  return written;
+}
+
+// Output transform of one output channel's GEMM results mv[xi*mPoint + column] over the chunk
+// -> its planes (plane of image n at base + n*image), with the epilogue.
+void transformOutput(const Correlation& g, const TileLayout& l, const Chunk& ch, const float* mv, int64_t mPoint,
+                     float* base, int64_t image, float scale, float bias, bool relu, LineBuffers& buf) {
+  const int m = l.m;
+  if (l.stacked) {
+    // All slots at once into long lines, then each tile row's pixels into its plane rows.
+    winograd::outputRow(m, mv, mPoint, ch.T, buf.out, ch.T * m, scale, bias, relu);
+    for (int64_t k = 0; k < ch.rows; ++k) {
+      const int64_t n = (ch.r0 + k) / l.tilesH, ti = (ch.r0 + k) % l.tilesH;
+      for (int a = 0; a < m && ti * m + a < g.P; ++a)
+        std::memcpy(base + n * image + (ti * m + a) * g.Q, buf.out[a] + k * l.slot * m,
+                    static_cast<size_t>(g.Q) * sizeof(float));
+    }
+    return;
+  }
+  for (int64_t t = ch.t0; t < ch.t0 + ch.T;) {
+    const int64_t n = t / l.tilesPerImage, ti = t % l.tilesPerImage / l.tilesW, tj = t % l.tilesW;
+    const int64_t count = std::min(l.tilesW - tj, ch.t0 + ch.T - t);
+    float* plane = base + n * image;
+    float* outRows[4];
+    for (int a = 0; a < m; ++a) outRows[a] = ti * m + a < g.P ? plane + (ti * m + a) * g.Q + tj * m : nullptr;
+    winograd::outputRow(m, mv + (t - ch.t0), mPoint, count, outRows, std::min(g.Q - tj * m, count * m), scale, bias,
+                        relu);
+    t += count;
+  }
+}
+
 // y = correlate(x, g) for the transformed weights u (alpha^2 x M x C), with the epilogue.
 void correlate(const Correlation& g, const Planes& in, const std::vector<float*>& outBase,
                const std::vector<int64_t>& outImage, const float* u, const float* bias, const float* scale, bool relu) {
-  const int m = g.m;
-  const int A = winograd::alphaOf(m);
-  const int64_t A2 = A * A;
   const RowsKernel& kern = rowsKernel();
-  const int64_t tilesW = ceilDiv(g.Q, m);
-  const int64_t tilesH = ceilDiv(g.P, m);
-  const int64_t tilesPerImage = tilesH * tilesW;
-  // Tiles are numbered across the batch (image n's first is n*tilesPerImage), so a chunk may
-  // span images: small planes still fill the GEMM's nr-wide panels.
-  const int64_t tilesTotal = g.N * tilesPerImage;
-  const int64_t maxChunk = std::max<int64_t>(kern.nr, kInputBytes / (A2 * g.C * 4) / kern.nr * kern.nr);
-  // Planes narrower than a vector of tiles are stacked: a chunk is whole tile rows laid end to
-  // end, each in a slot of tilesW + 1 columns (the spare one holds the row's last two input
-  // columns), so the transforms run on full vectors; the spare columns are computed and dropped.
-  const bool stacked = tilesW < winograd::kLanes;
-  const int64_t slot = tilesW + 1;
-  int64_t chunks, chunkTiles, chunkRows = 0;
-  if (stacked) {
-    const int64_t rowsTotal = g.N * tilesH;
-    chunks = ceilDiv(rowsTotal, std::max<int64_t>(1, maxChunk / slot));
-    chunkRows = ceilDiv(rowsTotal, chunks);
-    chunkTiles = chunkRows * slot;
-  } else {
-    chunks = ceilDiv(tilesTotal, maxChunk);
-    chunkTiles = ceilDiv(tilesTotal, chunks);
-  }
-  const int64_t ld = roundUp(chunkTiles, kern.nr) + winograd::kLanes;
+  const TileLayout l(g, kern.nr);
+  const int64_t A2 = l.A2, ld = l.ld;
   const int threads = numThreads();
-  const bool parallel = threads > 1 && 2.0 * A2 * g.M * g.C * tilesTotal >= kParallelFlops;
+  const bool parallel = threads > 1 && 2.0 * A2 * g.M * g.C * l.tilesTotal >= kParallelFlops;
   // Too few chunks to keep the threads busy: they split the output channels too.
   int64_t mPart = g.M;
-  if (parallel && chunks < 2 * threads && g.M >= 2 * kern.mr * threads)
-    mPart = roundUp(ceilDiv(g.M, ceilDiv(2 * threads, chunks)), kern.mr);
+  if (parallel && l.chunks < 2 * threads && g.M >= 2 * kern.mr * threads)
+    mPart = roundUp(ceilDiv(g.M, ceilDiv(2 * threads, l.chunks)), kern.mr);
   const int64_t mParts = ceilDiv(g.M, mPart);
   // The transformed weights, packed once into GEMM panels per point.
   std::vector<std::unique_ptr<PrepackedA>> packed(static_cast<size_t>(A2));
@@ -96,101 +202,38 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
     float* v = threadScratch(8, static_cast<size_t>(A2 * vPoint));
     float* mv = threadScratch(9, static_cast<size_t>(A2 * mPoint));
     const float** rows = reinterpret_cast<const float**>(threadScratch(10, static_cast<size_t>(2 * A2 * g.C)));
-    const int64_t lineFloats = stacked ? chunkTiles * m : 0;
-    const int64_t outLineFloats = stacked ? m * roundUp(chunkTiles, winograd::kLanes) : 0;
-    float* scratch = threadScratch(11, static_cast<size_t>(winograd::inputRowScratch(m, stacked ? chunkTiles : tilesW) +
-                                                          A * lineFloats + m * outLineFloats));
-    float* lineBuf = scratch + winograd::inputRowScratch(m, stacked ? chunkTiles : tilesW);
-    float* outBuf = lineBuf + A * lineFloats;
-    const float* lines[6];
-    float* outLines[4];
-    for (int r = 0; r < A; ++r) lines[r] = lineBuf + r * lineFloats;
-    for (int a = 0; a < m; ++a) outLines[a] = outBuf + a * outLineFloats;
+    LineBuffers buf(l, threadScratch(11, static_cast<size_t>(LineBuffers::floats(l))));
     for (int64_t xi = 0; xi < A2; ++xi)
       for (int64_t c = 0; c < g.C; ++c) rows[xi * g.C + c] = v + xi * vPoint + c * ld;
     for (size_t unit = begin; unit < end; ++unit) {
-      const int64_t chunk = static_cast<int64_t>(unit) / mParts;
+      const Chunk ch(l, static_cast<int64_t>(unit) / mParts);
       const int64_t m0 = static_cast<int64_t>(unit) % mParts * mPart;
       const int64_t m1 = std::min(g.M, m0 + mPart);
-      // Columns [0, T) of this unit: tiles t0.. of the batch, or (stacked) tile rows r0.. in slots.
-      const int64_t t0 = stacked ? 0 : chunk * chunkTiles;
-      const int64_t r0 = stacked ? chunk * chunkRows : 0;
-      const int64_t rowsHere = stacked ? std::min(g.N * tilesH, r0 + chunkRows) - r0 : 0;
-      const int64_t T = stacked ? rowsHere * slot : std::min(tilesTotal, t0 + chunkTiles) - t0;
-      // Input transform -> V[xi*vPoint + c*ld + column].
-      int64_t written = T;  // columns holding values (the last segment's filler included)
-      for (int64_t c = 0; c < g.C; ++c) {
-        if (stacked) {
-          // Line r: input row r of every tile row, each in its slot, zero-padded.
-          for (int r = 0; r < A; ++r)
-            for (int64_t k = 0; k < rowsHere; ++k) {
-              const int64_t n = (r0 + k) / tilesH, ti = (r0 + k) % tilesH;
-              const int64_t y = ti * m - g.ph + r;
-              fillLine(y >= 0 && y < g.H ? in.base[c] + n * in.image[c] + y * g.W : nullptr, g.W, -g.pw, slot * m,
-                       lineBuf + r * lineFloats + k * slot * m);
-            }
-          winograd::inputRow(m, lines, T * m, 0, T, v + c * ld, vPoint, scratch);
-          written = std::max(written, roundUp(T, winograd::kLanes));
-          continue;
-        }
-        for (int64_t t = t0; t < t0 + T;) {
-          const int64_t n = t / tilesPerImage, ti = t % tilesPerImage / tilesW, tj = t % tilesW;
-          const int64_t count = std::min(tilesW - tj, t0 + T - t);
-          const float* plane = in.base[c] + n * in.image[c];
-          const float* inRows[6];
-          for (int r = 0; r < A; ++r) {
-            const int64_t y = ti * m - g.ph + r;
-            inRows[r] = y >= 0 && y < g.H ? plane + y * g.W : nullptr;
-          }
-          winograd::inputRow(m, inRows, g.W, tj * m - g.pw, count, v + c * ld + (t - t0), vPoint, scratch);
-          written = std::max(written, t - t0 + roundUp(count, winograd::kLanes));
-          t += count;
-        }
-      }
+      int64_t written = ch.T;
+      for (int64_t c = 0; c < g.C; ++c)
+        written = std::max(written, transformInput(g, l, ch, in.base[c], in.image[c], v + c * ld, vPoint, buf));
       // The GEMM reads whole nr-column panels: the columns past the filler hold zeros, not stale data.
-      const int64_t panelEnd = roundUp(T, kern.nr);
+      const int64_t panelEnd = roundUp(ch.T, kern.nr);
       if (written < panelEnd)
-        for (int64_t xi = 0; xi < A2; ++xi)
-          for (int64_t c = 0; c < g.C; ++c) {
-            float* row = v + xi * vPoint + c * ld;
-            std::fill(row + written, row + panelEnd, 0.0f);
-          }
+        for (int64_t i = 0; i < A2 * g.C; ++i) {
+          float* row = v + i / g.C * vPoint + i % g.C * ld;
+          std::fill(row + written, row + panelEnd, 0.0f);
+        }
       for (int64_t mb = m0; mb < m1; mb += blockRows) {
         const int64_t mc = std::min(blockRows, m1 - mb);
         for (int64_t xi = 0; xi < A2; ++xi)
-          gemmRowsSerial(g.M, mb, mc, g.C, u + xi * g.M * g.C, g.C, packed[xi].get(), rows + xi * g.C, 0, T,
+          gemmRowsSerial(g.M, mb, mc, g.C, u + xi * g.M * g.C, g.C, packed[xi].get(), rows + xi * g.C, 0, ch.T,
                          mv + xi * mPoint, ld);
         for (int64_t i = 0; i < mc; ++i) {
           const int64_t o = mb + i;
           if (outBase[o] == nullptr) continue;
-          const float sc = scale != nullptr ? scale[o] : 1.0f;
-          const float bi = bias != nullptr ? bias[o] : 0.0f;
-          if (stacked) {
-            // All slots at once into long lines, then each tile row's pixels into its plane rows.
-            winograd::outputRow(m, mv + i * ld, mPoint, T, outLines, T * m, sc, bi, relu);
-            for (int64_t k = 0; k < rowsHere; ++k) {
-              const int64_t n = (r0 + k) / tilesH, ti = (r0 + k) % tilesH;
-              float* plane = outBase[o] + n * outImage[o];
-              for (int a = 0; a < m && ti * m + a < g.P; ++a)
-                std::memcpy(plane + (ti * m + a) * g.Q, outLines[a] + k * slot * m, static_cast<size_t>(g.Q) * sizeof(float));
-            }
-            continue;
-          }
-          for (int64_t t = t0; t < t0 + T;) {
-            const int64_t n = t / tilesPerImage, ti = t % tilesPerImage / tilesW, tj = t % tilesW;
-            const int64_t count = std::min(tilesW - tj, t0 + T - t);
-            float* plane = outBase[o] + n * outImage[o];
-            float* outRows[4];
-            for (int a = 0; a < m; ++a) outRows[a] = ti * m + a < g.P ? plane + (ti * m + a) * g.Q + tj * m : nullptr;
-            winograd::outputRow(m, mv + i * ld + (t - t0), mPoint, count, outRows, std::min(g.Q - tj * m, count * m), sc,
-                                bi, relu);
-            t += count;
-          }
+          transformOutput(g, l, ch, mv + i * ld, mPoint, outBase[o], outImage[o], scale != nullptr ? scale[o] : 1.0f,
+                          bias != nullptr ? bias[o] : 0.0f, relu, buf);
         }
       }
     }
   };
-  const size_t units = static_cast<size_t>(chunks * mParts);
+  const size_t units = static_cast<size_t>(l.chunks * mParts);
   if (!parallel || units == 1) work(0, units, 0);
   else parallelForDynamic(units, 1, work);
 }
