@@ -19,6 +19,9 @@ export interface GradNode {
   readonly shape: readonly number[];
   readonly device: 'cpu' | 'cuda';
   readonly data: Float32Array;
+  // True when no other live tensor shares this tensor's buffer (reshape views and detach() do),
+  // so the tape may write a dead gradient's sum into it; always false on cuda.
+  readonly ownsStorage: boolean;
   requiresGrad: boolean;
   grad: this | null;
   gradFn: GradFn<this> | null;
@@ -90,22 +93,14 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
-// a + b as a new tensor (same shapes and device, no tape). Gradients may be shared between
-// inputs (add passes one tensor to both), so sums are new.
-export function addGradients<T extends GradNode>(a: T, b: T): T {
+// a + b (same shapes and device, no tape), by the backend's gradAccumulate kernel: a new tensor,
+// or with `inPlace` written into a's buffer (the caller proves a is dead and alone on it).
+// Gradients may be shared between inputs (add passes one tensor to both), so sums are new
+// unless the caller says otherwise.
+export function addGradients<T extends GradNode>(a: T, b: T, inPlace = false): T {
   if (a.device !== b.device) throw new Error(`internal: gradient accumulation across devices (${a.device} + ${b.device})`);
-  // The kernel is typed for Tensor (cuda/kernels/elementwise.ts), the T the tape holds.
-  if (a.device === 'cuda') return (getKernel('gradAccumulate', 'cuda') as unknown as (a: T, b: T) => T)(a, b);
-  const out = b.clone();
-  const o = out.data;
-  const x = a.data;
-  for (let i = 0; i < o.length; i++) o[i] = x[i] + o[i];
-  return out;
-}
-
-function accumulate<T extends GradNode>(into: T | undefined, g: T): T {
-  if (!into) return g;
-  return addGradients(into, g);
+  // The kernel is typed for Tensor (ops/cpu/broadcast.ts), the T the tape holds.
+  return (getKernel('gradAccumulate', a.device) as unknown as (a: T, b: T, inPlace: boolean) => T)(a, b, inPlace);
 }
 
 // Pushes `grad` (d loss / d root) back through the tape into every leaf's .grad. Each
@@ -139,7 +134,12 @@ export function runBackward<T extends GradNode>(root: T, grad: T): void {
         );
       }
       const before = grads.get(input);
-      const sum = accumulate(before, gi);
+      grads.delete(input);
+      // The pending sum is summed into in place when nothing else can see it: not the caller's
+      // gradient, not pending for another input, not one of this op's gradients, no view on it.
+      const reuse =
+        before !== undefined && before !== grad && before.ownsStorage && !pending(before) && !inputGrads.includes(before);
+      const sum = before ? addGradients(before, gi, reuse) : gi;
       grads.set(input, sum);
       // A sum replaces the two it was made of (unless they are still needed elsewhere).
       if (before && sum !== before && before !== grad && !pending(before) && !inputGrads.includes(before)) before.dispose();

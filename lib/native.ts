@@ -67,6 +67,8 @@ export interface ActivationNative {
 export interface BroadcastNative {
   binaryBroadcast(op: number, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], y: Float32Array, outShape: number[]): void;
   affineScalar(x: Float32Array, y: Float32Array, s: number, c: number): void;
+  // y = a + b (the tape's gradient sum); y is a, b, or a buffer overlapping neither.
+  gradAccumulate(a: Float32Array, b: Float32Array, y: Float32Array): void;
   sumToShape(g: Float32Array, gShape: number[], y: Float32Array, targetShape: number[], scale: number): void;
   broadcastTo(x: Float32Array, xShape: number[], y: Float32Array, outShape: number[], scale: number): void;
 }
@@ -297,7 +299,7 @@ export function nativeCore(): NativeCore {
 const CPU_NAMES: Record<keyof CpuAddon, true> = {
   alloc: true, release: true, poolStats: true, poolTrim: true, isAligned: true, simdLevel: true,
   numThreads: true, setNumThreads: true, convAlgorithm: true, setConvAlgorithm: true, cudaInfo: true, fmaPeak: true, reluForward: true, reluBackward: true,
-  sigmoidForward: true, sigmoidBackward: true, binaryBroadcast: true, affineScalar: true, sumToShape: true,
+  sigmoidForward: true, sigmoidBackward: true, binaryBroadcast: true, affineScalar: true, gradAccumulate: true, sumToShape: true,
   broadcastTo: true, dropoutMask: true, copyRows: true, conv2dForward: true, conv2dBackwardData: true,
   conv2dBackwardWeight: true, featureTransferForward: true, featureTransferBackward: true, linearForward: true,
   linearBackward: true, maxPool2dForward: true, maxPool2dBackward: true, avgPool2dForward: true,

@@ -118,6 +118,12 @@ export class Tensor {
     releaseCpu(a);
   }
 
+  // No other live tensor wraps this CPU tensor's buffer (reshape views and detach() share it).
+  // False on cuda, where views are not counted, and once disposed.
+  get ownsStorage(): boolean {
+    return !this.disposed && this.cpuData !== null && wrappers.get(this.cpuData) === 1;
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }

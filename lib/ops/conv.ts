@@ -8,6 +8,7 @@ import { fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import { ConvGeometry, ConvOptions, resolveConvOptions } from './conv-options';
 import './cpu/conv';
+import './cpu/broadcast'; // the tape's gradAccumulate, which sums this op's gradients
 import './conv.grad';
 import '../cuda/kernels/conv';
 

@@ -10,6 +10,7 @@ import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOr
 import { ConvOptions, resolveConvOptions } from './conv-options';
 import { expectKernelFits } from './conv';
 import './cpu/conv';
+import './cpu/broadcast'; // the tape's gradAccumulate, which sums this op's gradients
 import './feature-transfer.grad';
 import '../cuda/kernels/conv';
 

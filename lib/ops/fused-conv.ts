@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor';
 import { getKernel } from '../registry';
 import { resolveConvOptions } from './conv-options';
 import './cpu/conv';
+import './cpu/broadcast'; // the tape's gradAccumulate, which sums this op's gradients
 
 export function convScaleRelu(xs: readonly Tensor[], weight: Tensor, shift: Float32Array, scale: Float32Array,
   stride: number, padding: number): Tensor {

@@ -7,6 +7,7 @@ import { getKernel } from '../registry';
 import { fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import './cpu/linear';
+import './cpu/broadcast'; // the tape's gradAccumulate, which sums this op's gradients
 import './linear.grad';
 import '../cuda/kernels/conv';
 

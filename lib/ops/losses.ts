@@ -9,6 +9,7 @@ import { describe, expectNumber, expectOptions, fail } from '../errors';
 import { expectRank, expectSameDevice, expectShape, expectTensor, expectTensorOrNull } from './check';
 import type { LossResult } from './cpu/losses';
 import './cpu/losses';
+import './cpu/broadcast'; // the tape's gradAccumulate, which sums this op's gradients
 import './losses.grad';
 import '../cuda/kernels/loss';
 

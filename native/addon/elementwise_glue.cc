@@ -69,6 +69,23 @@ Napi::Value affineScalarJs(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// gradAccumulate(a, b, y): y = a + b; y is a, b or a buffer that overlaps neither.
+Napi::Value gradAccumulateJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  requireArgs(info, 3, "gradAccumulate");
+  F32 a = argF32(info, 0, "a"), b = argF32(info, 1, "b"), y = argF32(info, 2, "y");
+  requireSameLength(env, a, b, "b");
+  requireSameLength(env, a, y, "y");
+  // The in-place loop reads x while writing y element by element: x must be y itself or apart.
+  auto apart = [&](const F32& x) {
+    return x.data == y.data || x.data + x.length <= y.data || y.data + y.length <= x.data;
+  };
+  if (!apart(a)) throwRange(env, "a buffer that is y or does not overlap it", "a", "a partial overlap with y");
+  if (!apart(b)) throwRange(env, "a buffer that is y or does not overlap it", "b", "a partial overlap with y");
+  gradAccumulate(a.data, b.data, y.data, a.length);
+  return env.Undefined();
+}
+
 // binaryBroadcast(op, a, aShape, b, bShape, y, outShape); op: 0 add, 1 sub, 2 mul
 Napi::Value binaryBroadcastJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -157,6 +174,7 @@ void registerElementwise(Napi::Env env, Napi::Object exports) {
   exportFunction(env, exports, "sigmoidBackward", sigmoidBackwardJs);
   exportFunction(env, exports, "affineScalar", affineScalarJs);
   exportFunction(env, exports, "binaryBroadcast", binaryBroadcastJs);
+  exportFunction(env, exports, "gradAccumulate", gradAccumulateJs);
   exportFunction(env, exports, "sumToShape", sumToShapeJs);
   exportFunction(env, exports, "broadcastTo", broadcastToJs);
   exportFunction(env, exports, "dropoutMask", dropoutMaskJs);

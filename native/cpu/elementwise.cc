@@ -75,6 +75,24 @@ FTM_ALWAYS_INLINE void affineBody(const float* x, float* y, size_t n, float s, f
 }
 FTM_MULTIVERSION(affine, (const float* x, float* y, size_t n, float s, float c), (x, y, n, s, c))
 
+// y = a + b over three distinct buffers, and y += x in place: __restrict lets the compiler
+// vectorise each without a run-time overlap check (which an in-place call would fail).
+FTM_ALWAYS_INLINE void addBody(const float* __restrict a, const float* __restrict b, float* __restrict y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+}
+FTM_MULTIVERSION(add, (const float* __restrict a, const float* __restrict b, float* __restrict y, size_t n),
+                 (a, b, y, n))
+
+FTM_ALWAYS_INLINE void addIntoBody(float* __restrict y, const float* __restrict x, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += x[i];
+}
+FTM_MULTIVERSION(addInto, (float* __restrict y, const float* __restrict x, size_t n), (y, x, n))
+
+FTM_ALWAYS_INLINE void addSelfBody(float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += y[i];
+}
+FTM_MULTIVERSION(addSelf, (float* y, size_t n), (y, n))
+
 template <BinaryOp op>
 FTM_ALWAYS_INLINE float apply(float a, float b) {
   if (op == BinaryOp::Add) return a + b;
@@ -160,6 +178,17 @@ void sigmoidBackward(const float* y, const float* gy, float* gx, size_t n) {
 
 void affineScalar(const float* x, float* y, size_t n, float s, float c) {
   parallelChunks(n, [&](size_t b, size_t e) { affineDispatch(x + b, y + b, e - b, s, c); });
+}
+
+void gradAccumulate(const float* a, const float* b, float* y, size_t n) {
+  if (y == a && y == b) {  // a + a: one buffer read and written
+    parallelChunks(n, [&](size_t s, size_t e) { addSelfDispatch(y + s, e - s); });
+  } else if (y == a || y == b) {  // float addition commutes exactly: y += the other one
+    const float* x = y == a ? b : a;
+    parallelChunks(n, [&](size_t s, size_t e) { addIntoDispatch(y + s, x + s, e - s); });
+  } else {
+    parallelChunks(n, [&](size_t s, size_t e) { addDispatch(a + s, b + s, y + s, e - s); });
+  }
 }
 
 void binaryBroadcast(BinaryOp op, const float* a, const std::vector<int64_t>& aShape, const float* b,

@@ -1,4 +1,5 @@
-// Elementwise kernels: ReLU, sigmoid, scalar affine, broadcast binary arithmetic, dropout masks.
+// Elementwise kernels: ReLU, sigmoid, scalar affine, broadcast binary arithmetic, the tape's
+// gradient accumulation, dropout masks.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +17,10 @@ void sigmoidForward(const float* x, float* y, size_t n);
 void sigmoidBackward(const float* y, const float* gy, float* gx, size_t n);
 // x: (n) -> y: (n), y = x * s + c
 void affineScalar(const float* x, float* y, size_t n, float s, float c);
+
+// a, b: (n) -> y: (n), y = a + b (the tape's gradient sum). y may be a or b (accumulation in
+// place) or a buffer disjoint from both; a partial overlap is the caller's error.
+void gradAccumulate(const float* a, const float* b, float* y, size_t n);
 
 enum class BinaryOp { Add = 0, Sub = 1, Mul = 2 };
 

@@ -7,13 +7,6 @@ import { padShape } from '../../ops/cpu/broadcast';
 import { blockGeometry } from '../../ops/cpu/shape';
 import { cudaKernels, dev, emptyCuda } from './native';
 
-// The one CUDA-only kernel (the CPU tape sums on the host in autograd.addGradients).
-declare module '../../registry' {
-  interface KernelSignatures {
-    gradAccumulate: (a: Tensor, b: Tensor) => Tensor;
-  }
-}
-
 const BINARY_CODES = { add: 0, sub: 1, mul: 2 } as const;
 
 // Runs once, when the first op of this group loads.
@@ -94,12 +87,13 @@ function registerElementwise(): void {
       return piece;
     });
   }));
-  // The tape's gradient accumulation (autograd.addGradients): a + b, same shapes.
-  registerKernel('gradAccumulate', 'cuda', (a: Tensor, b: Tensor): Tensor => {
-    const y = emptyCuda(a.shape);
+  // The tape's gradient accumulation (autograd.addGradients): a + b, same shapes; in place
+  // writes into a (each thread reads a[i], b[i] before it writes y[i]).
+  registerKernel('gradAccumulate', 'cuda', ((a, b, inPlace) => {
+    const y = inPlace ? a : emptyCuda(a.shape);
     k().cudaBinaryBroadcast(0, dev(a), [...a.shape], dev(b), [...b.shape], dev(y), [...a.shape]);
     return y;
-  });
+  }));
 }
 
 registerElementwise();

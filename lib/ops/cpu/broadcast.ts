@@ -1,5 +1,5 @@
 // CPU kernels every elementwise family shares (binary arithmetic with broadcasting, scalar
-// affine, sum-to-shape, broadcast-to), their signatures, and the helpers the CUDA twins reuse.
+// affine, sum-to-shape, broadcast-to, the tape's gradient sum), their signatures, and the helpers the CUDA twins reuse.
 import { Tensor, allocCpu, shapeSize } from '../../tensor';
 import { addon } from '../../native';
 import { registerKernel } from '../../registry';
@@ -11,6 +11,7 @@ declare module '../../registry' {
     affineScalar: AffineKernel;
     sumToShape: SumToShapeKernel;
     broadcastTo: BroadcastToKernel;
+    gradAccumulate: GradAccumulateKernel;
   }
 }
 
@@ -22,6 +23,9 @@ export type BinaryKernel = (op: BinaryOpName, a: Tensor, b: Tensor, outShape: re
 export type AffineKernel = (x: Tensor, s: number, c: number) => Tensor;
 export type SumToShapeKernel = (g: Tensor, targetShape: readonly number[], scale: number) => Tensor;
 export type BroadcastToKernel = (x: Tensor, outShape: readonly number[], scale: number) => Tensor;
+// The tape's gradient sum a + b (same shapes): a new tensor, or with `inPlace` written into a's
+// storage and a returned (autograd.ts decides when a's buffer is free to reuse).
+export type GradAccumulateKernel = (a: Tensor, b: Tensor, inPlace: boolean) => Tensor;
 
 // A new uninitialised CPU tensor (kernels overwrite every element).
 export function emptyCpu(shape: readonly number[]): Tensor {
@@ -56,5 +60,11 @@ registerKernel('sumToShape', 'cpu', ((g, targetShape, scale) => {
 registerKernel('broadcastTo', 'cpu', ((x, outShape, scale) => {
   const y = emptyCpu(outShape);
   addon().broadcastTo(x.data, padShape(x.shape, outShape.length), y.data, [...outShape], scale);
+  return y;
+}));
+
+registerKernel('gradAccumulate', 'cpu', ((a, b, inPlace) => {
+  const y = inPlace ? a : emptyCpu(a.shape);
+  addon().gradAccumulate(a.data, b.data, y.data);
   return y;
 }));
