@@ -78,8 +78,9 @@ registerKernel('l1LossForward', 'cpu', ((pred: Tensor, target: Tensor, mask: Ten
 registerKernel('scaleByScalar', 'cpu', ((grad: Tensor, scalar: Tensor): Tensor => {
   const s = scalar.data[0];
   if (s === 1) return grad;
+  // The native broadcast multiply (threaded, vectorised): grad * scalar, scalar as [1, ..., 1].
   const out = allocCpu(grad.numel, false);
-  const g = grad.data;
-  for (let i = 0; i < out.length; i++) out[i] = g[i] * s;
+  const shape = [...grad.shape];
+  native().binaryBroadcast(2, grad.data, shape, scalar.data, shape.map(() => 1), out, shape);
   return new Tensor(out, grad.shape, false, grad.device);
 }));
