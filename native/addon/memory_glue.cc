@@ -10,13 +10,26 @@
 namespace ftm {
 namespace {
 
-// Bytes returned by finalizers since the last report to V8 (finalizers may not call V8).
-std::atomic<int64_t> gFreedSinceReport{0};
+// The pool's footprint (bytes in use + cached) as last reported to V8. V8 is told how the
+// footprint grows and shrinks, not each block handed out and back: a training step that takes
+// and returns hundreds of MB of activations from the cache every step does not grow the
+// process, and reporting each block made V8 run a full collection every ~64 MB of them
+// (about 10 a step at 512 px). Memory a leak keeps from the cache still grows the footprint
+// and so still drives collections.
+std::atomic<int64_t> gReported{0};
+
+// Tells V8 how the footprint moved since the last report (finalizers may not call V8: the
+// next alloc, release or trim reports what they changed).
+void reportFootprint(Napi::Env env) {
+  const PoolStats s = poolStats();
+  const int64_t now = static_cast<int64_t>(s.bytesInUse + s.bytesCached);
+  const int64_t delta = now - gReported.exchange(now);
+  if (delta != 0) Napi::MemoryManagement::AdjustExternalMemory(env, delta);
+}
 
 // One pooled block behind a JS ArrayBuffer. release() can hand it back before the garbage
 // collector does; the finalizer then only frees the record.
 struct BufferInfo {
-  size_t cls;
   bool released = false;
 };
 
@@ -33,10 +46,7 @@ void releaseBuffer(Napi::Env /*env*/, void* data, BufferInfo* info) {
       free = true;
     }
   }
-  if (free) {
-    gFreedSinceReport.fetch_add(static_cast<int64_t>(info->cls));
-    poolFree(data);
-  }
+  if (free) poolFree(data);
   delete info;
 }
 
@@ -49,11 +59,9 @@ Napi::Value alloc(const Napi::CallbackInfo& info) {
   const bool zero = argBool(info, 1, "zero");
   const size_t bytes = static_cast<size_t>(length) * sizeof(float);
   void* data = poolAlloc(bytes);
-  const size_t cls = poolSizeClass(bytes);
   if (zero) std::memset(data, 0, bytes);
-  const int64_t freed = gFreedSinceReport.exchange(0);
-  Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(cls) - freed);
-  BufferInfo* record = new BufferInfo{cls};
+  reportFootprint(env);
+  BufferInfo* record = new BufferInfo{};
   {
     std::lock_guard<std::mutex> lock(gLiveMu);
     gLive[data] = record;
@@ -71,18 +79,16 @@ Napi::Value release(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer buffer = info[0].As<Napi::Float32Array>().ArrayBuffer();
   void* data = buffer.Data();
   if (data == nullptr || static_cast<void*>(a.data) != data) return Napi::Boolean::New(env, false);
-  size_t cls = 0;
   {
     std::lock_guard<std::mutex> lock(gLiveMu);
     auto it = gLive.find(data);
     if (it == gLive.end()) return Napi::Boolean::New(env, false);
     it->second->released = true;
-    cls = it->second->cls;
     gLive.erase(it);
   }
   buffer.Detach();
   poolFree(data);
-  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(cls));
+  reportFootprint(env);
   return Napi::Boolean::New(env, true);
 }
 
@@ -99,6 +105,7 @@ Napi::Value poolStatsJs(const Napi::CallbackInfo& info) {
 
 Napi::Value poolTrimJs(const Napi::CallbackInfo& info) {
   poolTrim();
+  reportFootprint(info.Env());
   return info.Env().Undefined();
 }
 
