@@ -26,6 +26,7 @@ export interface CrossValidationOptions {
   recipe: Recipe;
   transfer: Transfer;
   seed: number;               // weights, sampling and augmentation
+  init?: string;              // checkpoint folder the weights start from
   threads?: number;
   out: string;
   log: (line: string) => void;
@@ -40,7 +41,7 @@ export interface FoldResult {
 }
 
 function settingsOf(o: CrossValidationOptions, fold: number, testIds: string[]): object {
-  return { recipe: o.recipe, transfer: o.transfer, seed: o.seed, folds: o.folds, foldSeed: o.foldSeed, fold, testIds };
+  return { recipe: o.recipe, transfer: o.transfer, seed: o.seed, folds: o.folds, foldSeed: o.foldSeed, fold, testIds, ...(o.init ? { init: o.init } : {}) };
 }
 
 export async function runCrossValidation(o: CrossValidationOptions): Promise<FoldResult[]> {
@@ -66,7 +67,7 @@ export async function runCrossValidation(o: CrossValidationOptions): Promise<Fol
       train, val: [], classes: o.classes, preset: r.preset, size: r.size, transfer: o.transfer, epochs: r.epochs, batch: r.batch,
       lr: r.lr, seed: o.seed, threads: o.threads, out: null, augment: r.augment ? {} : false, sampling: r.sampling,
       preprocess: preprocessFor(r.preprocess), classifierPool: r.pool, loss: { weights: r.lossWeights, sizeWeight: r.sizeWeight, dice: r.dice },
-      progress: 'lines', log: o.log,
+      progress: 'lines', log: o.log, init: o.init, patchStage: { epochs: r.patchEpochs, size: r.patchSize },
     });
     const predicted = await predictSamples(model, test, { batchSize: r.batch });
     const records = imageRecords(predicted.predictions, predicted.samples);

@@ -58,6 +58,11 @@ export function givenOptions(cmd: Command): Set<string> {
   return new Set(cmd.options.map((o) => o.attributeName()).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
 }
 
+// --init: start the weights from another checkpoint (tensors matched by name and shape).
+export function addInitOption(cmd: Command): Command {
+  return cmd.option('--init <checkpoint>', 'start from this checkpoint folder\'s weights where names and shapes match (e.g. a model trained on phantoms); the rest start fresh');
+}
+
 export function addThreadsOption(cmd: Command): Command {
   return cmd.option('--threads <n>', 'CPU threads for the kernels (default: all cores)', parseIntArg('--threads', 1));
 }

@@ -24,16 +24,20 @@ export interface Recipe {
   augment: boolean;
   preprocess: 'crop' | 'letterbox';   // crop: breast crop, flip, normalise (stored in the checkpoint)
   pool: ClassifierPool;               // classifier pooling of cls_4 (model config)
+  patchEpochs: number;                // epochs of the patch stage before the whole images (0: none)
+  patchSize: number;                  // side of the patch stage's patches in pixels
 }
 
 export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.freeze({
   phantom: {
     preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg',
+    patchEpochs: 0, patchSize: 64,
   },
   mammogram: {
     preset: 'xs', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 0.1, dice: 'batch', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avg',
+    patchEpochs: 0, patchSize: 96,
   },
 });
 
@@ -60,10 +64,12 @@ export function resolveRecipe(name: RecipeName, given: Partial<Recipe>): Recipe 
   return out;
 }
 
-function parseMultipleOf32(v: string): number {
-  const n = parseIntArg('--size', 32)(v);
-  if (n % 32) throw new InvalidArgumentError('--size must be a multiple of 32.');
-  return n;
+function parseMultipleOf32(name: string) {
+  return (v: string): number => {
+    const n = parseIntArg(name, 32)(v);
+    if (n % 32) throw new InvalidArgumentError(`${name} must be a multiple of 32.`);
+    return n;
+  };
 }
 
 // The recipe-controlled options of train / cv / ablate; none has a commander default, so an
@@ -72,7 +78,7 @@ export function addRecipeOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--recipe <name>', 'training recipe (default: mammogram for a real data set, phantom for phantoms)').choices([...RECIPE_NAMES]))
     .addOption(new Option('--preset <preset>', 'model size (recipe: xs)').choices(['xs', 's', 'm', 'l']))
-    .option('--size <pixels>', 'input size S, a multiple of 32 (recipe: mammogram 256, phantom 128)', parseMultipleOf32)
+    .option('--size <pixels>', 'input size S, a multiple of 32 (recipe: mammogram 256, phantom 128)', parseMultipleOf32('--size'))
     .option('--epochs <n>', 'training epochs (recipe: mammogram 16, phantom 10)', parseIntArg('--epochs', 1))
     .option('--batch <n>', 'batch size (recipe: 8)', parseIntArg('--batch', 1))
     .option('--lr <rate>', 'peak learning rate, warm-up then cosine decay (recipe: 2e-3)', parseNumberArg('--lr', 0))
@@ -82,6 +88,8 @@ export function addRecipeOptions(cmd: Command): Command {
     .addOption(new Option('--sampling <mode>', 'uniform, or class-balanced draws (recipe: mammogram balanced, phantom uniform)').choices(['uniform', 'balanced']))
     .addOption(new Option('--preprocess <mode>', 'crop: breast crop + flip + normalise; letterbox: resize only (recipe: mammogram crop, phantom letterbox)').choices(['crop', 'letterbox']))
     .addOption(new Option('--pool <mode>', 'classifier pooling: avg, max or avgmax (recipe: avg)').choices(['avg', 'max', 'avgmax']))
+    .option('--patch-epochs <n>', 'epochs on lesion-centred and background patches before the whole images, 0 for none (recipe: 0)', parseIntArg('--patch-epochs', 0))
+    .option('--patch-size <pixels>', 'side of the patch-stage patches, a multiple of 32 (recipe: mammogram 96, phantom 64)', parseMultipleOf32('--patch-size'))
     .option('--augment', 'flip/affine/intensity augmentation on (recipe: on)')
     .option('--no-augment', 'augmentation off');
 }
@@ -96,6 +104,7 @@ export function recipeFromFlags(cmd: Command, flags: Record<string, unknown>): {
     lossWeights: flags.lossWeights as Recipe['lossWeights'] | undefined, sizeWeight: flags.sizeWeight as number | undefined,
     dice: flags.dice as Recipe['dice'] | undefined, sampling: flags.sampling as Recipe['sampling'] | undefined,
     preprocess: flags.preprocess as Recipe['preprocess'] | undefined, pool: flags.pool as ClassifierPool | undefined, augment: augmentGiven ? Boolean(flags.augment) : undefined,
+    patchEpochs: flags.patchEpochs as number | undefined, patchSize: flags.patchSize as number | undefined,
   });
   return { name, recipe };
 }
@@ -103,5 +112,6 @@ export function recipeFromFlags(cmd: Command, flags: Record<string, unknown>): {
 export function describeRecipe(name: RecipeName, r: Recipe): string {
   const w = r.lossWeights;
   return `recipe ${name}: preset ${r.preset}, ${r.size} px (${r.preprocess}), ${r.epochs} epochs, batch ${r.batch}, lr ${r.lr}, `
-    + `loss weights ${w.cls},${w.det},${w.seg}, size weight ${r.sizeWeight}, ${r.dice} Dice, ${r.sampling} sampling, ${r.pool} pool, augment ${r.augment ? 'on' : 'off'}`;
+    + `loss weights ${w.cls},${w.det},${w.seg}, size weight ${r.sizeWeight}, ${r.dice} Dice, ${r.sampling} sampling, ${r.pool} pool, augment ${r.augment ? 'on' : 'off'}`
+    + (r.patchEpochs > 0 ? `, patch stage ${r.patchEpochs} epochs at ${r.patchSize} px` : '');
 }

@@ -1,5 +1,6 @@
-// One training run as the CLI commands (train, ablate, demo) use it: build the model, train
-// with the Trainer, and come back with the best epoch's weights loaded.
+// One training run as the CLI commands (train, cv, ablate, demo) use it: build the model,
+// start it from --init or from a patch stage when asked, train with the Trainer, and come
+// back with the best epoch's weights loaded.
 import * as path from 'node:path';
 import type { Sample } from '../data/sample';
 import { FTMTLNet } from '../model/ftmtlnet';
@@ -8,6 +9,8 @@ import type { MultiTaskLossOptions } from '../model/multitask-loss';
 import type { AugmentOptions } from '../train/augment';
 import { readCheckpoint } from '../train/checkpoint';
 import { Trainer, type TrainResult } from '../train/trainer';
+import { describeInit, initFromCheckpoint, initFromStateDict, type InitReport } from '../train/init-weights';
+import { PATCH_DEFAULTS, patchSamples } from '../data/patches';
 import type { ProgressMode } from '../train/progress';
 import { readResumeConfig } from './resume';
 
@@ -40,9 +43,25 @@ export interface TrainRunOptions {
   progress?: ProgressMode;
   timeBudget?: number;
   log?: (line: string) => void;
+  init?: string;                       // checkpoint folder to start the weights from (not with resume)
+  patchStage?: PatchStage;             // patch pre-training before the whole-image epochs (not with resume)
 }
 
-export async function trainModel(o: TrainRunOptions): Promise<{ model: FTMTLNet; result: TrainResult }> {
+// The patch stage: `epochs` epochs on lesion-centred and background patches of side `size`
+// cut from the training images, then the whole-image model starts from those weights.
+export interface PatchStage {
+  epochs: number;
+  size: number;
+}
+
+export interface TrainModelResult {
+  model: FTMTLNet;
+  result: TrainResult;
+  init?: InitReport;
+  patchResult?: TrainResult;
+}
+
+export async function trainModel(o: TrainRunOptions): Promise<TrainModelResult> {
   const saved = o.modelConfig ?? (o.resume ? (await readResumeConfig(o.resume)).config : undefined);
   if (saved && saved.classNames.join('/') !== o.classes.join('/')) {
     throw new Error(`cannot train the saved model on this data: its classes are ${saved.classNames.join('/')} but the data's are ${o.classes.join('/')}`);
@@ -50,7 +69,18 @@ export async function trainModel(o: TrainRunOptions): Promise<{ model: FTMTLNet;
   const model = saved ? FTMTLNet.fromConfig(saved) : FTMTLNet.create({
     preset: o.preset, imageSize: o.size, numClasses: o.classes.length, classNames: o.classes, transfer: o.transfer, seed: o.seed,
     headStride: o.headStride, preprocess: o.preprocess ?? null, classifierPool: o.classifierPool,
+    classPrior: o.sampling === 'balanced' ? classShares(o.train, o.classes) : null,
   });
+  const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  let init: InitReport | undefined;
+  let patchResult: TrainResult | undefined;
+  if (!o.resume && o.init) init = await initFromCheckpoint(model, o.init);
+  if (!o.resume && o.patchStage && o.patchStage.epochs > 0) {
+    const stage = await runPatchStage(o, model.config, o.patchStage, log);
+    patchResult = stage.result;
+    init = initFromStateDict(model, stage.model.stateDict(), `the patch stage (${o.patchStage.size} px)`);
+  }
+  if (init) log(describeInit(init));
   const trainer = new Trainer(model, o.train, o.val, {
     epochs: o.epochs, batchSize: o.batch, lr: o.lr, seed: o.seed, threads: o.threads, outDir: o.out, resume: o.resume,
     optimizer: o.optimizer, weightDecay: o.weightDecay, earlyStopping: o.earlyStopping, augment: o.augment, sampling: o.sampling, loss: o.loss,
@@ -62,5 +92,32 @@ export async function trainModel(o: TrainRunOptions): Promise<{ model: FTMTLNet;
     model.loadStateDict(ck.weights, { strict: true, source: ck.weightsFile });
   }
   model.eval();
+  return { model, result, init, patchResult };
+}
+
+// The training images' class shares (with half an image added to every class, so a class
+// missing from this split keeps a finite log prior).
+export function classShares(samples: readonly Sample[], classes: readonly string[]): number[] {
+  const counts = classes.map((c) => samples.filter((s) => s.label === c).length + 0.5);
+  const total = counts.reduce((a, b) => a + b, 0);
+  return counts.map((c) => c / total);
+}
+
+// Trains a copy of the model's architecture at the patch size on patches of the training
+// images (starting from --init when given) and returns it.
+async function runPatchStage(o: TrainRunOptions, config: FTMTLNetConfig, stage: PatchStage, log: (line: string) => void): Promise<{ model: FTMTLNet; result: TrainResult }> {
+  const backgroundLabel = o.classes.includes('normal') ? 'normal' : null;
+  const set = patchSamples(o.train, { ...PATCH_DEFAULTS, size: stage.size, backgroundLabel, seed: o.seed });
+  if (set.lesionPatches === 0) throw new Error('the patch stage needs located lesions, and none of the training images has one; run without the patch stage (--patch-epochs 0)');
+  const counts = o.classes.map((c) => `${set.patches.filter((p) => p.label === c).length} ${c}`).join(', ');
+  log(`patch stage: ${set.patches.length} patches of ${stage.size} px (${set.lesionPatches} around lesions, ${set.backgroundPatches} background; ${counts}), ${stage.epochs} epochs`);
+  const model = FTMTLNet.create({ ...config, imageSize: stage.size });
+  if (o.init) await initFromCheckpoint(model, o.init);
+  const trainer = new Trainer(model, set.patches, [], {
+    epochs: stage.epochs, batchSize: o.batch, lr: o.lr, seed: o.seed, threads: o.threads, outDir: null,
+    optimizer: o.optimizer, weightDecay: o.weightDecay, earlyStopping: false, augment: o.augment, sampling: o.sampling, loss: o.loss,
+    progress: o.progress, log: o.log,
+  });
+  const result = await trainer.fit();
   return { model, result };
 }

@@ -44,6 +44,7 @@ export interface FTMTLNetOptions {
   seed?: number;
   arch?: Partial<Architecture>; // overrides of the preset's widths
   preprocess?: PredictPreprocess;
+  classPrior?: number[] | null;
 }
 
 export interface FTMTLNetConfig {
@@ -60,6 +61,11 @@ export interface FTMTLNetConfig {
   arch: Architecture;
   input: { channels: 1; range: [0, 1] };   // images are single-channel, values in [0, 1]
   preprocess: PredictPreprocess;
+  // The class shares of the training images when training drew the classes evenly (balanced
+  // sampling): the network then learns even odds, and decoding adds log(prior) to its logits
+  // to give probabilities for the real class mix (logit adjustment). null: probabilities are
+  // softmax(logits) as they are.
+  classPrior: number[] | null;
 }
 
 export function defaultClassNames(k: number): string[] {
@@ -92,7 +98,7 @@ function widths(v: unknown, n: number, name: string): number[] {
 // A key's value, the default only when the key is absent: null is an error, not "use the default".
 function given<T>(o: object, key: string, fallback: T): unknown {
   const v = (o as Record<string, unknown>)[key];
-  if (v === null && key !== 'preprocess') fail('type', `a value (or no "${key}" key for the default)`, key, 'null');
+  if (v === null && key !== 'preprocess' && key !== 'classPrior') fail('type', `a value (or no "${key}" key for the default)`, key, 'null');
   return v === undefined ? fallback : v;
 }
 
@@ -121,6 +127,16 @@ export function countParameters(arch: Architecture, transfer: Transfer, headStri
     cin = w;
   });
   return n + arch.cls[3] * (classifierPool === 'avgmax' ? 2 : 1) * numClasses + numClasses;
+}
+
+// null, or numClasses positive shares (normalised to sum to 1).
+function classPriorOf(v: unknown, numClasses: number): number[] | null {
+  if (v === null) return null;
+  if (!Array.isArray(v) || v.length !== numClasses || v.some((p) => typeof p !== 'number' || !Number.isFinite(p) || p <= 0)) {
+    fail('type', `null or an array of ${numClasses} positive numbers (one share per class)`, 'classPrior', describe(v));
+  }
+  const sum = (v as number[]).reduce((a, b) => a + b, 0);
+  return (v as number[]).map((p) => p / sum);
 }
 
 // Resolves options (or a stored config) into a full, validated config.
@@ -188,5 +204,6 @@ export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): F
     arch,
     input: { channels: 1, range: [0, 1] },
     preprocess: preprocess ? { ...preprocess } : null,
+    classPrior: classPriorOf(given(options, 'classPrior', null), numClasses),
   };
 }

@@ -1,6 +1,7 @@
 // Decoding the raw head tensors into predictions in the model's input frame (S x S pixels):
 // heatmap peaks (3x3 max-pool NMS), top-k, score threshold -> boxes; mask = sigmoid > 0.5;
-// probabilities = softmax(class_logits).
+// probabilities = softmax(class_logits), or softmax(class_logits + log(classPrior)) for a model
+// trained on class-balanced draws (see FTMTLNetConfig.classPrior).
 import type { Tensor } from '../tensor';
 import type { FTMTLNetOutputs } from './ftmtlnet';
 
@@ -13,6 +14,7 @@ export interface DecodeOptions {
   stride: number;          // the head stride (model.config.headStride)
   topK?: number;           // 20 by default
   threshold?: number;      // minimum score, 0.3 by default
+  classPrior?: number[] | null;  // the config's classPrior: added to the logits as log(prior)
 }
 
 export interface ImagePrediction {
@@ -22,11 +24,12 @@ export interface ImagePrediction {
   mask: { width: number; height: number; data: Uint8Array };
 }
 
-export function softmaxRows(logits: Tensor): number[][] {
+export function softmaxRows(logits: Tensor, classPrior?: number[] | null): number[][] {
   const [n, k] = logits.shape;
+  if (classPrior && classPrior.length !== k) throw new RangeError(`Expected ${k} class prior shares but received ${classPrior.length}`);
   const rows: number[][] = [];
   for (let i = 0; i < n; i++) {
-    const z = Array.from(logits.data.subarray(i * k, (i + 1) * k));
+    const z = Array.from(logits.data.subarray(i * k, (i + 1) * k), (v, c) => (classPrior ? v + Math.log(classPrior[c]) : v));
     const m = Math.max(...z);
     const e = z.map((v) => Math.exp(v - m));
     const s = e.reduce((a, b) => a + b, 0);
@@ -91,7 +94,7 @@ export function decodeMask(maskLogits: Tensor, n: number): { width: number; heig
 }
 
 export function decodeOutputs(out: FTMTLNetOutputs, options: DecodeOptions): ImagePrediction[] {
-  const probs = softmaxRows(out.class_logits);
+  const probs = softmaxRows(out.class_logits, options.classPrior);
   return probs.map((p, n) => ({
     probabilities: p,
     classIndex: p.indexOf(Math.max(...p)),

@@ -52,7 +52,7 @@ export function finishPrediction(config: FTMTLNetConfig, outputs: FTMTLNetOutput
   const S = config.imageSize;
   const { image, geometry } = prepared;
   const { threshold, topK } = options;
-  const pred = decodeOutputs(outputs, { stride: config.headStride, threshold, topK })[0];
+  const pred = decodeOutputs(outputs, { stride: config.headStride, threshold, topK, classPrior: config.classPrior })[0];
   if (!pred.probabilities.every(Number.isFinite)) {
     throw new RangeError(`the network produced non-finite class probabilities [${pred.probabilities.join(', ')}] for a finite input: the model's weights are corrupt (NaN or Infinity) or overflow`);
   }

@@ -46,7 +46,7 @@ export async function predictSamples(model: FTMTLNet, samples: readonly Sample[]
           for (const [k, v] of Object.entries(parts)) if (typeof v === 'number') sums[k] = (sums[k] ?? 0) + v * batch.samples.length;
           weight += batch.samples.length;
         }
-        const decoded = decodeOutputs(raw, { stride: headStride, threshold: options.threshold ?? 0.02, topK: options.topK ?? 10 });
+        const decoded = decodeOutputs(raw, { stride: headStride, threshold: options.threshold ?? 0.02, topK: options.topK ?? 10, classPrior: model.config.classPrior });
         decoded.forEach((d) => {
           predictions.push({
             classes: [...classNames],

@@ -11,7 +11,7 @@ import type { EvaluationMetrics } from '../../eval/metrics';
 import type { Transfer } from '../../model/config';
 import { validate } from '../../train/validate';
 import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../data-source';
-import { addDataOptions, addThreadsOption, addTrainingOptions, parseIntArg, timestamp } from '../options';
+import { addDataOptions, addInitOption, addThreadsOption, addTrainingOptions, parseIntArg, timestamp } from '../options';
 import { trainModel } from '../train-run';
 import { metricsJson } from './eval';
 import { parseFoldList } from './cv';
@@ -43,6 +43,7 @@ interface AblateFlags {
   bootstrap: number;
   threads?: number;
   out?: string;
+  init?: string;
   valFraction: number;
   testCount: number;
   json?: boolean;
@@ -66,6 +67,7 @@ export function register(program: Command): void {
       valFraction: 'phantoms: share of the training phantoms used for validation (real data: --folds)', json: 'print the comparison as JSON',
     },
   });
+  addInitOption(cmd);
   addDataOptions(cmd);
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
@@ -100,6 +102,7 @@ async function ablatePhantoms(flags: AblateFlags, r: Recipe, out: string): Promi
       train, val, classes, preset: r.preset, size: r.size, transfer, epochs: r.epochs, batch: r.batch, lr: r.lr, seed: flags.seed,
       threads: flags.threads, out: path.join(out, transfer), augment: r.augment ? {} : false, sampling: r.sampling,
       preprocess: preprocessFor(r.preprocess), classifierPool: r.pool, loss: { weights: r.lossWeights, sizeWeight: r.sizeWeight, dice: r.dice },
+      init: flags.init, patchStage: { epochs: r.patchEpochs, size: r.patchSize },
     });
     results[transfer] = (await validate(model, test, { batchSize: r.batch })).metrics;
     joins[transfer] = featureJoins(model);
@@ -124,7 +127,7 @@ async function ablateRealData(flags: AblateFlags, name: RecipeName, r: Recipe, o
       log(`\n== transfer ${transfer}, seed ${seed}`);
       const folds = await runCrossValidation({
         samples: dataset.samples, classes, folds: flags.folds, foldSeed: flags.foldSeed, only: flags.fold, recipeName: name, recipe: r,
-        transfer, seed, threads: flags.threads, out: path.join(out, transfer, `seed-${seed}`), log,
+        transfer, seed, threads: flags.threads, out: path.join(out, transfer, `seed-${seed}`), log, init: flags.init,
       });
       records[transfer] = folds.flatMap((f) => f.records);
     }

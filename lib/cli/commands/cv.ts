@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { datasetClasses, loadSamples } from '../data-source';
-import { addDataOptions, addThreadsOption, parseIntArg, timestamp } from '../options';
+import { addDataOptions, addInitOption, addThreadsOption, parseIntArg, timestamp } from '../options';
 import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags } from '../recipe';
 import { runCrossValidation, summariseFolds, type CrossValidationSummary } from '../cross-validation';
 import { formatMetricsTable } from '../../report/summary-table';
@@ -43,6 +43,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for the folds (models and records.json) and cv.json (default runs/cv-<timestamp>)')
     .option('--json', 'print the result as JSON');
   addRecipeOptions(cmd);
+  addInitOption(cmd);
   addDataOptions(cmd);
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
@@ -69,6 +70,7 @@ Examples:
     const results = await runCrossValidation({
       samples: dataset.samples, classes, folds: flags.folds as number, foldSeed: flags.foldSeed as number, only: flags.fold as number[] | undefined,
       recipeName: name, recipe, transfer: flags.transfer as Transfer, seed: flags.seed as number, threads: flags.threads as number | undefined, out, log,
+      init: flags.init as string | undefined,
     });
     const summary = summariseFolds(results, classes, { replicates: flags.bootstrap as number, seed: 0 });
     const json = { recipe: { name, ...recipe }, transfer: flags.transfer, seed: flags.seed, folds: flags.folds, ...cvJson(summary) };

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import { Command, Option } from 'commander';
 import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../data-source';
-import { addDataOptions, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
+import { addDataOptions, addInitOption, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
 import { readResumeConfig, resumeFlags } from '../resume';
 import { trainModel } from '../train-run';
 import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags } from '../recipe';
@@ -20,6 +20,7 @@ interface TrainFlags extends TrainingFlags {
   resume?: string;
   optimizer: 'adamw' | 'sgd';
   earlyStopping?: number;
+  init?: string;
 }
 
 export function register(program: Command): void {
@@ -39,6 +40,7 @@ export function register(program: Command): void {
       valFraction: 'share of the data held out for validation', json: 'print the final validation metrics as JSON on stdout',
     },
   });
+  addInitOption(cmd);
   addDataOptions(cmd);
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
@@ -83,6 +85,7 @@ holds optimizer.safetensors and train-state.json for --resume) and history.json.
       optimizer: flags.optimizer, earlyStopping: flags.earlyStopping ?? false, augment: rc.augment ? {} : false,
       sampling: rc.sampling, preprocess, classifierPool: rc.pool,
       loss: { weights: rc.lossWeights, sizeWeight: rc.sizeWeight, dice: rc.dice },
+      init: flags.init, patchStage: { epochs: rc.patchEpochs, size: rc.patchSize },
     });
     const best = result.best ? result.history.find((r) => r.epoch === result.best!.epoch) : undefined;
     await fsp.writeFile(path.join(out, 'metrics.json'), JSON.stringify(best?.metrics ?? null, null, 2) + '\n');
