@@ -49,11 +49,17 @@ Recipes: --recipe phantom (synthetic demo settings: 128 px letterbox) and --reci
 size-term weight 0.1; its preprocessing is stored in the
 checkpoint, so eval and predict apply it). Without --recipe a real data set gets mammogram and
 phantoms get phantom; any flag given explicitly overrides the recipe's value.
+--patch-epochs N first trains N epochs on lesion-centred and background patches (--patch-size)
+cut from the training images, then the whole-image epochs start from those weights; --init DIR
+starts from another checkpoint's weights (names and shapes that match). With balanced sampling
+the model stores the training images' class shares (config.json classPrior) and its
+probabilities are corrected to them.
 
 Examples:
   ftmtlnet train --epochs 20 --out runs/phantoms                    # synthetic phantoms
   ftmtlnet train --data ../shared/data/mias --format mias --recipe mammogram --out runs/mias
   ftmtlnet train --resume runs/phantoms --epochs 30                 # continue a run
+  ftmtlnet train --data ../shared/data/mias --format mias --init runs/phantoms/best   # start from phantoms
 
 The run folder gets best/ and last/ checkpoints (config.json + weights.safetensors; last/ also
 holds optimizer.safetensors and train-state.json for --resume) and history.json.`);
