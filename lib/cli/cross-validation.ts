@@ -63,7 +63,7 @@ export async function runCrossValidation(o: CrossValidationOptions): Promise<Fol
     }
     o.log(`fold ${k + 1}/${o.folds}: training on ${train.length} images, testing on ${test.length} (transfer ${o.transfer}, seed ${o.seed})`);
     const r = o.recipe;
-    const { model, result } = await trainModel({
+    const { model, result, patchResult } = await trainModel({
       train, val: [], classes: o.classes, preset: r.preset, size: r.size, transfer: o.transfer, epochs: r.epochs, batch: r.batch,
       lr: r.lr, seed: o.seed, threads: o.threads, out: null, augment: r.augment ? {} : false, sampling: r.sampling,
       preprocess: preprocessFor(r.preprocess), classifierPool: r.pool, loss: { weights: r.lossWeights, sizeWeight: r.sizeWeight, dice: r.dice },
@@ -72,10 +72,11 @@ export async function runCrossValidation(o: CrossValidationOptions): Promise<Fol
     const predicted = await predictSamples(model, test, { batchSize: r.batch });
     const records = imageRecords(predicted.predictions, predicted.samples);
     await saveModel(model, path.join(dir, 'model'), { recipe: o.recipeName, fold: String(k) });
-    const entry = { settings, fold: k, trainImages: train.length, seconds: result.seconds, records };
+    const seconds = result.seconds + (patchResult?.seconds ?? 0);   // the patch stage included
+    const entry = { settings, fold: k, trainImages: train.length, seconds, records };
     await fsp.mkdir(dir, { recursive: true });
     await fsp.writeFile(file, JSON.stringify(entry) + '\n');
-    results.push({ fold: k, records, trainImages: train.length, seconds: result.seconds, reused: false });
+    results.push({ fold: k, records, trainImages: train.length, seconds, reused: false });
   }
   return results;
 }

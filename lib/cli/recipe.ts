@@ -37,7 +37,7 @@ export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.fr
   mammogram: {
     preset: 'xs', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 0.1, dice: 'batch', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avg',
-    patchEpochs: 0, patchSize: 96,
+    patchEpochs: 20, patchSize: 96,
   },
 });
 
@@ -88,7 +88,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .addOption(new Option('--sampling <mode>', 'uniform, or class-balanced draws (recipe: mammogram balanced, phantom uniform)').choices(['uniform', 'balanced']))
     .addOption(new Option('--preprocess <mode>', 'crop: breast crop + flip + normalise; letterbox: resize only (recipe: mammogram crop, phantom letterbox)').choices(['crop', 'letterbox']))
     .addOption(new Option('--pool <mode>', 'classifier pooling: avg, max or avgmax (recipe: avg)').choices(['avg', 'max', 'avgmax']))
-    .option('--patch-epochs <n>', 'epochs on lesion-centred and background patches before the whole images, 0 for none (recipe: 0)', parseIntArg('--patch-epochs', 0))
+    .option('--patch-epochs <n>', 'epochs on lesion-centred and background patches before the whole images, 0 for none (recipe: mammogram 20, phantom 0)', parseIntArg('--patch-epochs', 0))
     .option('--patch-size <pixels>', 'side of the patch-stage patches, a multiple of 32 (recipe: mammogram 96, phantom 64)', parseMultipleOf32('--patch-size'))
     .option('--augment', 'flip/affine/intensity augmentation on (recipe: on)')
     .option('--no-augment', 'augmentation off');
