@@ -10,7 +10,7 @@ import { Tensor } from '../lib/tensor';
 import { conv2d } from '../lib/ops/conv';
 import { featureTransfer } from '../lib/ops/feature-transfer';
 import { convScaleRelu } from '../lib/ops/fused-conv';
-import { getConvAlgorithm, setConvAlgorithm, ConvAlgorithm } from '../lib/capabilities';
+import { getConvAlgorithm, getNumThreads, setConvAlgorithm, ConvAlgorithm } from '../lib/capabilities';
 import { randArray, randTensor, seededRandom } from './support/check';
 import { ConvRefShape, convBackwardRef, convForwardRef, convOut } from './support/conv-reference';
 
@@ -149,8 +149,10 @@ for (const variant of ['wino2', 'wino4'] as const) {
 
 t.test('auto agrees with direct at the F(4,3) bound on a shape it runs with Winograd', (t) => {
   const rng = seededRandom(900);
-  const g: ConvRefShape = { n: 1, c: 32, h: 40, w: 40, k: 32, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
-  const x = randTensor(rng, [1, 32, 40, 40]);
+  // 100 4x4 tiles per image, one image per kernel thread: over auto's 64 tiles per thread.
+  const n = getNumThreads();
+  const g: ConvRefShape = { n, c: 32, h: 40, w: 40, k: 32, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
+  const x = randTensor(rng, [n, 32, 40, 40]);
   const w = randTensor(rng, [32, 32, 3, 3], { scale: 1 / Math.sqrt(9 * 32) });
   const auto = withAlgorithm('auto', () => conv2d(x, w, null, { padding: 1 }));
   const direct = withAlgorithm('direct', () => conv2d(x, w, null, { padding: 1 }));

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "cpu_features.h"
+#include "thread_pool.h"
 #include "winograd.h"
 
 namespace ftm {
@@ -36,12 +37,15 @@ int tileFor(const ConvShape& s, int64_t C, int64_t M, int64_t P, int64_t Q) {
   }
   // Measured (docs/winograd.md): with fewer than 16 channels on either side the transforms cost
   // more than the multiplies they save; with few tiles in the batch the GEMM's 48-wide panels
-  // run mostly empty and the weight transform is not repaid. F(4,3) from 64 tiles, F(2,3) from 128.
+  // run mostly empty and the weight transform is not repaid. F(4,3) from 64 tiles per thread,
+  // F(2,3) from 256 per thread: each thread needs that many of its own (on 2 threads a 32x32
+  // plane at batch 1, 64 tiles, ran 1.2-1.4x slower than direct; 256 tiles ran 0.74-0.83x).
   // With AVX2 (16-wide rows kernel, transforms on two ymm halves) 16 channels lose too (1.4x).
   const int64_t minChannels = simdLevel() == SimdLevel::Avx2 ? 32 : 16;
   if (C < minChannels || M < minChannels) return 0;
-  if (s.N * ceilDiv(P, 4) * ceilDiv(Q, 4) >= 64) return 4;
-  if (s.N * ceilDiv(P, 2) * ceilDiv(Q, 2) >= 128) return 2;
+  const int64_t threads = numThreads() > 1 ? numThreads() : 1;
+  if (s.N * ceilDiv(P, 4) * ceilDiv(Q, 4) >= 64 * threads) return 4;
+  if (s.N * ceilDiv(P, 2) * ceilDiv(Q, 2) >= 256 * threads) return 2;
   return 0;
 }
 
