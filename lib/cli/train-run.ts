@@ -8,7 +8,7 @@ import type { ClassifierPool, FTMTLNetConfig, PredictPreprocess, Preset, Transfe
 import type { MultiTaskLossOptions } from '../model/multitask-loss';
 import type { AugmentOptions } from '../train/augment';
 import { readCheckpoint } from '../train/checkpoint';
-import { Trainer, type TrainResult } from '../train/trainer';
+import { Trainer, type TrainerOptions, type TrainResult } from '../train/trainer';
 import { describeInit, initFromCheckpoint, initFromStateDict, type InitReport } from '../train/init-weights';
 import { PATCH_DEFAULTS, patchSamples } from '../data/patches';
 import type { ProgressMode } from '../train/progress';
@@ -74,17 +74,17 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainModelResult> 
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   let init: InitReport | undefined;
   let patchResult: TrainResult | undefined;
-  if (!o.resume && o.init) init = await initFromCheckpoint(model, o.init);
   if (!o.resume && o.patchStage && o.patchStage.epochs > 0) {
+    // --init, when given, starts the patch model; the whole-image model starts from the patch model.
     const stage = await runPatchStage(o, model.config, o.patchStage, log);
     patchResult = stage.result;
     init = initFromStateDict(model, stage.model.stateDict(), `the patch stage (${o.patchStage.size} px)`);
+  } else if (!o.resume && o.init) {
+    init = await initFromCheckpoint(model, o.init);
   }
   if (init) log(describeInit(init));
   const trainer = new Trainer(model, o.train, o.val, {
-    epochs: o.epochs, batchSize: o.batch, lr: o.lr, seed: o.seed, threads: o.threads, outDir: o.out, resume: o.resume,
-    optimizer: o.optimizer, weightDecay: o.weightDecay, earlyStopping: o.earlyStopping, augment: o.augment, sampling: o.sampling, loss: o.loss,
-    progress: o.progress, log: o.log, timeBudget: o.timeBudget,
+    ...sharedTrainerOptions(o), epochs: o.epochs, outDir: o.out, resume: o.resume, earlyStopping: o.earlyStopping, timeBudget: o.timeBudget,
   });
   const result = await trainer.fit();
   if (o.out && result.best) {
@@ -93,6 +93,14 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainModelResult> 
   }
   model.eval();
   return { model, result, init, patchResult };
+}
+
+// The Trainer options the patch stage and the whole-image epochs share.
+function sharedTrainerOptions(o: TrainRunOptions): Omit<TrainerOptions, 'epochs'> {
+  return {
+    batchSize: o.batch, lr: o.lr, seed: o.seed, threads: o.threads, optimizer: o.optimizer, weightDecay: o.weightDecay,
+    augment: o.augment, sampling: o.sampling, loss: o.loss, progress: o.progress, log: o.log,
+  };
 }
 
 // The training images' class shares (with half an image added to every class, so a class
@@ -104,7 +112,7 @@ export function classShares(samples: readonly Sample[], classes: readonly string
 }
 
 // Trains a copy of the model's architecture at the patch size on patches of the training
-// images (starting from --init when given) and returns it.
+// images (starting from --init when given, said in the log) and returns it.
 async function runPatchStage(o: TrainRunOptions, config: FTMTLNetConfig, stage: PatchStage, log: (line: string) => void): Promise<{ model: FTMTLNet; result: TrainResult }> {
   const backgroundLabel = o.classes.includes('normal') ? 'normal' : null;
   const set = patchSamples(o.train, { ...PATCH_DEFAULTS, size: stage.size, backgroundLabel, seed: o.seed });
@@ -112,12 +120,8 @@ async function runPatchStage(o: TrainRunOptions, config: FTMTLNetConfig, stage: 
   const counts = o.classes.map((c) => `${set.patches.filter((p) => p.label === c).length} ${c}`).join(', ');
   log(`patch stage: ${set.patches.length} patches of ${stage.size} px (${set.lesionPatches} around lesions, ${set.backgroundPatches} background; ${counts}), ${stage.epochs} epochs`);
   const model = FTMTLNet.create({ ...config, imageSize: stage.size });
-  if (o.init) await initFromCheckpoint(model, o.init);
-  const trainer = new Trainer(model, set.patches, [], {
-    epochs: stage.epochs, batchSize: o.batch, lr: o.lr, seed: o.seed, threads: o.threads, outDir: null,
-    optimizer: o.optimizer, weightDecay: o.weightDecay, earlyStopping: false, augment: o.augment, sampling: o.sampling, loss: o.loss,
-    progress: o.progress, log: o.log,
-  });
+  if (o.init) log(describeInit(await initFromCheckpoint(model, o.init)));
+  const trainer = new Trainer(model, set.patches, [], { ...sharedTrainerOptions(o), epochs: stage.epochs, outDir: null, earlyStopping: false });
   const result = await trainer.fit();
   return { model, result };
 }
