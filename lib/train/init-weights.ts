@@ -4,6 +4,7 @@
 // head with another number of classes is re-learned rather than refused.
 import type { Tensor } from '../tensor';
 import type { FTMTLNet } from '../model/ftmtlnet';
+import { sameShape } from '../ops/broadcast';
 import { readCheckpoint } from './checkpoint';
 
 export interface InitReport {
@@ -20,7 +21,7 @@ export function initFromStateDict(model: FTMTLNet, weights: Record<string, Tenso
   for (const [name, t] of Object.entries(own)) {
     const w = weights[name];
     if (!w) skipped.push(`${name}: not in ${source}`);
-    else if (w.shape.length !== t.shape.length || w.shape.some((d, i) => d !== t.shape[i])) skipped.push(`${name}: shape [${w.shape.join(', ')}] there, [${t.shape.join(', ')}] here`);
+    else if (!sameShape(w.shape, t.shape)) skipped.push(`${name}: shape [${w.shape.join(', ')}] there, [${t.shape.join(', ')}] here`);
     else take[name] = w;
   }
   const copied = Object.keys(take).length;
