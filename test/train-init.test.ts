@@ -73,3 +73,30 @@ t.test('the patch stage trains at the patch size and hands its weights to the wh
     /the patch stage needs located lesions/);
   t.end();
 });
+
+t.test('the phantom stage trains on phantoms once per process and starts the next stage', async (t) => {
+  const train = generatePhantoms({ count: 6, size: 64, seed: 4 });
+  const lines: string[] = [];
+  const base = {
+    train, val: [], classes: classes3, preset: 'xs' as const, size: 64, transfer: 'full' as const, epochs: 1, batch: 4, lr: 1e-3, seed: 5, threads: 1,
+    out: null, augment: false as const, progress: 'lines' as const, log: (l: string) => lines.push(l), phantomStage: { epochs: 1, count: 8, size: 32 },
+  };
+  const first = await trainModel({ ...base, patchStage: { epochs: 1, size: 32 } });
+  t.ok(first.phantomResult, 'the phantom stage ran');
+  t.equal(first.phantomResult!.history.length, 1);
+  t.match(lines.join('\n'), /phantom stage: 8 phantoms of 32 px, 1 epochs/);
+  t.match(lines.join('\n'), /init: 161 of 161 tensors from the phantom stage \(8 phantoms of 32 px, 1 epochs\)\n[^]*init: 161 of 161 tensors from the patch stage/);
+  lines.length = 0;
+  const second = await trainModel({ ...base, patchStage: { epochs: 0, size: 32 } });
+  t.equal(second.phantomResult, undefined, 'the same settings reuse the cached phantom weights');
+  t.notMatch(lines.join('\n'), /phantom stage:/);
+  t.match(second.init!.source, /the phantom stage/);
+  lines.length = 0;
+  const withInit = path.join(tmp, 'init-over-phantoms');
+  await saveModel(FTMTLNet.create({ imageSize: 64, seed: 9, classNames: classes3 }), withInit);
+  const third = await trainModel({ ...base, init: withInit, patchStage: { epochs: 0, size: 32 } });
+  t.equal(third.init!.source, withInit, '--init replaces the phantom stage');
+  t.notMatch(lines.join('\n'), /phantom stage/);
+  await t.rejects(trainModel({ ...base, seed: 6, phantomStage: { epochs: 1, count: 2, size: 32 } }), /Expected an integer >= 8 for the phantom count but received 2/);
+  t.end();
+});

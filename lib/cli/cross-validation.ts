@@ -12,7 +12,7 @@ import { imageRecords, metricsFromRecords, type ImageRecord } from '../eval/imag
 import { bootstrapIntervals } from '../eval/bootstrap';
 import type { EvaluationMetrics } from '../eval/metrics';
 import { predictSamples } from '../train/validate';
-import { preprocessFor, type Recipe, type RecipeName } from './recipe';
+import { phantomStageOf, preprocessFor, type Recipe, type RecipeName } from './recipe';
 import { trainModel } from './train-run';
 import { saveModel } from '../train/model-checkpoint';
 
@@ -63,16 +63,17 @@ export async function runCrossValidation(o: CrossValidationOptions): Promise<Fol
     }
     o.log(`fold ${k + 1}/${o.folds}: training on ${train.length} images, testing on ${test.length} (transfer ${o.transfer}, seed ${o.seed})`);
     const r = o.recipe;
-    const { model, result, patchResult } = await trainModel({
+    const { model, result, patchResult, phantomResult } = await trainModel({
       train, val: [], classes: o.classes, preset: r.preset, size: r.size, transfer: o.transfer, epochs: r.epochs, batch: r.batch,
       lr: r.lr, seed: o.seed, threads: o.threads, out: null, augment: r.augment ? {} : false, sampling: r.sampling,
       preprocess: preprocessFor(r.preprocess), classifierPool: r.pool, loss: { weights: r.lossWeights, sizeWeight: r.sizeWeight, dice: r.dice },
-      progress: 'lines', log: o.log, init: o.init, patchStage: { epochs: r.patchEpochs, size: r.patchSize },
+      progress: 'lines', log: o.log, init: o.init, patchStage: { epochs: r.patchEpochs, size: r.patchSize }, phantomStage: phantomStageOf(r),
     });
     const predicted = await predictSamples(model, test, { batchSize: r.batch });
     const records = imageRecords(predicted.predictions, predicted.samples);
     await saveModel(model, path.join(dir, 'model'), { recipe: o.recipeName, fold: String(k) });
-    const seconds = result.seconds + (patchResult?.seconds ?? 0);   // the patch stage included
+    // The patch and phantom stages included (phantoms trained once per process: the first fold).
+    const seconds = result.seconds + (patchResult?.seconds ?? 0) + (phantomResult?.seconds ?? 0);
     const entry = { settings, fold: k, trainImages: train.length, seconds, records };
     await fsp.mkdir(dir, { recursive: true });
     await fsp.writeFile(file, JSON.stringify(entry) + '\n');

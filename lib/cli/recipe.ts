@@ -26,18 +26,22 @@ export interface Recipe {
   pool: ClassifierPool;               // classifier pooling of cls_4 (model config)
   patchEpochs: number;                // epochs of the patch stage before the whole images (0: none)
   patchSize: number;                  // side of the patch stage's patches in pixels
+  phantomEpochs: number;              // epochs of phantom pre-training before the patch stage (0: none)
 }
+
+// The phantom stage's phantoms: how many and their side (the phantom recipe's size).
+export const PHANTOM_STAGE = Object.freeze({ count: 300, size: 128 });
 
 export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.freeze({
   phantom: {
     preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg',
-    patchEpochs: 0, patchSize: 64,
+    patchEpochs: 0, patchSize: 64, phantomEpochs: 0,
   },
   mammogram: {
     preset: 'xs', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 0.1, dice: 'batch', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avg',
-    patchEpochs: 20, patchSize: 96,
+    patchEpochs: 20, patchSize: 96, phantomEpochs: 10,
   },
 });
 
@@ -90,6 +94,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .addOption(new Option('--pool <mode>', 'classifier pooling: avg, max or avgmax (recipe: avg)').choices(['avg', 'max', 'avgmax']))
     .option('--patch-epochs <n>', 'epochs on lesion-centred and background patches before the whole images, 0 for none (recipe: mammogram 20, phantom 0)', parseIntArg('--patch-epochs', 0))
     .option('--patch-size <pixels>', 'side of the patch-stage patches, a multiple of 32 (recipe: mammogram 96, phantom 64)', parseMultipleOf32('--patch-size'))
+    .option('--phantom-epochs <n>', `epochs on ${PHANTOM_STAGE.count} synthetic phantoms before the patch stage, 0 for none; --init replaces it (recipe: mammogram 10, phantom 0)`, parseIntArg('--phantom-epochs', 0))
     .option('--augment', 'flip/affine/intensity augmentation on (recipe: on)')
     .option('--no-augment', 'augmentation off');
 }
@@ -105,6 +110,7 @@ export function recipeFromFlags(cmd: Command, flags: Record<string, unknown>): {
     dice: flags.dice as Recipe['dice'] | undefined, sampling: flags.sampling as Recipe['sampling'] | undefined,
     preprocess: flags.preprocess as Recipe['preprocess'] | undefined, pool: flags.pool as ClassifierPool | undefined, augment: augmentGiven ? Boolean(flags.augment) : undefined,
     patchEpochs: flags.patchEpochs as number | undefined, patchSize: flags.patchSize as number | undefined,
+    phantomEpochs: flags.phantomEpochs as number | undefined,
   });
   return { name, recipe };
 }
@@ -113,5 +119,11 @@ export function describeRecipe(name: RecipeName, r: Recipe): string {
   const w = r.lossWeights;
   return `recipe ${name}: preset ${r.preset}, ${r.size} px (${r.preprocess}), ${r.epochs} epochs, batch ${r.batch}, lr ${r.lr}, `
     + `loss weights ${w.cls},${w.det},${w.seg}, size weight ${r.sizeWeight}, ${r.dice} Dice, ${r.sampling} sampling, ${r.pool} pool, augment ${r.augment ? 'on' : 'off'}`
+    + (r.phantomEpochs > 0 ? `, phantom stage ${r.phantomEpochs} epochs` : '')
     + (r.patchEpochs > 0 ? `, patch stage ${r.patchEpochs} epochs at ${r.patchSize} px` : '');
+}
+
+// The phantom stage a recipe asks for (run by trainModel unless --init gives the start weights).
+export function phantomStageOf(r: Recipe): { epochs: number; count: number; size: number } {
+  return { epochs: r.phantomEpochs, ...PHANTOM_STAGE };
 }

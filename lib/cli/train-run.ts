@@ -1,8 +1,9 @@
 // One training run as the CLI commands (train, cv, ablate, demo) use it: build the model,
-// start it from --init or from a patch stage when asked, train with the Trainer, and come
-// back with the best epoch's weights loaded.
+// start it from --init or a phantom stage, then a patch stage, when asked, train with the
+// Trainer, and come back with the best epoch's weights loaded.
 import * as path from 'node:path';
 import type { Sample } from '../data/sample';
+import type { Tensor } from '../tensor';
 import { FTMTLNet } from '../model/ftmtlnet';
 import type { ClassifierPool, FTMTLNetConfig, PredictPreprocess, Preset, Transfer } from '../model/config';
 import type { MultiTaskLossOptions } from '../model/multitask-loss';
@@ -13,6 +14,7 @@ import { describeInit, initFromCheckpoint, initFromStateDict, type InitReport } 
 import { PATCH_DEFAULTS, patchSamples } from '../data/patches';
 import type { ProgressMode } from '../train/progress';
 import { readResumeConfig } from './resume';
+import { phantomWeights, type PhantomStage } from './phantom-stage';
 
 export interface TrainRunOptions {
   train: Sample[];
@@ -45,6 +47,7 @@ export interface TrainRunOptions {
   log?: (line: string) => void;
   init?: string;                       // checkpoint folder to start the weights from (not with resume)
   patchStage?: PatchStage;             // patch pre-training before the whole-image epochs (not with resume)
+  phantomStage?: PhantomStage;         // phantom pre-training before everything else (not with resume or init)
 }
 
 // The patch stage: `epochs` epochs on lesion-centred and background patches of side `size`
@@ -59,6 +62,7 @@ export interface TrainModelResult {
   result: TrainResult;
   init?: InitReport;
   patchResult?: TrainResult;
+  phantomResult?: TrainResult;   // absent when the phantom stage did not run (or its weights were cached)
 }
 
 export async function trainModel(o: TrainRunOptions): Promise<TrainModelResult> {
@@ -74,13 +78,22 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainModelResult> 
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   let init: InitReport | undefined;
   let patchResult: TrainResult | undefined;
+  let phantomResult: TrainResult | undefined;
+  // The first weights: --init, else the phantom stage's, else a fresh initialisation.
+  let start: StartWeights = null;
+  if (!o.resume && o.init) start = { dir: o.init };
+  else if (!o.resume && o.phantomStage && o.phantomStage.epochs > 0) {
+    const run = await phantomWeights(model.config, o.phantomStage, { seed: o.seed, threads: o.threads, progress: o.progress, log });
+    phantomResult = run.result ?? undefined;
+    start = { weights: run.weights, source: run.source };
+  }
   if (!o.resume && o.patchStage && o.patchStage.epochs > 0) {
-    // --init, when given, starts the patch model; the whole-image model starts from the patch model.
-    const stage = await runPatchStage(o, model.config, o.patchStage, log);
+    // The start weights go to the patch model; the whole-image model starts from the patch model.
+    const stage = await runPatchStage(o, model.config, o.patchStage, start, log);
     patchResult = stage.result;
     init = initFromStateDict(model, stage.model.stateDict(), `the patch stage (${o.patchStage.size} px)`);
-  } else if (!o.resume && o.init) {
-    init = await initFromCheckpoint(model, o.init);
+  } else if (start) {
+    init = await initFrom(model, start);
   }
   if (init) log(describeInit(init));
   const trainer = new Trainer(model, o.train, o.val, {
@@ -92,7 +105,13 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainModelResult> 
     model.loadStateDict(ck.weights, { strict: true, source: ck.weightsFile });
   }
   model.eval();
-  return { model, result, init, patchResult };
+  return { model, result, init, patchResult, phantomResult };
+}
+
+type StartWeights = { dir: string } | { weights: Record<string, Tensor>; source: string } | null;
+
+function initFrom(model: FTMTLNet, start: NonNullable<StartWeights>): Promise<InitReport> | InitReport {
+  return 'dir' in start ? initFromCheckpoint(model, start.dir) : initFromStateDict(model, start.weights, start.source);
 }
 
 // The Trainer options the patch stage and the whole-image epochs share.
@@ -112,15 +131,15 @@ export function classShares(samples: readonly Sample[], classes: readonly string
 }
 
 // Trains a copy of the model's architecture at the patch size on patches of the training
-// images (starting from --init when given, said in the log) and returns it.
-async function runPatchStage(o: TrainRunOptions, config: FTMTLNetConfig, stage: PatchStage, log: (line: string) => void): Promise<{ model: FTMTLNet; result: TrainResult }> {
+// images (starting from the start weights when given, said in the log) and returns it.
+async function runPatchStage(o: TrainRunOptions, config: FTMTLNetConfig, stage: PatchStage, start: StartWeights, log: (line: string) => void): Promise<{ model: FTMTLNet; result: TrainResult }> {
   const backgroundLabel = o.classes.includes('normal') ? 'normal' : null;
   const set = patchSamples(o.train, { ...PATCH_DEFAULTS, size: stage.size, backgroundLabel, seed: o.seed });
   if (set.lesionPatches === 0) throw new Error('the patch stage needs located lesions, and none of the training images has one; run without the patch stage (--patch-epochs 0)');
   const counts = o.classes.map((c) => `${set.patches.filter((p) => p.label === c).length} ${c}`).join(', ');
   log(`patch stage: ${set.patches.length} patches of ${stage.size} px (${set.lesionPatches} around lesions, ${set.backgroundPatches} background; ${counts}), ${stage.epochs} epochs`);
   const model = FTMTLNet.create({ ...config, imageSize: stage.size });
-  if (o.init) log(describeInit(await initFromCheckpoint(model, o.init)));
+  if (start) log(describeInit(await initFrom(model, start)));
   const trainer = new Trainer(model, set.patches, [], { ...sharedTrainerOptions(o), epochs: stage.epochs, outDir: null, earlyStopping: false });
   const result = await trainer.fit();
   return { model, result };

@@ -7,7 +7,7 @@ import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../d
 import { addDataOptions, addInitOption, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
 import { readResumeConfig, resumeFlags } from '../resume';
 import { trainModel } from '../train-run';
-import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags } from '../recipe';
+import { addRecipeOptions, describeRecipe, phantomStageOf, preprocessFor, recipeFromFlags } from '../recipe';
 import type { FTMTLNetConfig, Transfer } from '../../model/config';
 
 interface TrainFlags extends TrainingFlags {
@@ -91,7 +91,7 @@ holds optimizer.safetensors and train-state.json for --resume) and history.json.
       optimizer: flags.optimizer, earlyStopping: flags.earlyStopping ?? false, augment: rc.augment ? {} : false,
       sampling: rc.sampling, preprocess, classifierPool: rc.pool,
       loss: { weights: rc.lossWeights, sizeWeight: rc.sizeWeight, dice: rc.dice },
-      init: flags.init, patchStage: { epochs: rc.patchEpochs, size: rc.patchSize },
+      init: flags.init, patchStage: { epochs: rc.patchEpochs, size: rc.patchSize }, phantomStage: phantomStageOf(rc),
     });
     const best = result.best ? result.history.find((r) => r.epoch === result.best!.epoch) : undefined;
     await fsp.writeFile(path.join(out, 'metrics.json'), JSON.stringify(best?.metrics ?? null, null, 2) + '\n');
