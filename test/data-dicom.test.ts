@@ -74,6 +74,16 @@ t.test('view from the view code sequence when ViewPosition is absent', async (t)
   t.same([img.laterality, img.view], ['L', 'CC']);
 });
 
+t.test('Patient ID (0010,0020): trimmed; null when absent or blank', async (t) => {
+  const withId = (extra?: Record<string, unknown>) => decodeDicom(u8(writeDicom({ width: 2, height: 2, values: [1, 2, 3, 4], extra })), 'p.dcm');
+  t.equal((await withId({ PatientID: ' 6c613a14b80a8591 ' })).patientId, '6c613a14b80a8591');
+  t.equal((await withId({ PatientID: 'P_00001' })).patientId, 'P_00001', 'even length, no padding');
+  t.equal((await withId()).patientId, null, 'absent');
+  t.equal((await withId({ PatientID: '   ' })).patientId, null, 'blank');
+  const implicit = await decodeDicom(u8(writeDicom({ width: 2, height: 2, values: [1, 2, 3, 4], transferSyntax: IMPLICIT_LE, extra: { PatientID: 'W7' } })), 'i.dcm');
+  t.equal(implicit.patientId, 'W7', 'implicit VR');
+});
+
 t.test('compressed transfer syntaxes decode to the written pixels', async (t) => {
   const width = 64, height = 48;
   for (const bitsStored of [12, 16]) {

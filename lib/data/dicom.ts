@@ -1,5 +1,5 @@
-// Reads a DICOM image: header (geometry, photometric, rescale, windows, laterality, view) and the
-// first frame's stored values after Rescale Slope/Intercept, uncompressed or through a codec.
+// Reads a DICOM image: header (geometry, photometric, rescale, windows, laterality, view, patient)
+// and the first frame's stored values after Rescale Slope/Intercept, uncompressed or through a codec.
 
 import { readFile, stat } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
@@ -27,6 +27,7 @@ export interface DicomImage {
   windows: DicomWindow[];
   laterality: 'L' | 'R' | null;
   view: string | null;
+  patientId: string | null;   // Patient ID (0010,0020), trimmed; null when absent or empty
   // Stored values of frame 0 after rescale (modality values), before inversion or windowing.
   values: Float32Array;
 }
@@ -83,6 +84,10 @@ function laterality(ds: dicomParser.DataSet): 'L' | 'R' | null {
     if (v === 'L' || v === 'R') return v;
   }
   return null;
+}
+
+function patientId(ds: dicomParser.DataSet): string | null {
+  return ds.string('x00100020')?.replace(/\0/g, '').trim() || null;
 }
 
 function view(ds: dicomParser.DataSet): string | null {
@@ -237,7 +242,7 @@ async function decodeDicomFrame(bytes: Uint8Array, file: string, limits: DecodeL
       file, width, height, frames, bitsAllocated, bitsStored, signed,
       photometric: photometric as 'MONOCHROME1' | 'MONOCHROME2', transferSyntax: uid,
       rescaleSlope: slope, rescaleIntercept: intercept, windows,
-      laterality: laterality(ds), view: view(ds), values,
+      laterality: laterality(ds), view: view(ds), patientId: patientId(ds), values,
     };
   }
 }

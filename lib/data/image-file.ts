@@ -13,6 +13,7 @@ export interface LoadedImage {
   kind: 'dicom' | 'pgm' | 'raster';
   laterality: 'L' | 'R' | null;
   view: string | null;
+  patientId: string | null;   // DICOM Patient ID; null for other kinds
   dicom?: DicomImage;
   raster?: RasterImage;
 }
@@ -35,14 +36,14 @@ export async function readImageFile(file: string, options: DisplayOptions & Deco
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isDicom(u8) || /\.dcm$/i.test(file)) {
     const dicom = await decodeDicom(u8, file, { limits });
-    return { image: dicomToGray(dicom, options), kind: 'dicom', laterality: dicom.laterality, view: dicom.view, dicom };
+    return { image: dicomToGray(dicom, options), kind: 'dicom', laterality: dicom.laterality, view: dicom.view, patientId: dicom.patientId, dicom };
   }
   if (isPgm(u8)) {
     const pgm = decodePgm(u8, file, limits);
-    return { image: rasterToGray(pgm, pgm.maxval), kind: 'pgm', laterality: null, view: null, raster: pgm };
+    return { image: rasterToGray(pgm, pgm.maxval), kind: 'pgm', laterality: null, view: null, patientId: null, raster: pgm };
   }
   const raster = await readRasterImage(bytes, file, limits);
-  return { image: rasterToGray(raster), kind: 'raster', laterality: null, view: null, raster };
+  return { image: rasterToGray(raster), kind: 'raster', laterality: null, view: null, patientId: null, raster };
 }
 
 // Reads a mask image (any supported kind): nonzero pixels are 1.
