@@ -2,6 +2,9 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset, detectFormat } from '../lib/data/load';
+import { validateFolderEntry } from '../lib/data/folder';
+import { DataFormatError } from '../lib/data/errors';
+import { patientKey } from '../lib/data/patient-folds';
 import { writeGrayPng, readRasterImage } from '../lib/data/png';
 import { writeDicom } from './support/dicom-fixtures';
 import { tempDir, writeFile, pattern } from './support/data-fixtures';
@@ -76,4 +79,36 @@ t.test('folder format: malformed annotations.json is a typed error naming the fi
   writeFileSync(join(dir, 'annotations.json'), '{ "classes": [], "images": [] }');
   await t.rejects(loadDataset(dir, { format: 'folder' }), { message: /"classes" must be a non-empty array of names/ });
   await t.rejects(loadDataset(join(dir, 'nope'), { format: 'folder' }), { name: 'DataFormatError', message: /cannot open data set/ });
+});
+
+t.test('folder format: "patient" groups images (patientKey); else a DICOM Patient ID; bad values refused', async (t) => {
+  const dir = tempDir(t);
+  const W = 8, H = 6;
+  writeFile(dir, 'images/.keep', '');
+  for (const n of ['a', 'b', 'e']) await writeGrayPng(join(dir, `images/${n}.png`), W, H, Uint8Array.from(pattern(W, H, 255)));
+  writeFile(dir, 'images/c.dcm', writeDicom({ width: W, height: H, values: pattern(W, H, 4095), bitsStored: 12, extra: { PatientID: 'W9' } }));
+  writeFile(dir, 'images/d.dcm', writeDicom({ width: W, height: H, values: pattern(W, H, 4095), bitsStored: 12, extra: { PatientID: 'W9' } }));
+  writeFile(dir, 'images/f.dcm', writeDicom({ width: W, height: H, values: pattern(W, H, 4095), bitsStored: 12 }));
+  const images = [
+    { file: 'images/a.png', label: 'benign', patient: 'P1' },
+    { file: 'images/b.png', label: 'normal', patient: ' P1 ' },
+    { file: 'images/c.dcm', label: 'normal' },
+    { file: 'images/d.dcm', label: 'normal', patient: 'P2' },
+    { file: 'images/e.png', label: 'normal' },
+    { file: 'images/f.dcm', label: 'normal' },
+    { file: 'images/a.png', id: 'bad-number', label: 'normal', patient: 42 },
+    { file: 'images/a.png', id: 'bad-blank', label: 'normal', patient: '  ' },
+  ];
+  writeFile(dir, 'annotations.json', JSON.stringify({ classes: ['normal', 'benign', 'malignant'], images }));
+  const jsonFile = join(dir, 'annotations.json');
+  t.throws(() => validateFolderEntry(images[6], 6, ['normal'], jsonFile), new DataFormatError(jsonFile, 'images[6]: "patient" 42 is not a non-empty string'));
+  t.throws(() => validateFolderEntry(images[7], 7, ['normal'], jsonFile), new DataFormatError(jsonFile, 'images[7]: "patient" "  " is not a non-empty string'));
+  const ds = await loadDataset(dir, { format: 'folder' });
+  const key = Object.fromEntries(ds.samples.map((s) => [s.id, patientKey(s)]));
+  t.same(key, { a: 'patient:P1', b: 'patient:P1', c: 'patient:W9', d: 'patient:P2', e: 'image:e', f: 'image:f' },
+    'the field (trimmed) wins over the DICOM Patient ID; a PNG or a DICOM without one is its own patient');
+  t.same(ds.skipped.map((s) => [s.id, s.file, s.reason]), [
+    ['images/a.png', jsonFile, 'images[6]: "patient" 42 is not a non-empty string'],
+    ['images/a.png', jsonFile, 'images[7]: "patient" "  " is not a non-empty string'],
+  ]);
 });

@@ -6,7 +6,9 @@
 //                "boxes": [[x1, y1, x2, y2]],           mass boxes, pixels, x2/y2 exclusive
 //                "mask": "masks/a.png",                 optional, nonzero = mass
 //                "polygons": [[[x, y], ...]],           optional mass outlines
-//                "id": "a", "split": "train" }] }      optional extras
+//                "id": "a", "split": "train",           optional extras
+//                "patient": "P17" }] }                  optional, groups images of one woman;
+//                                                       else a DICOM image's Patient ID
 // Paths are relative to the folder. See README "Data formats".
 
 import { readFile } from 'node:fs/promises';
@@ -26,6 +28,7 @@ export interface FolderImageEntry {
   polygons?: Point[][];
   id?: string;
   split?: string;
+  patient?: string;
 }
 
 export interface FolderAnnotations {
@@ -54,6 +57,7 @@ export function validateFolderEntry(e: unknown, index: number, classes: string[]
   }
   if (o.id !== undefined && typeof o.id !== 'string') throw bad('"id" must be a string');
   if (o.split !== undefined && typeof o.split !== 'string') throw bad('"split" must be a string');
+  if (o.patient !== undefined && (typeof o.patient !== 'string' || !o.patient.trim())) throw bad(`"patient" ${JSON.stringify(o.patient)} is not a non-empty string`);
   return o as unknown as FolderImageEntry;
 }
 
@@ -92,6 +96,7 @@ async function readFolderSample(dir: string, e: FolderImageEntry, jsonFile: stri
   }
   // No boxes and no mask given: nothing to segment, so the mask is empty rather than unknown.
   if (!mask && boxes.length === 0) mask = new Uint8Array(width * height);
+  const patientId = e.patient?.trim() ?? loaded.patientId;
   return {
     id: e.id ?? basename(e.file, extname(e.file)),
     image: loaded.image, mask, boxes, label: e.label,
@@ -101,6 +106,7 @@ async function readFolderSample(dir: string, e: FolderImageEntry, jsonFile: stri
       ...(loaded.laterality ? { laterality: loaded.laterality } : {}),
       ...(loaded.view ? { view: loaded.view } : {}),
       ...(e.split ? { split: e.split } : {}),
+      ...(patientId ? { patientId } : {}),
     },
   };
 }

@@ -27,6 +27,7 @@ export interface Sample {
     laterality?: 'L' | 'R';
     view?: string;
     split?: string;
+    patientId?: string;     // the woman the image belongs to, when the reader knows (patient-folds.ts)
   };
 }
 
