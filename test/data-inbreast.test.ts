@@ -1,6 +1,7 @@
 import t from 'tap';
 import { loadDataset, detectFormat } from '../lib/data/load';
-import { parseInbreastXml, parseInbreastCsv } from '../lib/data/inbreast';
+import { parseInbreastXml, parseInbreastCsv, inbreastPatientFromFileName } from '../lib/data/inbreast';
+import { patientFolds, patientKey } from '../lib/data/patient-folds';
 import { parsePlistXml } from '../lib/data/plist-xml';
 import { DataFormatError } from '../lib/data/errors';
 import { writeDicom } from './support/dicom-fixtures';
@@ -81,4 +82,40 @@ t.test('INbreast folder: masks from polygons, calcifications apart, BI-RADS mapp
   const custom = await loadDataset(dir, { format: 'inbreast', biradsMap: { 1: 'normal', 2: 'benign', 3: 'benign', '4a': 'suspicious', '4b': 'suspicious', '4c': 'suspicious', 5: 'malignant', 6: 'malignant', 7: 'malignant' } });
   t.same(custom.classes, ['normal', 'benign', 'suspicious', 'malignant']);
   t.equal(custom.samples.find((s) => s.id === '1001')!.label, 'suspicious', 'configurable mapping');
+});
+
+t.test('INbreast patient: the hash in the file name, else the DICOM Patient ID; patientFolds keeps a woman in one fold', async (t) => {
+  t.equal(inbreastPatientFromFileName('20586908_6c613a14b80a8591_MG_R_CM_ANON.dcm'), '6c613a14b80a8591');
+  t.equal(inbreastPatientFromFileName('20586934_6c613a14b80a8591_mg_l_mlo_anon.DCM'), '6c613a14b80a8591', 'case-insensitive');
+  for (const name of ['20586908.dcm', '20586908_6c613a14b80a8591.dcm', '20586908_6c613a14b80a8591_MG_R_CM.dcm', '20586908_6c613a14b80a8591_CT_R_CM_ANON.dcm', '20586908__MG_R_CM_ANON.dcm']) {
+    t.equal(inbreastPatientFromFileName(name), null, `not the INbreast shape: ${name}`);
+  }
+  const dir = tempDir(t);
+  const px = pattern(W, H, 4095);
+  const dcm = (name: string, patientId?: string) => writeFile(dir, `AllDICOMs/${name}`, writeDicom({ width: W, height: H, values: px, bitsStored: 12, extra: patientId ? { PatientID: patientId } : {} }));
+  const rows: Array<{ file: string; birads: string }> = [];
+  for (let p = 0; p < 4; p++) {
+    for (const side of ['L', 'R']) {
+      const file = `10${p}${side === 'L' ? 1 : 2}`;
+      dcm(`${file}_hash${p}_MG_${side}_CC_ANON.dcm`, p === 0 ? 'not-the-hash' : undefined);
+      rows.push({ file, birads: side === 'L' && p % 2 ? '5' : '2' });
+    }
+  }
+  dcm('2001.dcm', 'W7'); dcm('2002.dcm', 'W7'); dcm('2003.dcm');
+  rows.push({ file: '2001', birads: '4a' }, { file: '2002', birads: '1' }, { file: '2003', birads: '3' });
+  writeFile(dir, 'INbreast.csv', inbreastCsv(rows));
+  const ds = await loadDataset(dir, { format: 'inbreast' });
+  t.equal(ds.samples.length, 11);
+  const key = Object.fromEntries(ds.samples.map((s) => [s.id, patientKey(s)]));
+  t.same(key, {
+    1001: 'patient:hash0', 1002: 'patient:hash0', 1011: 'patient:hash1', 1012: 'patient:hash1',
+    1021: 'patient:hash2', 1022: 'patient:hash2', 1031: 'patient:hash3', 1032: 'patient:hash3',
+    2001: 'patient:W7', 2002: 'patient:W7', 2003: 'image:2003',
+  }, 'the file name wins over the DICOM Patient ID; neither: the image is its own patient');
+  for (let seed = 0; seed < 5; seed++) {
+    const fold = patientFolds(ds.samples, 3, seed);
+    const folds = new Map<string, Set<number>>();
+    ds.samples.forEach((s, i) => folds.set(patientKey(s), new Set([...(folds.get(patientKey(s)) ?? []), fold[i]])));
+    t.same([...folds.values()].map((f) => f.size), [1, 1, 1, 1, 1, 1], `seed ${seed}: each of the 6 patients in one fold`);
+  }
 });

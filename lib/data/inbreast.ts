@@ -1,5 +1,6 @@
-// INbreast reader: the DICOM folder (AllDICOMs), OsiriX XML plist ROI files (AllXML, Images[0].ROIs[]
-// with Name, Point_px "(x, y)", NumberOfPoints) and the semicolon CSV with Bi-Rads.
+// INbreast reader: the DICOM folder (AllDICOMs; the patient from each file name), OsiriX XML plist ROI
+// files (AllXML, Images[0].ROIs[] with Name, Point_px "(x, y)", NumberOfPoints) and the semicolon CSV
+// with Bi-Rads.
 
 import { readFile, readdir } from 'node:fs/promises';
 import { join, basename } from 'node:path';
@@ -99,6 +100,12 @@ export function parseInbreastCsv(text: string, file: string): { rows: InbreastCs
   return { rows, skipped };
 }
 
+// The patient of an INbreast DICOM: its file name is <File Name>_<patient hash>_MG_<side>_<view>_ANON.dcm
+// (20586908_6c613a14b80a8591_MG_R_CM_ANON.dcm -> 6c613a14b80a8591); null for any other shape.
+export function inbreastPatientFromFileName(name: string): string | null {
+  return /^[^_]+_([^_]+)_MG_[^_]+_[^_]+_ANON\.dcm$/i.exec(name)?.[1] ?? null;
+}
+
 async function listFiles(dir: string, depth: number): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const out: string[] = [];
@@ -134,6 +141,7 @@ async function readCase(row: InbreastCsvRow, dcm: string, xml: string | undefine
     }
   });
   const lat = loaded.laterality ?? (row.laterality === 'L' || row.laterality === 'R' ? row.laterality : undefined);
+  const patientId = inbreastPatientFromFileName(basename(dcm)) ?? loaded.patientId;
   return {
     id: row.fileName, image: loaded.image, mask, boxes, label,
     meta: {
@@ -141,6 +149,7 @@ async function readCase(row: InbreastCsvRow, dcm: string, xml: string | undefine
       lesions, rois: rois.map((r) => ({ name: r.name, kind: r.kind, points: r.points.length })),
       ...(lat ? { laterality: lat } : {}),
       ...(loaded.view ?? row.view ? { view: loaded.view ?? row.view } : {}),
+      ...(patientId ? { patientId } : {}),
     },
   };
 }
