@@ -1,7 +1,9 @@
 // Patient-level splits: every image of one woman goes to the same side of every split.
-// mini-MIAS numbers the two breasts of a woman consecutively (mdb001/mdb002, mdb003/mdb004, ...);
-// readers that know the patient put it in meta.patientId (CBIS-DDSM, the folder format's
-// "patient"); any other sample is its own patient.
+// Readers that know the patient put it in meta.patientId: CBIS-DDSM from the CSV's patient_id,
+// INbreast from the hash in the DICOM file name (else the DICOM Patient ID), the folder format from
+// an image's "patient" field (else a DICOM image's Patient ID). mini-MIAS has none but numbers the
+// two breasts of a woman consecutively (mdb001/mdb002, mdb003/mdb004, ...). Any other sample is
+// its own patient.
 import type { Sample } from './sample';
 import { Rng, deriveSeed } from '../random';
 
