@@ -112,3 +112,16 @@ t.test('folder format: "patient" groups images (patientKey); else a DICOM Patien
     ['images/a.png', jsonFile, 'images[7]: "patient" "  " is not a non-empty string'],
   ]);
 });
+
+t.test('folder format: a DICOM Patient ID shared by every image (anonymised) groups nothing', async (t) => {
+  const dir = tempDir(t);
+  const W = 8, H = 6;
+  for (const n of ['g', 'h', 'i']) writeFile(dir, `images/${n}.dcm`, writeDicom({ width: W, height: H, values: pattern(W, H, 4095), bitsStored: 12, extra: { PatientID: 'ANONYMOUS' } }));
+  const images = ['g', 'h', 'i'].map((n) => ({ file: `images/${n}.dcm`, label: 'normal' }));
+  writeFile(dir, 'annotations.json', JSON.stringify({ classes: ['normal', 'benign', 'malignant'], images }));
+  const ds = await loadDataset(dir, { format: 'folder' });
+  t.same(ds.samples.map(patientKey), ['image:g', 'image:h', 'image:i']);
+  writeFile(dir, 'annotations.json', JSON.stringify({ classes: ['normal'], images: images.map((e) => ({ ...e, patient: 'ANONYMOUS' })) }));
+  const given = await loadDataset(dir, { format: 'folder' });
+  t.same(given.samples.map(patientKey), ['patient:ANONYMOUS', 'patient:ANONYMOUS', 'patient:ANONYMOUS'], 'an explicit "patient" is kept');
+});

@@ -136,5 +136,17 @@ export async function readFolderDataset(dir: string, options: ReaderOptions = {}
       return null;
     }
   });
-  return { samples: samples.filter((s): s is Sample => s !== null), skipped, classes };
+  return { samples: withoutAnonymisedPatient(samples, valid), skipped, classes };
+}
+
+// A DICOM Patient ID that every image of a data set shares (an anonymiser's "ANONYMOUS") says
+// nothing about who is who: such images count as one patient each, as without an id. An
+// explicit "patient" in annotations.json is always kept.
+function withoutAnonymisedPatient(samples: (Sample | null)[], entries: FolderImageEntry[]): Sample[] {
+  const read = samples.flatMap((s, i) => (s ? [{ s, fromDicom: entries[i].patient === undefined }] : []));
+  const ids = new Set(read.map((r) => r.s.meta.patientId));
+  if (read.length > 1 && ids.size === 1 && read.every((r) => r.fromDicom && r.s.meta.patientId)) {
+    for (const { s } of read) delete s.meta.patientId;
+  }
+  return read.map((r) => r.s);
 }
