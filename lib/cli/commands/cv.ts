@@ -48,7 +48,9 @@ export function register(program: Command): void {
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
 Patients, not images, are split: in mini-MIAS the two breasts of a woman (mdb001/mdb002, ...)
-always fall in the same fold; other formats group by meta.patientId where the data has one.
+always fall in the same fold; CBIS-DDSM groups by patient_id, INbreast by the patient hash in
+its file names, the folder format by "patient" (else a DICOM Patient ID); any other image is
+its own patient.
 Folds are stratified by each patient's worst label. Each fold trains for the recipe's fixed
 number of epochs on the other folds and is evaluated once, on its own images (no model
 selection on the held-out fold). "pooled" evaluates every held-out prediction together.
