@@ -1,6 +1,6 @@
 import t from 'tap';
 import { encodeTargets, gaussianRadius } from '../lib/model/targets';
-import { MultiTaskLoss } from '../lib/model/multitask-loss';
+import { MultiTaskLoss, positiveDice } from '../lib/model/multitask-loss';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { Tensor } from '../lib/tensor';
 import { diskSample, batchImages } from './support/model-fixtures';
@@ -94,5 +94,30 @@ t.test('multi-task loss: parts, weights and learned uncertainty weighting', (t) 
   total.backward();
   const g = unc.logVars!.grad!.data;
   L.forEach((l, i) => t.ok(Math.abs(g[i] - (1 - Math.exp(-s[i]) * l)) < 1e-5, `d total / d s_${i}`));
+  t.end();
+});
+
+t.test("'positive' Dice: per-image Dice over the images with a mass only, no gradient to the others", (t) => {
+  const [n, h, w] = [3, 4, 5];
+  const logits = new Float32Array(n * h * w).map((_, i) => Math.sin(i * 1.7) * 2);
+  const mask = new Float32Array(n * h * w);
+  for (const i of [3, 4, 9, 10]) mask[i] = 1;                  // image 0 has a mass
+  for (const i of [2 * h * w + 7, 2 * h * w + 8]) mask[i] = 1;  // image 2 too; image 1 is empty
+  const x = Tensor.from(logits, [n, 1, h, w], { requiresGrad: true });
+  const loss = positiveDice(x, Tensor.from(mask, [n, 1, h, w]));
+  // By hand: 1 - (2 sum(p t) + 1) / (sum p + sum t + 1) per image, averaged over images 0 and 2.
+  const term = (k: number): number => {
+    let pt = 0, ps = 0, ts = 0;
+    for (let i = k * h * w; i < (k + 1) * h * w; i++) { const p = 1 / (1 + Math.exp(-logits[i])); pt += p * mask[i]; ps += p; ts += mask[i]; }
+    return 1 - (2 * pt + 1) / (ps + ts + 1);
+  };
+  t.ok(Math.abs(loss.item() - (term(0) + term(2)) / 2) < 1e-5, `${loss.item()} vs ${(term(0) + term(2)) / 2}`);
+  loss.backward();
+  const g = x.grad!.toFloat32Array();
+  t.ok(g.subarray(h * w, 2 * h * w).every((v) => v === 0), 'the empty image gets no gradient');
+  t.ok(g.subarray(0, h * w).some((v) => v !== 0) && g.subarray(2 * h * w).some((v) => v !== 0));
+  const none = positiveDice(Tensor.from(logits, [n, 1, h, w]), Tensor.zeros([n, 1, h, w]));
+  t.equal(none.item(), 0, 'a batch without a mass adds nothing');
+  t.throws(() => new MultiTaskLoss({ dice: 'pixel' as never }), /Expected one of image, batch, positive for dice but received pixel/);
   t.end();
 });

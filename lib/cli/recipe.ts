@@ -6,6 +6,7 @@
 // line override the recipe's value for that setting.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ClassifierPool, PredictPreprocess, Preset } from '../model/config';
+import type { DiceMode } from '../model/multitask-loss';
 import { parseIntArg, parseLossWeights, parseNumberArg } from './options';
 
 export const RECIPE_NAMES = ['mammogram', 'phantom'] as const;
@@ -19,7 +20,7 @@ export interface Recipe {
   lr: number;
   lossWeights: { cls: number; det: number; seg: number };
   sizeWeight: number;                 // factor on l1(size) in the detection loss
-  dice: 'image' | 'batch';
+  dice: DiceMode;
   sampling: 'uniform' | 'balanced';
   augment: boolean;
   preprocess: 'crop' | 'letterbox';   // crop: breast crop, flip, normalise (stored in the checkpoint)
@@ -88,7 +89,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .option('--lr <rate>', 'peak learning rate, warm-up then cosine decay (recipe: 2e-3)', parseNumberArg('--lr', 0))
     .addOption(new Option('--loss-weights <cls,det,seg>', 'task weights of the multi-task loss (recipe: 4,1,1)').argParser(parseLossWeights))
     .option('--size-weight <w>', 'weight of the box-size term in the detection loss (recipe: mammogram 0.1, phantom 1)', parseNumberArg('--size-weight', 0))
-    .addOption(new Option('--dice <mode>', 'Dice loss per image or over the batch (recipe: mammogram batch, phantom image)').choices(['image', 'batch']))
+    .addOption(new Option('--dice <mode>', 'Dice loss per image, over the batch, or per image over the images with a mass only (recipe: mammogram batch, phantom image)').choices(['image', 'batch', 'positive']))
     .addOption(new Option('--sampling <mode>', 'uniform, or class-balanced draws (recipe: mammogram balanced, phantom uniform)').choices(['uniform', 'balanced']))
     .addOption(new Option('--preprocess <mode>', 'crop: breast crop + flip + normalise; letterbox: resize only (recipe: mammogram crop, phantom letterbox)').choices(['crop', 'letterbox']))
     .addOption(new Option('--pool <mode>', 'classifier pooling: avg, max or avgmax (recipe: avg)').choices(['avg', 'max', 'avgmax']))

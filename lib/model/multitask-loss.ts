@@ -17,8 +17,17 @@ export interface MultiTaskLossOptions {
   // 'image' (default): Dice per image, averaged (an image without a mass scores 1 - 1/(sum p + 1),
   // so the mean is near 1 whatever the masses get). 'batch': one Dice over the batch's pixels
   // (nnU-Net's batch Dice): images without a mass add only their false positives.
-  dice?: 'image' | 'batch';
+  // 'positive': Dice per image over the images with a mass only (the BCE term alone sees the
+  // others), averaged; 0 for a batch without a mass.
+  dice?: DiceMode;
 }
+
+export type DiceMode = 'image' | 'batch' | 'positive';
+export const DICE_MODES: readonly DiceMode[] = ['image', 'batch', 'positive'];
+
+// The logit an image without a mass is given in 'positive' Dice: sigmoid(-30) ~ 1e-13, so its
+// per-image term 1 - 1/(sum p + 1) is ~0 and, its logits multiplied by 0, it sends no gradient.
+const EMPTY_LOGIT = -30;
 
 // The parts, as numbers, for logging.
 export interface LossParts {
@@ -44,7 +53,7 @@ export class MultiTaskLoss extends Module {
   readonly sizeWeight: number;
   readonly offsetWeight: number;
   readonly focal: { alpha: number; beta: number };
-  readonly dice: 'image' | 'batch';
+  readonly dice: DiceMode;
   // (3) log-variances of the cls, det, seg tasks; present only with uncertainty weighting.
   // Give loss.parameters() to the optimizer together with the model's.
   readonly logVars: Tensor | null;
@@ -58,7 +67,7 @@ export class MultiTaskLoss extends Module {
     this.sizeWeight = options.sizeWeight ?? 1;
     this.offsetWeight = options.offsetWeight ?? 1;
     this.dice = options.dice ?? 'image';
-    if (this.dice !== 'image' && this.dice !== 'batch') throw new RangeError(`Expected 'image' or 'batch' for dice but received ${String(this.dice)}`);
+    if (!DICE_MODES.includes(this.dice)) throw new RangeError(`Expected one of ${DICE_MODES.join(', ')} for dice but received ${String(this.dice)}`);
     this.focal = { alpha: options.focal?.alpha ?? 2, beta: options.focal?.beta ?? 4 };
     this.logVars = options.uncertainty ? this.registerParameter('log_vars', Tensor.zeros([3])) : null;
   }
@@ -71,7 +80,7 @@ export class MultiTaskLoss extends Module {
     const bce = ops.bceWithLogits(out.mask_logits, t.mask);
     const dice = this.dice === 'batch'
       ? ops.diceLoss(ops.reshape(out.mask_logits, [1, -1, ...out.mask_logits.shape.slice(2)]), ops.reshape(t.mask, [1, -1, ...t.mask.shape.slice(2)]))
-      : ops.diceLoss(out.mask_logits, t.mask);
+      : this.dice === 'positive' ? positiveDice(out.mask_logits, t.mask) : ops.diceLoss(out.mask_logits, t.mask);
     const det = weightedSum([focal, size, offset], [1, this.sizeWeight, this.offsetWeight]);
     const seg = weightedSum([bce, dice], [1, 1]);
     const w = [this.weights.cls, this.weights.det, this.weights.seg];
@@ -95,4 +104,23 @@ export class MultiTaskLoss extends Module {
     }
     return { total, parts };
   }
+}
+
+// Mean per-image Dice loss over the images whose mask has a pixel set: the other images' logits
+// are replaced by EMPTY_LOGIT (logits * keep + offset, keep and offset per image), which makes
+// their terms ~0 without a gradient, and the mean over all N is rescaled to one over the kept.
+export function positiveDice(logits: Tensor, mask: Tensor): Tensor {
+  const n = logits.shape[0];
+  const per = mask.numel / n;
+  const m = mask.toFloat32Array();
+  const keep = new Float32Array(n), offset = new Float32Array(n);
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    let any = false;
+    for (let j = i * per; j < (i + 1) * per && !any; j++) any = m[j] > 0;
+    if (any) { keep[i] = 1; kept++; } else offset[i] = EMPTY_LOGIT;
+  }
+  const shape = [n, ...logits.shape.slice(1).map(() => 1)];
+  const masked = ops.add(ops.mul(logits, Tensor.from(keep, shape).to(logits.device)), Tensor.from(offset, shape).to(logits.device));
+  return ops.scale(ops.diceLoss(masked, mask), kept ? n / kept : 0);
 }
