@@ -1,7 +1,8 @@
 // Training recipes: the settings `train`, `cv` and `ablate` start from. 'phantom' is the
 // synthetic demo's set-up (letterbox, 128 px, plain sampling and losses); 'mammogram' is the
 // real-data recipe (breast crop + canonical flip + percentile normalisation at 256 px,
-// class-balanced sampling, batch Dice, CenterNet's 0.1 weight on the size term). Without
+// class-balanced sampling, Dice over the images with a mass, CenterNet's 0.1 weight on the size
+// term, phantom pre-training, then a patch stage). Without
 // --recipe, real data sets get 'mammogram' and phantoms 'phantom'; flags given on the command
 // line override the recipe's value for that setting.
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -41,7 +42,7 @@ export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.fr
   },
   mammogram: {
     preset: 'xs', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
-    sizeWeight: 0.1, dice: 'batch', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avg',
+    sizeWeight: 0.1, dice: 'positive', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avg',
     patchEpochs: 20, patchSize: 96, phantomEpochs: 10,
   },
 });
@@ -89,7 +90,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .option('--lr <rate>', 'peak learning rate, warm-up then cosine decay (recipe: 2e-3)', parseNumberArg('--lr', 0))
     .addOption(new Option('--loss-weights <cls,det,seg>', 'task weights of the multi-task loss (recipe: 4,1,1)').argParser(parseLossWeights))
     .option('--size-weight <w>', 'weight of the box-size term in the detection loss (recipe: mammogram 0.1, phantom 1)', parseNumberArg('--size-weight', 0))
-    .addOption(new Option('--dice <mode>', 'Dice loss per image, over the batch, or per image over the images with a mass only (recipe: mammogram batch, phantom image)').choices(['image', 'batch', 'positive']))
+    .addOption(new Option('--dice <mode>', 'Dice loss per image, over the batch, or per image over the images with a mass only (recipe: mammogram positive, phantom image)').choices(['image', 'batch', 'positive']))
     .addOption(new Option('--sampling <mode>', 'uniform, or class-balanced draws (recipe: mammogram balanced, phantom uniform)').choices(['uniform', 'balanced']))
     .addOption(new Option('--preprocess <mode>', 'crop: breast crop + flip + normalise; letterbox: resize only (recipe: mammogram crop, phantom letterbox)').choices(['crop', 'letterbox']))
     .addOption(new Option('--pool <mode>', 'classifier pooling: avg, max or avgmax (recipe: avg)').choices(['avg', 'max', 'avgmax']))

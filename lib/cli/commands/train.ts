@@ -45,15 +45,16 @@ export function register(program: Command): void {
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
 Recipes: --recipe phantom (synthetic demo settings: 128 px letterbox) and --recipe mammogram
-(real data: breast crop + flip + normalisation at 256 px, class-balanced sampling, batch Dice,
-size-term weight 0.1; its preprocessing is stored in the
+(real data: breast crop + flip + normalisation at 256 px, class-balanced sampling, Dice over the
+images with a mass (--dice positive), size-term weight 0.1; its preprocessing is stored in the
 checkpoint, so eval and predict apply it). Without --recipe a real data set gets mammogram and
 phantoms get phantom; any flag given explicitly overrides the recipe's value.
---patch-epochs N first trains N epochs on lesion-centred and background patches (--patch-size)
-cut from the training images, then the whole-image epochs start from those weights; --init DIR
-starts from another checkpoint's weights (names and shapes that match). With balanced sampling
-the model stores the training images' class shares (config.json classPrior) and its
-probabilities are corrected to them.
+Stages before the whole-image epochs: --phantom-epochs N trains N epochs on 300 synthetic
+phantoms (128 px); --patch-epochs N then trains N epochs on lesion-centred and background
+patches (--patch-size) cut from the training images; each stage starts from the one before.
+--init DIR starts from another checkpoint's weights instead of the phantom stage (names and
+shapes that match). With balanced sampling the model stores the training images' class shares
+(config.json classPrior) and its probabilities are corrected to them.
 
 Examples:
   ftmtlnet train --epochs 20 --out runs/phantoms                    # synthetic phantoms
