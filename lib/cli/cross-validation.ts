@@ -12,7 +12,7 @@ import { imageRecords, metricsFromRecords, type ImageRecord } from '../eval/imag
 import { bootstrapIntervals } from '../eval/bootstrap';
 import type { EvaluationMetrics } from '../eval/metrics';
 import { predictSamples } from '../train/validate';
-import { phantomStageOf, preprocessFor, type Recipe, type RecipeName } from './recipe';
+import { preprocessFor, recipeTraining, type Recipe, type RecipeName } from './recipe';
 import { trainModel } from './train-run';
 import { saveModel } from '../train/model-checkpoint';
 
@@ -64,10 +64,8 @@ export async function runCrossValidation(o: CrossValidationOptions): Promise<Fol
     o.log(`fold ${k + 1}/${o.folds}: training on ${train.length} images, testing on ${test.length} (transfer ${o.transfer}, seed ${o.seed})`);
     const r = o.recipe;
     const { model, result, patchResult, phantomResult } = await trainModel({
-      train, val: [], classes: o.classes, preset: r.preset, size: r.size, transfer: o.transfer, epochs: r.epochs, batch: r.batch,
-      lr: r.lr, seed: o.seed, threads: o.threads, out: null, augment: r.augment ? {} : false, sampling: r.sampling,
-      preprocess: preprocessFor(r.preprocess), classifierPool: r.pool, loss: { weights: r.lossWeights, sizeWeight: r.sizeWeight, dice: r.dice },
-      progress: 'lines', log: o.log, init: o.init, patchStage: { epochs: r.patchEpochs, size: r.patchSize }, phantomStage: phantomStageOf(r),
+      ...recipeTraining(r), train, val: [], classes: o.classes, preset: r.preset, size: r.size, preprocess: preprocessFor(r.preprocess),
+      transfer: o.transfer, seed: o.seed, threads: o.threads, out: null, progress: 'lines', log: o.log, init: o.init,
     });
     const predicted = await predictSamples(model, test, { batchSize: r.batch });
     const records = imageRecords(predicted.predictions, predicted.samples);

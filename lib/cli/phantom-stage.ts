@@ -9,7 +9,7 @@ import type { FTMTLNetConfig } from '../model/config';
 import type { Tensor } from '../tensor';
 import { Trainer, type TrainResult } from '../train/trainer';
 import type { ProgressMode } from '../train/progress';
-import { RECIPES } from './recipe';
+import { RECIPES, recipeLoss } from './recipe';
 
 export interface PhantomStage {
   epochs: number;     // 0: no phantom stage
@@ -43,7 +43,7 @@ export async function phantomWeights(
   });
   const trainer = new Trainer(model, phantoms, [], {
     epochs: stage.epochs, batchSize: p.batch, lr: p.lr, seed: o.seed, threads: o.threads, augment: p.augment ? {} : false,
-    sampling: p.sampling, loss: { weights: p.lossWeights, sizeWeight: p.sizeWeight, dice: p.dice },
+    sampling: p.sampling, loss: recipeLoss(p),
     outDir: null, earlyStopping: false, progress: o.progress, log: o.log,
   });
   const result = await trainer.fit();

@@ -7,7 +7,7 @@
 // line override the recipe's value for that setting.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ClassifierPool, PredictPreprocess, Preset } from '../model/config';
-import type { DiceMode } from '../model/multitask-loss';
+import { DICE_MODES, type DiceMode, type MultiTaskLossOptions } from '../model/multitask-loss';
 import { parseIntArg, parseLossWeights, parseNumberArg } from './options';
 
 export const RECIPE_NAMES = ['mammogram', 'phantom'] as const;
@@ -90,7 +90,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .option('--lr <rate>', 'peak learning rate, warm-up then cosine decay (recipe: 2e-3)', parseNumberArg('--lr', 0))
     .addOption(new Option('--loss-weights <cls,det,seg>', 'task weights of the multi-task loss (recipe: 4,1,1)').argParser(parseLossWeights))
     .option('--size-weight <w>', 'weight of the box-size term in the detection loss (recipe: mammogram 0.1, phantom 1)', parseNumberArg('--size-weight', 0))
-    .addOption(new Option('--dice <mode>', 'Dice loss per image, over the batch, or per image over the images with a mass only (recipe: mammogram positive, phantom image)').choices(['image', 'batch', 'positive']))
+    .addOption(new Option('--dice <mode>', 'Dice loss per image, over the batch, or per image over the images with a mass only (recipe: mammogram positive, phantom image)').choices([...DICE_MODES]))
     .addOption(new Option('--sampling <mode>', 'uniform, or class-balanced draws (recipe: mammogram balanced, phantom uniform)').choices(['uniform', 'balanced']))
     .addOption(new Option('--preprocess <mode>', 'crop: breast crop + flip + normalise; letterbox: resize only (recipe: mammogram crop, phantom letterbox)').choices(['crop', 'letterbox']))
     .addOption(new Option('--pool <mode>', 'classifier pooling: avg, max or avgmax (recipe: avg)').choices(['avg', 'max', 'avgmax']))
@@ -128,4 +128,19 @@ export function describeRecipe(name: RecipeName, r: Recipe): string {
 // The phantom stage a recipe asks for (run by trainModel unless --init gives the start weights).
 export function phantomStageOf(r: Recipe): { epochs: number; count: number; size: number } {
   return { epochs: r.phantomEpochs, ...PHANTOM_STAGE };
+}
+
+// The multi-task loss options of a recipe.
+export function recipeLoss(r: Recipe): MultiTaskLossOptions {
+  return { weights: r.lossWeights, sizeWeight: r.sizeWeight, dice: r.dice };
+}
+
+// The trainModel options a recipe decides; the callers add the data, the model size and
+// preprocessing, and where the run goes.
+export function recipeTraining(r: Recipe) {
+  return {
+    epochs: r.epochs, batch: r.batch, lr: r.lr, augment: r.augment ? {} : (false as const), sampling: r.sampling,
+    classifierPool: r.pool, loss: recipeLoss(r),
+    patchStage: { epochs: r.patchEpochs, size: r.patchSize }, phantomStage: phantomStageOf(r),
+  };
 }

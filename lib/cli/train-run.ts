@@ -79,15 +79,17 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainModelResult> 
   let init: InitReport | undefined;
   let patchResult: TrainResult | undefined;
   let phantomResult: TrainResult | undefined;
-  // The first weights: --init, else the phantom stage's, else a fresh initialisation.
+  // A resumed run keeps its checkpoint's weights: no stages. Otherwise the first weights are
+  // --init's, else the phantom stage's, else a fresh initialisation.
+  const fresh = !o.resume;
   let start: StartWeights = null;
-  if (!o.resume && o.init) start = { dir: o.init };
-  else if (!o.resume && o.phantomStage && o.phantomStage.epochs > 0) {
+  if (fresh && o.init) start = { dir: o.init };
+  else if (fresh && o.phantomStage && o.phantomStage.epochs > 0) {
     const run = await phantomWeights(model.config, o.phantomStage, { seed: o.seed, threads: o.threads, progress: o.progress, log });
     phantomResult = run.result ?? undefined;
     start = { weights: run.weights, source: run.source };
   }
-  if (!o.resume && o.patchStage && o.patchStage.epochs > 0) {
+  if (fresh && o.patchStage && o.patchStage.epochs > 0) {
     // The start weights go to the patch model; the whole-image model starts from the patch model.
     const stage = await runPatchStage(o, model.config, o.patchStage, start, log);
     patchResult = stage.result;

@@ -116,9 +116,7 @@ export function positiveDice(logits: Tensor, mask: Tensor): Tensor {
   const keep = new Float32Array(n), offset = new Float32Array(n);
   let kept = 0;
   for (let i = 0; i < n; i++) {
-    let any = false;
-    for (let j = i * per; j < (i + 1) * per && !any; j++) any = m[j] > 0;
-    if (any) { keep[i] = 1; kept++; } else offset[i] = EMPTY_LOGIT;
+    if (m.subarray(i * per, (i + 1) * per).some((v) => v > 0)) { keep[i] = 1; kept++; } else offset[i] = EMPTY_LOGIT;
   }
   const shape = [n, ...logits.shape.slice(1).map(() => 1)];
   const masked = ops.add(ops.mul(logits, Tensor.from(keep, shape).to(logits.device)), Tensor.from(offset, shape).to(logits.device));

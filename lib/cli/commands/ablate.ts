@@ -16,7 +16,7 @@ import { trainModel } from '../train-run';
 import { metricsJson } from './eval';
 import { parseFoldList } from './cv';
 import { formatMetricsTable } from '../../report/summary-table';
-import { addRecipeOptions, describeRecipe, phantomStageOf, preprocessFor, recipeFromFlags, type Recipe, type RecipeName } from '../recipe';
+import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags, recipeTraining, type Recipe, type RecipeName } from '../recipe';
 import { runCrossValidation } from '../cross-validation';
 import { compareArms, type AblationSummary } from '../../eval/ablation-stats';
 import type { ImageRecord } from '../../eval/image-records';
@@ -99,10 +99,8 @@ async function ablatePhantoms(flags: AblateFlags, r: Recipe, out: string): Promi
   for (const transfer of ['full', 'none'] as Transfer[]) {
     process.stderr.write(`\n== transfer: ${transfer}\n`);
     const { model, result } = await trainModel({
-      train, val, classes, preset: r.preset, size: r.size, transfer, epochs: r.epochs, batch: r.batch, lr: r.lr, seed: flags.seed,
-      threads: flags.threads, out: path.join(out, transfer), augment: r.augment ? {} : false, sampling: r.sampling,
-      preprocess: preprocessFor(r.preprocess), classifierPool: r.pool, loss: { weights: r.lossWeights, sizeWeight: r.sizeWeight, dice: r.dice },
-      init: flags.init, patchStage: { epochs: r.patchEpochs, size: r.patchSize }, phantomStage: phantomStageOf(r),
+      ...recipeTraining(r), train, val, classes, preset: r.preset, size: r.size, preprocess: preprocessFor(r.preprocess), transfer,
+      seed: flags.seed, threads: flags.threads, out: path.join(out, transfer), init: flags.init,
     });
     results[transfer] = (await validate(model, test, { batchSize: r.batch })).metrics;
     joins[transfer] = featureJoins(model);

@@ -7,7 +7,7 @@ import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../d
 import { addDataOptions, addInitOption, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
 import { readResumeConfig, resumeFlags } from '../resume';
 import { trainModel } from '../train-run';
-import { addRecipeOptions, describeRecipe, phantomStageOf, preprocessFor, recipeFromFlags } from '../recipe';
+import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags, recipeTraining } from '../recipe';
 import type { FTMTLNetConfig, Transfer } from '../../model/config';
 
 interface TrainFlags extends TrainingFlags {
@@ -87,12 +87,9 @@ holds optimizer.safetensors and train-state.json for --resume) and history.json.
     const { train, val } = splitSamples(dataset.samples, flags.valFraction, flags.seed);
     process.stderr.write(`data: ${train.length} training and ${val.length} validation images, classes ${classes.join('/')}\n`);
     const { result } = await trainModel({
-      train, val, classes, preset: flags.preset, size: flags.size, transfer: flags.transfer, epochs: rc.epochs,
-      batch: rc.batch, lr: rc.lr, seed: flags.seed, threads: flags.threads, out, resume: flags.resume, modelConfig,
-      optimizer: flags.optimizer, earlyStopping: flags.earlyStopping ?? false, augment: rc.augment ? {} : false,
-      sampling: rc.sampling, preprocess, classifierPool: rc.pool,
-      loss: { weights: rc.lossWeights, sizeWeight: rc.sizeWeight, dice: rc.dice },
-      init: flags.init, patchStage: { epochs: rc.patchEpochs, size: rc.patchSize }, phantomStage: phantomStageOf(rc),
+      ...recipeTraining(rc), train, val, classes, preset: flags.preset, size: flags.size, preprocess, transfer: flags.transfer,
+      seed: flags.seed, threads: flags.threads, out, resume: flags.resume, modelConfig,
+      optimizer: flags.optimizer, earlyStopping: flags.earlyStopping ?? false, init: flags.init,
     });
     const best = result.best ? result.history.find((r) => r.epoch === result.best!.epoch) : undefined;
     await fsp.writeFile(path.join(out, 'metrics.json'), JSON.stringify(best?.metrics ?? null, null, 2) + '\n');
