@@ -93,6 +93,8 @@ t.test('ftmtlnet profile --json parses and --trace writes Chrome trace events', 
   const step = trace.find((e) => e.cat === 'step')!;
   const kernels = trace.filter((e) => e.cat === 'forward' || e.cat === 'backward' || e.cat === 'update');
   t.ok(kernels.some((e) => e.name === 'conv2dBackwardWeight'), 'kernel events by name');
+  const stem = kernels.find((e) => e.cat === 'forward' && /^conv/.test(e.name as string))!;
+  t.match((stem.args as Record<string, unknown>).shapes, /^1x1x64x64 8x1x3x3 .*-> 1x8x32x32$/, 'a kernel event carries its tensor shapes (the stem conv: input, weight -> output)');
   t.ok(kernels.every((e) => (e.ts as number) >= (step.ts as number) && (e.ts as number) + (e.dur as number) <= (step.ts as number) + (step.dur as number) + 1e-3),
     'every kernel lies inside its step');
   const text = await cli(['profile', '--preset', 'xs', '--size', '64', '--batch', '1', '--warmup', '0', '--steps', '1']);

@@ -30,7 +30,7 @@ export function chromeTrace(events: readonly KernelEvent[], marks: readonly Step
   });
   for (const e of events) {
     out.push(span(e.kernel, e.phase, e.start, e.start + e.dur, {
-      kind: e.kind, ...(e.flops > 0 ? { gflop: e.flops / 1e9 } : {}), bytes: e.bytes,
+      kind: e.kind, ...(e.flops > 0 ? { gflop: e.flops / 1e9 } : {}), bytes: e.bytes, shapes: e.shapes,
     }));
   }
   return out.sort((a, b) => a.ts - b.ts || b.dur - a.dur);

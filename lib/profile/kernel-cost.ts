@@ -61,3 +61,14 @@ export function tensorBytes(v: unknown, depth = 0): number {
   for (const item of Array.isArray(v) ? v : Object.values(v)) bytes += tensorBytes(item, depth + 1);
   return bytes;
 }
+
+// The shapes of the tensors in `args` and of `result`, e.g. "1x32x64x64 64x32x3x3 -> 1x64x64x64",
+// so a trace viewer can tell one layer's call from another's.
+export function tensorShapes(args: readonly unknown[], result: unknown): string {
+  const dims = (t: Tensor): string => t.shape.join('x');
+  const list = (v: unknown): string[] =>
+    isTensor(v) ? [dims(v)] : Array.isArray(v) ? v.filter(isTensor).map(dims) : [];
+  const ins = args.flatMap(list).join(' ');
+  const outs = list(result).join(' ');
+  return outs ? `${ins} -> ${outs}` : ins;
+}

@@ -3,7 +3,7 @@
 // the phase the caller has set (forward, backward, update). A kernel called from inside another
 // kernel counts in its caller's time.
 import { setKernelWrap } from '../registry';
-import { kernelFlops, opKind, tensorBytes } from './kernel-cost';
+import { kernelFlops, opKind, tensorBytes, tensorShapes } from './kernel-cost';
 
 export type Phase = 'forward' | 'backward' | 'update';
 
@@ -16,6 +16,7 @@ export interface KernelEvent {
   dur: number;        // ms
   flops: number;      // 0 where unknown
   bytes: number;      // tensors read and written
+  shapes: string;     // tensor argument shapes -> result shapes
 }
 
 export class KernelTimer {
@@ -62,6 +63,7 @@ export class KernelTimer {
       this.events.push({
         kernel, kind: opKind(kernel), backend, phase: this.phase, start: t0, dur: t1 - t0,
         flops: kernelFlops(kernel, args, result), bytes: tensorBytes(args) + tensorBytes(result),
+        shapes: tensorShapes(args, result),
       });
       return result;
     }) as F;
