@@ -10,6 +10,7 @@ export interface PoolStats {
   bytesCached: number;
   allocations: number;
   systemAllocations: number;
+  weightCacheBytes: number;    // transformed Winograd weights kept for inference (not pool memory)
 }
 
 export interface CudaInfo {

@@ -10,7 +10,7 @@ import { Tensor } from '../lib/tensor';
 import { conv2d } from '../lib/ops/conv';
 import { featureTransfer } from '../lib/ops/feature-transfer';
 import { convScaleRelu } from '../lib/ops/fused-conv';
-import { getConvAlgorithm, getNumThreads, setConvAlgorithm, ConvAlgorithm } from '../lib/capabilities';
+import { getConvAlgorithm, getNumThreads, memoryStats, setConvAlgorithm, ConvAlgorithm } from '../lib/capabilities';
 import { randArray, randTensor, seededRandom } from './support/check';
 import { ConvRefShape, convBackwardRef, convForwardRef, convOut } from './support/conv-reference';
 
@@ -199,5 +199,50 @@ t.test('FTMTLNET_CONV sets the default; an unknown value is an error naming the 
   t.same(run('direct'), { algorithm: 'direct', error: null }, 'FTMTLNET_CONV=direct');
   t.same(run('fast'), { algorithm: null, error: 'convAlgorithm: Expected auto, direct, wino2 or wino4 for FTMTLNET_CONV but received fast' },
     'FTMTLNET_CONV=fast is refused by name');
+  t.end();
+});
+
+t.test('the fused inference conv keeps its transformed weights, and never serves them stale', (t) => {
+  const rng = seededRandom(950);
+  const g: ConvRefShape = { n: 1, c: 24, h: 20, w: 20, k: 16, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1 };
+  const x = randTensor(rng, [1, 24, 20, 20]);
+  const w = randTensor(rng, [16, 24, 3, 3], { scale: 0.2 });
+  const rowScale = new Float32Array(16).fill(1), shift = new Float32Array(16);
+  const fused = (): Float32Array => withAlgorithm('wino4', () => convScaleRelu([x], w, shift, rowScale, 1, 1)).data;
+  const exact = (): Float64Array => convForwardRef(g, x.data, w.data, null).map((v) => Math.max(0, v));
+  const scale = (): Float64Array => convForwardRef(g, abs(x.data), abs(w.data), null);
+  const before = memoryStats().weightCacheBytes;
+  const first = fused();
+  t.ok(memoryStats().weightCacheBytes > before, `the transformed weights are kept (${memoryStats().weightCacheBytes} bytes)`);
+  t.same([...fused()], [...first], 'a second call with the same weights gives the same output');
+  checkBound(t, first, exact(), scale(), BETA.wino4, 'first call');
+  // Weights changed in place (an optimizer step, a reload into the same tensor): recomputed.
+  w.data[5] += 0.5;
+  w.data[w.numel - 1] -= 0.25;
+  const changed = fused();
+  t.ok(differs(changed, first), 'the changed weights change the output');
+  checkBound(t, changed, exact(), scale(), BETA.wino4, 'after the weights changed in place');
+  t.end();
+});
+
+t.test('FTMTLNET_WEIGHT_CACHE_MB=0 keeps no weights; a bad value is an error naming the variable', (t) => {
+  const script = `
+    const k = require(${JSON.stringify(path.join(__dirname, 'support', 'simd-child.js'))}).loadAddon();
+    const out = { bytes: null, error: null };
+    try {
+      k.setConvAlgorithm('wino4');
+      const x = new Float32Array(16 * 16 * 16).fill(1), w = new Float32Array(16 * 16 * 9).fill(0.1), y = new Float32Array(16 * 16 * 16);
+      k.conv2dForward(x, [1, 16, 16, 16], w, [16, 16, 3, 3], null, y, 1, 1, 1, 1, true, new Float32Array(16).fill(1));
+      out.bytes = k.poolStats().weightCacheBytes;
+    } catch (e) { out.error = e.message; }
+    process.stdout.write(JSON.stringify(out));`;
+  const run = (value: string) => {
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, FTMTLNET_WEIGHT_CACHE_MB: value }, encoding: 'utf8', timeout: 60_000 });
+    t.equal(r.status, 0, `child exited cleanly ${r.stderr ? r.stderr.slice(0, 300) : ''}`);
+    return JSON.parse(r.stdout) as { bytes: number | null; error: string | null };
+  };
+  t.ok((run('64').bytes ?? 0) > 0, 'FTMTLNET_WEIGHT_CACHE_MB=64 keeps them');
+  t.same(run('0'), { bytes: 0, error: null }, 'FTMTLNET_WEIGHT_CACHE_MB=0 keeps none');
+  t.match(run('lots').error, /Expected a number of megabytes >= 0 for FTMTLNET_WEIGHT_CACHE_MB but received lots/, 'a bad value is refused by name');
   t.end();
 });

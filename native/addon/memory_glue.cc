@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "../cpu/memory_pool.h"
+#include "../cpu/winograd_weights.h"
 #include "glue.h"
 
 namespace ftm {
@@ -100,10 +101,12 @@ Napi::Value poolStatsJs(const Napi::CallbackInfo& info) {
   o.Set("bytesCached", Napi::Number::New(env, static_cast<double>(s.bytesCached)));
   o.Set("allocations", Napi::Number::New(env, static_cast<double>(s.allocations)));
   o.Set("systemAllocations", Napi::Number::New(env, static_cast<double>(s.systemAllocations)));
+  o.Set("weightCacheBytes", Napi::Number::New(env, static_cast<double>(winogradCacheBytes())));
   return o;
 }
 
 Napi::Value poolTrimJs(const Napi::CallbackInfo& info) {
+  winogradCacheClear();
   poolTrim();
   reportFootprint(info.Env());
   return info.Env().Undefined();

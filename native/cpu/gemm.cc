@@ -131,13 +131,18 @@ void MatrixBPacker::pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, int nr,
   }
 }
 
-PrepackedA::PrepackedA(const APacker& source, int64_t M, int64_t K) {
+PrepackedA::PrepackedA(const APacker& source, int64_t M, int64_t K, bool pooled) : pooled_(pooled) {
   const GemmKernel& kern = gemmKernel();
   mpad_ = roundUp(M, kern.mr);
   const size_t bytes = static_cast<size_t>(std::max<int64_t>(mpad_ * K, 1)) * sizeof(float);
   // From the caching pool: weights are packed on every call, and a fresh mapping per call
   // (glibc mmaps blocks over 128 KiB) costs page faults each time.
-  data_ = static_cast<float*>(poolAlloc(bytes));
+  if (pooled) {
+    data_ = static_cast<float*>(poolAlloc(bytes));
+  } else {
+    data_ = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+    if (data_ == nullptr) throw std::bad_alloc();
+  }
   // Block (k0, kc) holds all M panels at data_ + k0*mpad_, panel p at + p*kc*mr.
   const int64_t kcBlock = gemmKBlock(kern, K);
   const int64_t kBlocks = (K + kcBlock - 1) / kcBlock;
@@ -159,7 +164,10 @@ PrepackedA::PrepackedA(const APacker& source, int64_t M, int64_t K) {
   else parallelFor(units, packPanels);
 }
 
-PrepackedA::~PrepackedA() { poolFree(data_); }
+PrepackedA::~PrepackedA() {
+  if (pooled_) poolFree(data_);
+  else std::free(data_);
+}
 
 const float* PrepackedA::pack(int64_t m0, int64_t /*mc*/, int64_t k0, int64_t kc, int mr, float* /*dst*/) const {
   return data_ + k0 * mpad_ + m0 * kc + 0 * mr;

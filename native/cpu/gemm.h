@@ -70,7 +70,9 @@ class MatrixBPacker : public BPacker {
 // threads (weights: packed once per call instead of once per block per thread).
 class PrepackedA : public APacker {
  public:
-  PrepackedA(const APacker& source, int64_t M, int64_t K);
+  // pooled: from the caching pool (packed per call); false: from the system allocator, for
+  // panels kept between calls (winograd_weights.cc) that must not count as pool memory in use.
+  PrepackedA(const APacker& source, int64_t M, int64_t K, bool pooled = true);
   ~PrepackedA() override;
   PrepackedA(const PrepackedA&) = delete;
   PrepackedA& operator=(const PrepackedA&) = delete;
@@ -79,6 +81,7 @@ class PrepackedA : public APacker {
  private:
   int64_t mpad_ = 0;
   float* data_ = nullptr;
+  bool pooled_ = true;
 };
 
 // Single-threaded blocked GEMM over columns [n0, n1) and K range [k0, k1) for all M rows.

@@ -12,6 +12,7 @@
 
 #include "conv_passes.h"
 #include "winograd_tiles.h"
+#include "winograd_weights.h"
 
 namespace ftm {
 
@@ -176,9 +177,11 @@ void transformOutput(const Correlation& g, const TileLayout& l, const Chunk& ch,
   }
 }
 
-// y = correlate(x, g) for the transformed weights u (alpha^2 x M x C), with the epilogue.
+// y = correlate(x, g) for the transformed weights (alpha^2 x M x C), with the epilogue.
 void correlate(const Correlation& g, const Planes& in, const std::vector<float*>& outBase,
-               const std::vector<int64_t>& outImage, const float* u, const float* bias, const float* scale, bool relu) {
+               const std::vector<int64_t>& outImage, const WinogradWeights& weights, const float* bias,
+               const float* scale, bool relu) {
+  const float* u = weights.u;
   const RowsKernel& kern = rowsKernel();
   const TileLayout l(g, kern.nr);
   const int64_t A2 = l.A2, ld = l.ld;
@@ -189,10 +192,7 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
   if (parallel && l.chunks < 2 * threads && g.M >= 2 * kern.mr * threads)
     mPart = roundUp(ceilDiv(g.M, ceilDiv(2 * threads, l.chunks)), kern.mr);
   const int64_t mParts = ceilDiv(g.M, mPart);
-  // The transformed weights, packed once into GEMM panels per point.
-  std::vector<std::unique_ptr<PrepackedA>> packed(static_cast<size_t>(A2));
-  for (int64_t xi = 0; xi < A2; ++xi)
-    packed[xi].reset(new PrepackedA(MatrixAPacker(u + xi * g.M * g.C, g.M, g.C, 1), g.M, g.C));
+  const std::vector<std::unique_ptr<PrepackedA>>& packed = weights.packed;
   const int64_t blockRows = roundUp(std::min(kChannelBlock, mPart), kern.mr);
   // Plane strides per point, padded off multiples of 4 KiB (alpha^2 streams in one cache set).
   const int64_t vPoint = g.C * ld + winograd::kLanes;
@@ -247,7 +247,7 @@ void requireTile(int m) {
 void winogradForwardSources(int m, const ConvShape& s, const std::vector<ConvSource>& xs, const float* w,
                             const float* b, float* y, bool relu, const float* rowScale) {
   requireTile(m);
-  const int64_t HW = s.H * s.W, PQ = s.P * s.Q, A2 = winograd::alphaOf(m) * winograd::alphaOf(m);
+  const int64_t HW = s.H * s.W, PQ = s.P * s.Q;
   Planes in;
   for (const ConvSource& src : xs)
     for (int64_t c = 0; c < src.channels; ++c) {
@@ -257,20 +257,23 @@ void winogradForwardSources(int m, const ConvShape& s, const std::vector<ConvSou
   std::vector<float*> outBase(static_cast<size_t>(s.K));
   std::vector<int64_t> outImage(static_cast<size_t>(s.K), s.K * PQ);
   for (int64_t k = 0; k < s.K; ++k) outBase[k] = y + k * PQ;
-  // U[xi][k][c] from w[k][c]: the taps gathered tap-major (9 x K*C), then transformed.
-  const int64_t count = s.K * s.C;
-  PoolFloats taps(9 * count), u(A2 * count);
-  for (int64_t i = 0; i < count; ++i)
-    for (int64_t t = 0; t < 9; ++t) taps.data[t * count + i] = w[i * 9 + t];
-  winograd::weightTiles(m, taps.data, count, u.data, count);
-  correlate(Correlation{m, s.N, s.C, s.H, s.W, s.K, s.P, s.Q, s.ph, s.pw}, in, outBase, outImage, u.data, b, rowScale,
-            relu);
+  // U[xi][k][c] from w[k][c]. The fused inference convolution (a row scale: folded batch
+  // norm) keeps its weights between calls, so they come from the cache; elsewhere (training,
+  // where they change every step) they are built per call.
+  const Correlation g{m, s.N, s.C, s.H, s.W, s.K, s.P, s.Q, s.ph, s.pw};
+  if (rowScale != nullptr) {
+    const std::shared_ptr<const WinogradWeights> u = cachedForwardWeights(m, w, s.K, s.C);
+    correlate(g, in, outBase, outImage, *u, b, rowScale, relu);
+  } else {
+    const std::unique_ptr<WinogradWeights> u = forwardWeights(m, w, s.K, s.C);
+    correlate(g, in, outBase, outImage, *u, b, rowScale, relu);
+  }
 }
 
 void winogradBackwardDataSources(int m, const ConvShape& s, const float* dy, const float* w,
                                  const std::vector<float*>& dxs, const std::vector<int64_t>& channels) {
   requireTile(m);
-  const int64_t HW = s.H * s.W, PQ = s.P * s.Q, A2 = winograd::alphaOf(m) * winograd::alphaOf(m);
+  const int64_t HW = s.H * s.W, PQ = s.P * s.Q;
   // dx = dy correlated with the flipped kernel, transposed: output channel = input channel of w.
   std::vector<int64_t> wanted;
   std::vector<float*> outBase;
@@ -292,16 +295,9 @@ void winogradBackwardDataSources(int m, const ConvShape& s, const float* dy, con
     in.image.push_back(s.K * PQ);
   }
   // U[xi][i][k] from w[k][wanted[i]] rotated by 180 degrees.
-  const int64_t count = M * s.K;
-  PoolFloats taps(9 * count), u(A2 * count);
-  for (int64_t i = 0; i < M; ++i)
-    for (int64_t k = 0; k < s.K; ++k) {
-      const float* g = w + (k * s.C + wanted[i]) * 9;
-      for (int64_t t = 0; t < 9; ++t) taps.data[t * count + i * s.K + k] = g[8 - t];
-    }
-  winograd::weightTiles(m, taps.data, count, u.data, count);
-  correlate(Correlation{m, s.N, s.K, s.P, s.Q, M, s.H, s.W, 2 - s.ph, 2 - s.pw}, in, outBase, outImage, u.data,
-            nullptr, nullptr, false);
+  const std::unique_ptr<WinogradWeights> u = backwardDataWeights(m, w, s.K, s.C, wanted);
+  correlate(Correlation{m, s.N, s.K, s.P, s.Q, M, s.H, s.W, 2 - s.ph, 2 - s.pw}, in, outBase, outImage, *u, nullptr,
+            nullptr, false);
 }
 
 }  // namespace ftm

@@ -1,0 +1,42 @@
+// The Winograd convolution's transformed weights U_xi = G g G^T (alpha^2 matrices of M x C),
+// packed into GEMM panels per point, and a bounded cache of them for inference: the fused
+// inference convolution (convScaleRelu) sees the same weights on every call, and building
+// them costs as much as a small layer's multiplies (0.15 ms for 64 -> 64 channels at F(4,3)).
+// Internal to the Winograd convolution (winograd_conv.cc).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "gemm.h"
+
+namespace ftm {
+
+struct WinogradWeights {
+  int m = 0;
+  int64_t M = 0, C = 0;
+  float* u = nullptr;                                // alpha^2 x M x C
+  std::vector<std::unique_ptr<PrepackedA>> packed;   // per point, M x C panels
+  virtual ~WinogradWeights() = default;
+};
+
+// U for a forward correlation: w is K x C x 3 x 3 (M = K). Built per call (pool memory).
+std::unique_ptr<WinogradWeights> forwardWeights(int m, const float* w, int64_t K, int64_t C);
+
+// The same, from the cache when it holds the weights of `w` with the same contents
+// (compared in full, so weights changed in place are never served stale); otherwise built
+// and kept, the least recently used evicted beyond the limit. Thread-safe.
+std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* w, int64_t K, int64_t C);
+
+// U for backward-data: rows i < M = wanted.size() hold w[k][wanted[i]] rotated by 180 degrees.
+std::unique_ptr<WinogradWeights> backwardDataWeights(int m, const float* w, int64_t K, int64_t C,
+                                                     const std::vector<int64_t>& wanted);
+
+// Bytes the cache holds now; its limit (FTMTLNET_WEIGHT_CACHE_MB, default 64; 0 turns it off).
+size_t winogradCacheBytes();
+size_t winogradCacheLimit();
+// Empties the cache (poolTrim calls it with the pool's own trim).
+void winogradCacheClear();
+
+}  // namespace ftm
