@@ -63,7 +63,9 @@ struct TileLayout {
   int64_t chunkRows;   // tile rows per chunk when stacked
   int64_t ld;          // row stride of V and M (at least roundUp(chunkTiles, nr) + kLanes)
 
-  TileLayout(const Correlation& g, int64_t nr) : m(g.m), A(winograd::alphaOf(g.m)) {
+  // threads: the threads that will share the chunks (1: serial). Chunks are sized so that
+  // they divide evenly among them: 3 chunks on 2 threads left one idle for a third of the pass.
+  TileLayout(const Correlation& g, int64_t nr, int threads) : m(g.m), A(winograd::alphaOf(g.m)) {
     A2 = A * A;
     tilesW = ceilDiv(g.Q, m);
     tilesH = ceilDiv(g.P, m);
@@ -72,14 +74,26 @@ struct TileLayout {
     const int64_t maxChunk = std::max<int64_t>(nr, kInputBytes / (A2 * g.C * 4) / nr * nr);
     stacked = tilesW < winograd::kLanes;
     slot = tilesW + 1;
+    // Of the chunk sizes up to the cache's limit (in tile rows when stacked, else in GEMM
+    // panels of nr tiles), the one whose busiest thread multiplies the fewest panels; ties go
+    // to the larger chunk (fewer passes over the weights).
+    const int64_t units = stacked ? g.N * tilesH : ceilDiv(tilesTotal, nr);
+    const int64_t maxPer = stacked ? std::max<int64_t>(1, maxChunk / slot) : maxChunk / nr;
+    int64_t best = maxPer, bestSpan = -1;
+    for (int64_t per = std::min(maxPer, units); per >= 1; --per) {
+      const int64_t panels = stacked ? ceilDiv(per * slot, nr) : per;
+      const int64_t span = ceilDiv(ceilDiv(units, per), threads) * panels;
+      if (bestSpan < 0 || span < bestSpan) {
+        best = per;
+        bestSpan = span;
+      }
+    }
+    chunks = ceilDiv(units, best);
     if (stacked) {
-      const int64_t rowsTotal = g.N * tilesH;
-      chunks = ceilDiv(rowsTotal, std::max<int64_t>(1, maxChunk / slot));
-      chunkRows = ceilDiv(rowsTotal, chunks);
+      chunkRows = ceilDiv(units, chunks);
       chunkTiles = chunkRows * slot;
     } else {
-      chunks = ceilDiv(tilesTotal, maxChunk);
-      chunkTiles = ceilDiv(tilesTotal, chunks);
+      chunkTiles = std::min(tilesTotal, ceilDiv(units, chunks) * nr);
       chunkRows = 0;
     }
     ld = roundUp(chunkTiles, nr) + winograd::kLanes;
@@ -183,10 +197,11 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
                const float* scale, bool relu) {
   const float* u = weights.u;
   const RowsKernel& kern = rowsKernel();
-  const TileLayout l(g, kern.nr);
-  const int64_t A2 = l.A2, ld = l.ld;
   const int threads = numThreads();
-  const bool parallel = threads > 1 && 2.0 * A2 * g.M * g.C * l.tilesTotal >= kParallelFlops;
+  const bool parallel = threads > 1 && 2.0 * (g.m + 2) * (g.m + 2) * g.M * g.C * g.N * ceilDiv(g.P, g.m) *
+                                           ceilDiv(g.Q, g.m) >= kParallelFlops;
+  const TileLayout l(g, kern.nr, parallel ? threads : 1);
+  const int64_t A2 = l.A2, ld = l.ld;
   // Too few chunks to keep the threads busy: they split the output channels too.
   int64_t mPart = g.M;
   if (parallel && l.chunks < 2 * threads && g.M >= 2 * kern.mr * threads)
