@@ -29,12 +29,14 @@ t.test('--recipe chooses explicitly, whatever the data', (t) => {
 });
 
 t.test('flags given explicitly override the recipe, the rest stays the recipe\'s', (t) => {
-  const r = parse(['--data', '/x', '--size', '128', '--epochs', '3', '--sampling', 'uniform', '--dice', 'image', '--no-augment', '--loss-weights', '1,2,3', '--size-weight', '1', '--preprocess', 'letterbox', '--preset', 's', '--lr', '0.01', '--batch', '4', '--patch-epochs', '5', '--patch-size', '64', '--phantom-epochs', '2']).recipe;
-  t.same(r, { preset: 's', size: 128, epochs: 3, batch: 4, lr: 0.01, lossWeights: { cls: 1, det: 2, seg: 3 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: false, preprocess: 'letterbox', pool: 'avg', patchEpochs: 5, patchSize: 64, phantomEpochs: 2 });
+  const r = parse(['--data', '/x', '--size', '128', '--epochs', '3', '--sampling', 'uniform', '--dice', 'image', '--no-augment', '--loss-weights', '1,2,3', '--size-weight', '1', '--preprocess', 'letterbox', '--preset', 's', '--lr', '0.01', '--batch', '4', '--patch-epochs', '5', '--patch-size', '64', '--phantom-epochs', '2', '--tta', 'none']).recipe;
+  t.same(r, { preset: 's', size: 128, epochs: 3, batch: 4, lr: 0.01, lossWeights: { cls: 1, det: 2, seg: 3 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: false, preprocess: 'letterbox', pool: 'avg', patchEpochs: 5, patchSize: 64, phantomEpochs: 2, tta: 'none' });
   const p = parse(['--recipe', 'phantom', '--size', '256', '--augment']).recipe;
   t.same(p, { ...RECIPES.phantom, size: 256, augment: true });
   const m = parse(['--data', '/x', '--epochs', '2']).recipe;
   t.same(m, { ...RECIPES.mammogram, epochs: 2 });
+  t.equal(RECIPES.mammogram.tta, 'flips', 'the mammogram recipe keeps test-time flips in its models');
+  t.equal(parse(['--recipe', 'phantom', '--tta', 'flips']).recipe.tta, 'flips', '--tta overrides either way');
   t.end();
 });
 
@@ -44,12 +46,13 @@ t.test('bad values are refused with the flag named', (t) => {
   t.throws(() => parse(['--patch-size', '70']), /--patch-size must be a multiple of 32/);
   t.throws(() => parse(['--patch-epochs', '-1']), /--patch-epochs/);
   t.throws(() => parse(['--phantom-epochs', '-1']), /--phantom-epochs/);
+  t.throws(() => parse(['--tta', 'rotations']), /Allowed choices are none, flips/);
   t.throws(() => resolveRecipe('dense' as never, {}), /Expected one of mammogram, phantom for recipe but received dense/);
   t.end();
 });
 
 t.test('the phantom recipe keeps the demo defaults; mammogram preprocessing is stored', (t) => {
-  t.same(RECIPES.phantom, { preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg', patchEpochs: 0, patchSize: 64, phantomEpochs: 0 });
+  t.same(RECIPES.phantom, { preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg', patchEpochs: 0, patchSize: 64, phantomEpochs: 0, tta: 'none' });
   t.equal(preprocessFor('letterbox'), null);
   t.same(preprocessFor('crop'), { crop: true, flip: 'auto', normalize: 'minmax' });
   t.end();

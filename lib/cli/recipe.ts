@@ -6,7 +6,7 @@
 // --recipe, real data sets get 'mammogram' and phantoms 'phantom'; flags given on the command
 // line override the recipe's value for that setting.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ClassifierPool, PredictPreprocess, Preset } from '../model/config';
+import { TTA_MODES, type ClassifierPool, type PredictPreprocess, type Preset, type TestTimeAugmentation } from '../model/config';
 import { DICE_MODES, type DiceMode, type MultiTaskLossOptions } from '../model/multitask-loss';
 import { parseIntArg, parseLossWeights, parseNumberArg } from './options';
 
@@ -29,6 +29,7 @@ export interface Recipe {
   patchEpochs: number;                // epochs of the patch stage before the whole images (0: none)
   patchSize: number;                  // side of the patch stage's patches in pixels
   phantomEpochs: number;              // epochs of phantom pre-training before the patch stage (0: none)
+  tta: TestTimeAugmentation;          // test-time flips of the trained model's predictions (model config)
 }
 
 // The phantom stage's phantoms: how many and their side (the phantom recipe's size).
@@ -38,12 +39,12 @@ export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.fr
   phantom: {
     preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg',
-    patchEpochs: 0, patchSize: 64, phantomEpochs: 0,
+    patchEpochs: 0, patchSize: 64, phantomEpochs: 0, tta: 'none',
   },
   mammogram: {
     preset: 'xs', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 0.1, dice: 'positive', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avg',
-    patchEpochs: 20, patchSize: 96, phantomEpochs: 10,
+    patchEpochs: 20, patchSize: 96, phantomEpochs: 10, tta: 'flips',
   },
 });
 
@@ -97,6 +98,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .option('--patch-epochs <n>', 'epochs on lesion-centred and background patches before the whole images, 0 for none (recipe: mammogram 20, phantom 0)', parseIntArg('--patch-epochs', 0))
     .option('--patch-size <pixels>', 'side of the patch-stage patches, a multiple of 32 (recipe: mammogram 96, phantom 64)', parseMultipleOf32('--patch-size'))
     .option('--phantom-epochs <n>', `epochs on ${PHANTOM_STAGE.count} synthetic phantoms before the patch stage, 0 for none; --init replaces it (recipe: mammogram 10, phantom 0)`, parseIntArg('--phantom-epochs', 0))
+    .addOption(new Option('--tta <mode>', 'test-time augmentation the model keeps in its config: flips averages the image and its three mirror images (4x inference), none (recipe: mammogram flips, phantom none)').choices([...TTA_MODES]))
     .option('--augment', 'flip/affine/intensity augmentation on (recipe: on)')
     .option('--no-augment', 'augmentation off');
 }
@@ -112,7 +114,7 @@ export function recipeFromFlags(cmd: Command, flags: Record<string, unknown>): {
     dice: flags.dice as Recipe['dice'] | undefined, sampling: flags.sampling as Recipe['sampling'] | undefined,
     preprocess: flags.preprocess as Recipe['preprocess'] | undefined, pool: flags.pool as ClassifierPool | undefined, augment: augmentGiven ? Boolean(flags.augment) : undefined,
     patchEpochs: flags.patchEpochs as number | undefined, patchSize: flags.patchSize as number | undefined,
-    phantomEpochs: flags.phantomEpochs as number | undefined,
+    phantomEpochs: flags.phantomEpochs as number | undefined, tta: flags.tta as TestTimeAugmentation | undefined,
   });
   return { name, recipe };
 }
@@ -122,7 +124,8 @@ export function describeRecipe(name: RecipeName, r: Recipe): string {
   return `recipe ${name}: preset ${r.preset}, ${r.size} px (${r.preprocess}), ${r.epochs} epochs, batch ${r.batch}, lr ${r.lr}, `
     + `loss weights ${w.cls},${w.det},${w.seg}, size weight ${r.sizeWeight}, ${r.dice} Dice, ${r.sampling} sampling, ${r.pool} pool, augment ${r.augment ? 'on' : 'off'}`
     + (r.phantomEpochs > 0 ? `, phantom stage ${r.phantomEpochs} epochs` : '')
-    + (r.patchEpochs > 0 ? `, patch stage ${r.patchEpochs} epochs at ${r.patchSize} px` : '');
+    + (r.patchEpochs > 0 ? `, patch stage ${r.patchEpochs} epochs at ${r.patchSize} px` : '')
+    + (r.tta === 'flips' ? ', test-time flips' : '');
 }
 
 // The phantom stage a recipe asks for (run by trainModel unless --init gives the start weights).
@@ -140,7 +143,7 @@ export function recipeLoss(r: Recipe): MultiTaskLossOptions {
 export function recipeTraining(r: Recipe) {
   return {
     epochs: r.epochs, batch: r.batch, lr: r.lr, augment: r.augment ? {} : (false as const), sampling: r.sampling,
-    classifierPool: r.pool, loss: recipeLoss(r),
+    classifierPool: r.pool, loss: recipeLoss(r), tta: r.tta,
     patchStage: { epochs: r.patchEpochs, size: r.patchSize }, phantomStage: phantomStageOf(r),
   };
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Sample } from '../data/sample';
 import type { Tensor } from '../tensor';
 import { FTMTLNet } from '../model/ftmtlnet';
-import type { ClassifierPool, FTMTLNetConfig, PredictPreprocess, Preset, Transfer } from '../model/config';
+import type { ClassifierPool, FTMTLNetConfig, PredictPreprocess, Preset, TestTimeAugmentation, Transfer } from '../model/config';
 import type { MultiTaskLossOptions } from '../model/multitask-loss';
 import type { AugmentOptions } from '../train/augment';
 import { readCheckpoint } from '../train/checkpoint';
@@ -40,6 +40,7 @@ export interface TrainRunOptions {
   sampling?: 'uniform' | 'balanced';
   preprocess?: PredictPreprocess;      // stored in the model config, so eval/predict apply it too
   classifierPool?: ClassifierPool;
+  tta?: TestTimeAugmentation;          // stored in the model config: how its predictions run
   loss?: MultiTaskLossOptions;
   headStride?: 4 | 8;
   progress?: ProgressMode;
@@ -73,7 +74,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainModelResult> 
   const model = saved ? FTMTLNet.fromConfig(saved) : FTMTLNet.create({
     preset: o.preset, imageSize: o.size, numClasses: o.classes.length, classNames: o.classes, transfer: o.transfer, seed: o.seed,
     headStride: o.headStride, preprocess: o.preprocess ?? null, classifierPool: o.classifierPool,
-    classPrior: o.sampling === 'balanced' ? classShares(o.train, o.classes) : null,
+    classPrior: o.sampling === 'balanced' ? classShares(o.train, o.classes) : null, tta: o.tta,
   });
   const log = o.log ?? ((line: string) => process.stderr.write(line + '\n'));
   let init: InitReport | undefined;

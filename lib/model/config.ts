@@ -14,6 +14,11 @@ export type Transfer = 'full' | 'none';
 // 'max' (global max) or 'avgmax' (both, concatenated: twice the features). A lesion covers about
 // 1% of a mammogram, so an average over the whole breast dilutes it; the maximum keeps it.
 export type ClassifierPool = 'avg' | 'max' | 'avgmax';
+// Test-time augmentation of predictions: 'none', or 'flips': the network also sees the image
+// flipped vertically, horizontally and both, and the outputs, flipped back, are averaged
+// (lib/model/test-time-flips.ts). Four forward passes per image instead of one.
+export type TestTimeAugmentation = 'none' | 'flips';
+export const TTA_MODES: readonly TestTimeAugmentation[] = ['none', 'flips'];
 
 // Channel widths and depth of every stage (the resolved form of a preset).
 export interface Architecture {
@@ -45,6 +50,7 @@ export interface FTMTLNetOptions {
   arch?: Partial<Architecture>; // overrides of the preset's widths
   preprocess?: PredictPreprocess;
   classPrior?: number[] | null;
+  tta?: TestTimeAugmentation;   // default 'none'
 }
 
 export interface FTMTLNetConfig {
@@ -66,6 +72,8 @@ export interface FTMTLNetConfig {
   // to give probabilities for the real class mix (logit adjustment). null: probabilities are
   // softmax(logits) as they are.
   classPrior: number[] | null;
+  // How predictions run the network (absent in configs written before it existed: 'none').
+  tta: TestTimeAugmentation;
 }
 
 export function defaultClassNames(k: number): string[] {
@@ -186,6 +194,8 @@ export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): F
   if (parameters > CONFIG_BOUNDS.parameters) {
     fail('range', `an architecture of at most ${CONFIG_BOUNDS.parameters} parameters`, 'arch', `one of ${parameters} parameters (${JSON.stringify(arch)})`);
   }
+  const tta = given(options, 'tta', 'none') as TestTimeAugmentation;
+  if (!TTA_MODES.includes(tta)) fail('type', 'one of "none", "flips"', 'tta', describe(tta));
   const preprocess = given(options, 'preprocess', null);
   if (preprocess !== null && (typeof preprocess !== 'object' || Array.isArray(preprocess))) {
     fail('type', 'null or a preprocess options object', 'preprocess', describe(preprocess));
@@ -205,5 +215,6 @@ export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): F
     input: { channels: 1, range: [0, 1] },
     preprocess: preprocess ? { ...preprocess } : null,
     classPrior: classPriorOf(given(options, 'classPrior', null), numClasses),
+    tta,
   };
 }

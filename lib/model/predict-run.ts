@@ -7,13 +7,15 @@ import type { FTMTLNet, FTMTLNetOutputs } from './ftmtlnet';
 import { decodeOutputs, Detection } from './decode';
 import { resizeBilinear, resizeMaskNearest } from './predict-input';
 import { boxToOriginal, maskToOriginal, preprocessImage, type Geometry } from '../data/preprocess';
-import type { FTMTLNetConfig, PredictPreprocess } from './config';
+import type { FTMTLNetConfig, PredictPreprocess, TestTimeAugmentation } from './config';
+import { predictOutputs } from './test-time-flips';
 import type { DecodeLimits } from '../data/limits';
 
 export interface PredictOptions {
   threshold?: number;   // minimum detection score, 0.3 by default
   topK?: number;        // most detections, 20 by default
   preprocess?: PredictPreprocess;   // overrides model.config.preprocess
+  tta?: TestTimeAugmentation;       // overrides model.config.tta
   limits?: Partial<DecodeLimits>;   // decode limits for this input (default: setDecodeLimits / the defaults)
 }
 
@@ -77,7 +79,9 @@ export function predictGray(model: FTMTLNet, image: GrayImage, options: PredictO
   const wasTraining = model.training;
   model.eval();
   try {
-    return finishPrediction(model.config, noGrad(() => model.forward(prepared.x)), prepared, options);
+    const tta = options.tta ?? model.config.tta;
+    const outputs = noGrad(() => predictOutputs(tta, prepared.x, (x) => model.forward(x)));
+    return finishPrediction(model.config, outputs, prepared, options);
   } finally {
     model.train(wasTraining);
   }

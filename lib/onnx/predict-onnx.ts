@@ -10,6 +10,7 @@ import { readOnnxWeights } from './import';
 import { createOrtSession, runOrt } from './onnxruntime';
 import { HEAD_NAMES, INPUT_NAME } from './export';
 import { resolveDecodeLimits } from '../data/limits';
+import { averageFlipped, flippedInputs } from '../model/test-time-flips';
 
 export class OnnxPredictor {
   private constructor(readonly config: FTMTLNetConfig, private readonly session: InferenceSession) {}
@@ -23,10 +24,15 @@ export class OnnxPredictor {
   async predict(image: unknown, options: PredictOptions = {}): Promise<Prediction> {
     const input = await loadPredictInput(image, resolveDecodeLimits(options.limits));
     const prepared = preparePredictInput(this.config, input.image, options, input.laterality);
-    const raw = await runOrt(this.session, prepared.x.data, prepared.x.shape, INPUT_NAME);
-    const outputs = Object.fromEntries(
-      HEAD_NAMES.map((h) => [h, Tensor.from(raw[h].data, [...raw[h].dims])]),
-    ) as unknown as FTMTLNetOutputs;
+    const run = async (x: Tensor): Promise<FTMTLNetOutputs> => {
+      const raw = await runOrt(this.session, x.data, x.shape, INPUT_NAME);
+      return Object.fromEntries(HEAD_NAMES.map((h) => [h, Tensor.from(raw[h].data, [...raw[h].dims])])) as unknown as FTMTLNetOutputs;
+    };
+    // The config's test-time flips, as model.predict runs them.
+    const flipped = flippedInputs(prepared.x, options.tta ?? this.config.tta);
+    const extra: FTMTLNetOutputs[] = [];
+    for (const x of flipped) extra.push(await run(x));
+    const outputs = averageFlipped(await run(prepared.x), extra);
     return finishPrediction(this.config, outputs, prepared, options);
   }
 }

@@ -8,6 +8,8 @@ import { decodeOutputs } from '../model/decode';
 import type { FTMTLNet } from '../model/ftmtlnet';
 import type { LossParts, MultiTaskLoss } from '../model/multitask-loss';
 import { encodeTargets } from '../model/targets';
+import { predictOutputs } from '../model/test-time-flips';
+import type { TestTimeAugmentation } from '../model/config';
 import { DataLoader } from './loader';
 
 export interface PredictOptions {
@@ -16,6 +18,7 @@ export interface PredictOptions {
   topK?: number;           // detections per image, default 10
   loss?: MultiTaskLoss;    // also compute the loss
   prefetch?: number;       // default 0: validation images need no augmentation, so no worker
+  tta?: TestTimeAugmentation;   // default: the model's config.tta (the loss is the unflipped pass's)
 }
 
 export interface DatasetPredictions {
@@ -46,7 +49,8 @@ export async function predictSamples(model: FTMTLNet, samples: readonly Sample[]
           for (const [k, v] of Object.entries(parts)) if (typeof v === 'number') sums[k] = (sums[k] ?? 0) + v * batch.samples.length;
           weight += batch.samples.length;
         }
-        const decoded = decodeOutputs(raw, { stride: headStride, threshold: options.threshold ?? 0.02, topK: options.topK ?? 10, classPrior: model.config.classPrior });
+        const outputs = predictOutputs(options.tta ?? model.config.tta, batch.images, (x) => model.forward(x), raw);
+        const decoded = decodeOutputs(outputs, { stride: headStride, threshold: options.threshold ?? 0.02, topK: options.topK ?? 10, classPrior: model.config.classPrior });
         decoded.forEach((d) => {
           predictions.push({
             classes: [...classNames],

@@ -1,6 +1,7 @@
 // `ftmtlnet eval`: evaluates a checkpoint on phantoms or a data set and prints the metrics
 // (classification, detection FROC/AP, segmentation Dice/IoU), as JSON with --json.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { TTA_MODES, type TestTimeAugmentation } from '../../model/config';
 import { loadModel } from '../../train/model-checkpoint';
 import type { EvaluationMetrics } from '../../eval/metrics';
 import { setNumThreads } from '../../capabilities';
@@ -67,6 +68,7 @@ interface EvalFlags {
   batch: number;
   threads?: number;
   json?: boolean;
+  tta?: TestTimeAugmentation;
 }
 
 // The eval --json shape (and the demo's metrics.json).
@@ -101,6 +103,7 @@ export function register(program: Command): void {
     .option('--ids <file>', 'evaluate only these images: a file of ids (one per line), or a cv records.json (its held-out images)')
     .option('--bootstrap <n>', 'bootstrap replicates of the 95% intervals (0: none)', parseIntArg('--bootstrap', 0), 2000)
     .option('--overlays <dir>', 'write overlays of the worst missed masses, false-positive detections and misclassified images')
+    .addOption(new Option('--tta <mode>', "test-time augmentation: flips (the image and its three mirror images, averaged) or none (default: the checkpoint's config.tta)").choices([...TTA_MODES]))
     .option('--json', 'print the metrics as JSON');
   addDataOptions(cmd);
   addThreadsOption(cmd);
@@ -127,7 +130,7 @@ Examples:
     });
     for (const s of dataset.skipped) process.stderr.write(`skipped ${s.id}: ${s.reason}\n`);
     const samples = flags.ids ? selectIds(dataset.samples, await readIds(flags.ids), flags.ids) : dataset.samples;
-    const result = await validate(model, samples, { batchSize: flags.batch });
+    const result = await validate(model, samples, { batchSize: flags.batch, tta: flags.tta });
     const records = imageRecords(result.predictions, result.samples);
     const metrics = flags.bootstrap > 0
       ? { ...result.metrics, intervals: bootstrapIntervals(records, model.config.classNames, { replicates: flags.bootstrap, seed: 0 }) }

@@ -1,6 +1,7 @@
 // `ftmtlnet predict`: runs a checkpoint on one image (PNG, DICOM, PGM): class probabilities,
 // mass boxes with scores, mask area; --overlay draws boxes and mask outline on the image.
 import { Command, Option } from 'commander';
+import { TTA_MODES, type TestTimeAugmentation } from '../../model/config';
 import { FTMTLNet } from '../../model/ftmtlnet';
 import { loadModel } from '../../train/model-checkpoint';
 import { predictImage, closePredictor } from '../../model/predictor';
@@ -26,6 +27,7 @@ interface PredictFlags {
   threshold: number;
   threads?: number;
   engine: 'ftmtlnet' | 'onnx';
+  tta?: TestTimeAugmentation;
 }
 
 // The forward pass by our engine (predictImage, in a worker) or by onnxruntime-node on the
@@ -49,6 +51,7 @@ export function register(program: Command): void {
     .option('--json', 'print the prediction as JSON (the mask as its area and bounding box)')
     .option('--dicom-out <dir>', 'for a DICOM input: write a DICOM SEG of the mask and an SR (TID 1500) of the findings to DIR')
     .option('--secondary-capture', 'with --dicom-out: also write the overlay as a DICOM Secondary Capture')
+    .addOption(new Option('--tta <mode>', "test-time augmentation: flips (the image and its three mirror images, averaged) or none (default: the checkpoint's config.tta)").choices([...TTA_MODES]))
     .addOption(new Option('--engine <name>', 'forward pass by our engine or by onnxruntime-node on the exported graph').choices(['ftmtlnet', 'onnx']).default('ftmtlnet'));
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
@@ -69,7 +72,7 @@ Examples:
     }
     const model = await loadModel(flags.model);
     try {
-      const pred = await runPrediction(model, image, flags, { threshold: flags.threshold });
+      const pred = await runPrediction(model, image, flags, { threshold: flags.threshold, tta: flags.tta });
       const json = predictionJson(pred);
       const { area, box } = json.mask;
       if (flags.overlay) {
