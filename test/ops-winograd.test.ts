@@ -179,25 +179,27 @@ t.test('setConvAlgorithm validates its argument and getConvAlgorithm reports it'
   t.end();
 });
 
-t.test('FTMTLNET_CONV sets the default; an unknown value is an error naming the variable', (t) => {
-  // A child process: the variable is read once, at the first convolution or query.
+// Runs `body` (JS with the addon as k, filling out) in a child process with env[name] = value:
+// the variable is read once, at the first convolution or query.
+function inChild<T>(t: { equal(a: unknown, b: unknown, message?: string): unknown }, body: string, name: string, value: string): T {
   const script = `
     const k = require(${JSON.stringify(path.join(__dirname, 'support', 'simd-child.js'))}).loadAddon();
-    const out = { algorithm: null, error: null };
-    try {
+    const out = { error: null };
+    try { ${body} } catch (e) { out.error = e.message; }
+    process.stdout.write(JSON.stringify(out));`;
+  const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, [name]: value }, encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.status, 0, `child exited cleanly ${r.stderr ? r.stderr.slice(0, 300) : ''}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+t.test('FTMTLNET_CONV sets the default; an unknown value is an error naming the variable', (t) => {
+  const run = (value: string) => inChild<{ algorithm?: string; error: string | null }>(t, `
       out.algorithm = k.convAlgorithm();
       const x = new Float32Array(2 * 16 * 16), w = new Float32Array(2 * 2 * 9), y = new Float32Array(2 * 16 * 16);
-      k.conv2dForward(x, [1, 2, 16, 16], w, [2, 2, 3, 3], null, y, 1, 1, 1, 1);
-    } catch (e) { out.error = e.message; }
-    process.stdout.write(JSON.stringify(out));`;
-  const run = (value: string) => {
-    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, FTMTLNET_CONV: value }, encoding: 'utf8', timeout: 60_000 });
-    t.equal(r.status, 0, `child exited cleanly ${r.stderr ? r.stderr.slice(0, 300) : ''}`);
-    return JSON.parse(r.stdout) as { algorithm: string | null; error: string | null };
-  };
-  t.same(run('wino2'), { algorithm: 'wino2', error: null }, 'FTMTLNET_CONV=wino2');
-  t.same(run('direct'), { algorithm: 'direct', error: null }, 'FTMTLNET_CONV=direct');
-  t.same(run('fast'), { algorithm: null, error: 'convAlgorithm: Expected auto, direct, wino2 or wino4 for FTMTLNET_CONV but received fast' },
+      k.conv2dForward(x, [1, 2, 16, 16], w, [2, 2, 3, 3], null, y, 1, 1, 1, 1);`, 'FTMTLNET_CONV', value);
+  t.same(run('wino2'), { error: null, algorithm: 'wino2' }, 'FTMTLNET_CONV=wino2');
+  t.same(run('direct'), { error: null, algorithm: 'direct' }, 'FTMTLNET_CONV=direct');
+  t.same(run('fast'), { error: 'convAlgorithm: Expected auto, direct, wino2 or wino4 for FTMTLNET_CONV but received fast' },
     'FTMTLNET_CONV=fast is refused by name');
   t.end();
 });
@@ -226,23 +228,13 @@ t.test('the fused inference conv keeps its transformed weights, and never serves
 });
 
 t.test('FTMTLNET_WEIGHT_CACHE_MB=0 keeps no weights; a bad value is an error naming the variable', (t) => {
-  const script = `
-    const k = require(${JSON.stringify(path.join(__dirname, 'support', 'simd-child.js'))}).loadAddon();
-    const out = { bytes: null, error: null };
-    try {
+  const run = (value: string) => inChild<{ bytes?: number; error: string | null }>(t, `
       k.setConvAlgorithm('wino4');
       const x = new Float32Array(16 * 16 * 16).fill(1), w = new Float32Array(16 * 16 * 9).fill(0.1), y = new Float32Array(16 * 16 * 16);
       k.conv2dForward(x, [1, 16, 16, 16], w, [16, 16, 3, 3], null, y, 1, 1, 1, 1, true, new Float32Array(16).fill(1));
-      out.bytes = k.poolStats().weightCacheBytes;
-    } catch (e) { out.error = e.message; }
-    process.stdout.write(JSON.stringify(out));`;
-  const run = (value: string) => {
-    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, FTMTLNET_WEIGHT_CACHE_MB: value }, encoding: 'utf8', timeout: 60_000 });
-    t.equal(r.status, 0, `child exited cleanly ${r.stderr ? r.stderr.slice(0, 300) : ''}`);
-    return JSON.parse(r.stdout) as { bytes: number | null; error: string | null };
-  };
+      out.bytes = k.poolStats().weightCacheBytes;`, 'FTMTLNET_WEIGHT_CACHE_MB', value);
   t.ok((run('64').bytes ?? 0) > 0, 'FTMTLNET_WEIGHT_CACHE_MB=64 keeps them');
-  t.same(run('0'), { bytes: 0, error: null }, 'FTMTLNET_WEIGHT_CACHE_MB=0 keeps none');
+  t.same(run('0'), { error: null, bytes: 0 }, 'FTMTLNET_WEIGHT_CACHE_MB=0 keeps none');
   t.match(run('lots').error, /Expected a number of megabytes >= 0 for FTMTLNET_WEIGHT_CACHE_MB but received lots/, 'a bad value is refused by name');
   t.end();
 });

@@ -87,15 +87,22 @@ std::shared_ptr<KeptWeights> buildKept(int m, const float* w, int64_t K, int64_t
   return kept;
 }
 
+// Per-call weights of an M x C correlation, u allocated from the pool.
+std::unique_ptr<PooledWeights> pooledWeights(int m, int64_t M, int64_t C) {
+  std::unique_ptr<PooledWeights> out(new PooledWeights());
+  out->m = m;
+  out->M = M;
+  out->C = C;
+  const int64_t A2 = winograd::alphaOf(m) * winograd::alphaOf(m);
+  out->u = static_cast<float*>(poolAlloc(static_cast<size_t>(A2 * M * C) * sizeof(float)));
+  return out;
+}
+
 }  // namespace
 
 std::unique_ptr<WinogradWeights> forwardWeights(int m, const float* w, int64_t K, int64_t C) {
-  const int64_t count = K * C, A2 = winograd::alphaOf(m) * winograd::alphaOf(m);
-  std::unique_ptr<PooledWeights> out(new PooledWeights());
-  out->m = m;
-  out->M = K;
-  out->C = C;
-  out->u = static_cast<float*>(poolAlloc(static_cast<size_t>(A2 * count) * sizeof(float)));
+  const int64_t count = K * C;
+  std::unique_ptr<PooledWeights> out = pooledWeights(m, K, C);
   PoolFloats taps(9 * count);
   gatherTaps(w, count, taps.data);
   transformAndPack(*out, taps.data, count, true);
@@ -140,12 +147,8 @@ std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* 
 std::unique_ptr<WinogradWeights> backwardDataWeights(int m, const float* w, int64_t K, int64_t C,
                                                      const std::vector<int64_t>& wanted) {
   const int64_t M = static_cast<int64_t>(wanted.size());
-  const int64_t count = M * K, A2 = winograd::alphaOf(m) * winograd::alphaOf(m);
-  std::unique_ptr<PooledWeights> out(new PooledWeights());
-  out->m = m;
-  out->M = M;
-  out->C = K;
-  out->u = static_cast<float*>(poolAlloc(static_cast<size_t>(A2 * count) * sizeof(float)));
+  const int64_t count = M * K;
+  std::unique_ptr<PooledWeights> out = pooledWeights(m, M, K);
   PoolFloats taps(9 * count);
   for (int64_t i = 0; i < M; ++i)
     for (int64_t k = 0; k < K; ++k) {
