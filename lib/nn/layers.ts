@@ -3,7 +3,8 @@
 import { Tensor } from '../tensor';
 import * as ops from '../ops/index';
 import { Module } from './module';
-import { releaseTemporary } from './temporaries';
+import { inInference, releaseTemporary } from './temporaries';
+import { convScaleRelu } from '../ops/fused-conv';
 import { Rng, constant, kaimingNormal, seededRng, uniform } from './init';
 
 // A module with one input and one output.
@@ -132,11 +133,35 @@ export class Sequential extends Layer {
 
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const l of this.layers) {
-      const next = l.forward(y);
+    for (let i = 0; i < this.layers.length; i++) {
+      const l = this.layers[i];
+      // Inference: a Conv2d followed by a ReLU runs as one fused conv (bias and ReLU applied as
+      // the output is stored; the Winograd path keeps its transformed weights between calls).
+      const fuse = l instanceof Conv2d && this.layers[i + 1] instanceof ReLU && canFuseConvRelu(l, y);
+      const next = fuse ? convReluInference(l as Conv2d, y) : l.forward(y);
+      if (fuse) i++;
       if (y !== x) releaseTemporary(y, next);
       y = next;
     }
     return y;
   }
+}
+
+function canFuseConvRelu(conv: Conv2d, x: Tensor): boolean {
+  return inInference() && conv.weight.device === 'cpu' && x.device === 'cpu';
+}
+
+// One scale array of ones (and of zeros, for a conv without bias) per width, shared.
+const onesOf = new Map<number, Float32Array>();
+const zerosOf = new Map<number, Float32Array>();
+function filled(cache: Map<number, Float32Array>, n: number, v: number): Float32Array {
+  let a = cache.get(n);
+  if (!a) cache.set(n, (a = new Float32Array(n).fill(v)));
+  return a;
+}
+
+function convReluInference(conv: Conv2d, x: Tensor): Tensor {
+  const k = conv.outChannels;
+  const shift = conv.bias ? (conv.bias.data as Float32Array) : filled(zerosOf, k, 0);
+  return convScaleRelu([x], conv.weight, shift, filled(onesOf, k, 1), conv.stride, conv.padding);
 }
