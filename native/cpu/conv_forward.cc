@@ -11,7 +11,8 @@ using namespace conv_detail;
 
 void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w, const float* b,
                         float* y, bool relu, const float* rowScale) {
-  if (const int m = winogradForwardTile(s)) return winogradForwardSources(m, s, xs, w, b, y, relu, rowScale);
+  if (const int m = winogradForwardTile(s, rowScale != nullptr))
+    return winogradForwardSources(m, s, xs, w, b, y, relu, rowScale);
   const int64_t HW = s.H * s.W;
   const int64_t PQ = s.P * s.Q;
   const int64_t CRS = s.C * s.R * s.S;

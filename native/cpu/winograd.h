@@ -23,7 +23,9 @@ bool parseConvAlgorithm(const std::string& name, ConvAlgorithm* algorithm);
 // Output tile m (2 or 4) of the Winograd path for this pass of s under the current setting,
 // or 0 when it runs direct (stride != 1, kernel not 3x3, padding > 2, or auto judges direct
 // faster for the shape).
-int winogradForwardTile(const ConvShape& s);
+// cachedWeights: the forward keeps its transformed weights between calls (a row scale is
+// given: the fused inference conv), so smaller planes pay.
+int winogradForwardTile(const ConvShape& s, bool cachedWeights = false);
 int winogradBackwardDataTile(const ConvShape& s);
 
 // Same contracts as convForwardSources / convBackwardDataSources, computed with F(m x m, 3x3).

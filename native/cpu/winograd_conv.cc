@@ -237,8 +237,8 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
       for (int64_t mb = m0; mb < m1; mb += blockRows) {
         const int64_t mc = std::min(blockRows, m1 - mb);
         for (int64_t xi = 0; xi < A2; ++xi)
-          gemmRowsSerial(g.M, mb, mc, g.C, u + xi * g.M * g.C, g.C, packed[xi].get(), rows + xi * g.C, 0, ch.T,
-                         mv + xi * mPoint, ld);
+          gemmRowsSerial(g.M, mb, mc, g.C, u != nullptr ? u + xi * g.M * g.C : nullptr, g.C, packed[xi].get(),
+                         rows + xi * g.C, 0, ch.T, mv + xi * mPoint, ld);
         for (int64_t i = 0; i < mc; ++i) {
           const int64_t o = mb + i;
           if (outBase[o] == nullptr) continue;

@@ -1,6 +1,7 @@
 // Transformed Winograd weights and their inference cache (see winograd_weights.h).
 #include "winograd_weights.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <list>
@@ -23,12 +24,13 @@ struct PooledWeights : WinogradWeights {
   ~PooledWeights() override { poolFree(u); }
 };
 
-// Kept in the cache: system memory, with the source weights to compare against.
+// Kept in the cache: the packed panels in system memory (u is dropped once they are packed:
+// the GEMM reads the panels only), with the source weights to compare against.
 struct KeptWeights : WinogradWeights {
   const float* source = nullptr;   // the caller's weights when built (a hint; contents decide)
   std::vector<float> taps;         // a copy of those weights, K x C x 9
   size_t bytes = 0;
-  ~KeptWeights() override { std::free(u); }
+  uint64_t lastUse = 0;
 };
 
 // taps (9 x count, tap-major) -> w.u, then one PrepackedA per point.
@@ -48,7 +50,7 @@ void gatherTaps(const float* w, int64_t count, float* taps) {
 
 size_t limitFromEnvironment() {
   const char* env = std::getenv("FTMTLNET_WEIGHT_CACHE_MB");
-  if (env == nullptr || *env == '\0') return size_t{64} << 20;
+  if (env == nullptr || *env == '\0') return size_t{256} << 20;
   char* end = nullptr;
   const double mb = std::strtod(env, &end);
   if (end == env || *end != '\0' || !(mb >= 0) || mb > 1e6)
@@ -56,16 +58,29 @@ size_t limitFromEnvironment() {
   return static_cast<size_t>(mb * (1 << 20));
 }
 
+// An entry not looked up for this many lookups (about a hundred forward passes of the largest
+// preset) may be evicted to make room; a recently used one never is, so a model whose layers
+// do not all fit keeps the ones that do instead of rebuilding every entry in turn.
+constexpr uint64_t kIdleLookups = 4096;
+
 struct Cache {
   std::mutex mu;
-  std::list<std::shared_ptr<KeptWeights>> entries;   // most recently used first
-  size_t bytes = 0;
+  std::list<std::shared_ptr<KeptWeights>> entries;
+  size_t bytes = 0;   // entries plus reservations of entries being built
   size_t limit = limitFromEnvironment();
+  uint64_t clock = 0;
 };
 
 Cache& cache() {
   static Cache* c = new Cache();   // never destroyed: worker threads may outlive static teardown
   return *c;
+}
+
+// Bytes an entry holds: the packed panels (rows rounded up to the kernel's) and the weights' copy.
+size_t keptBytes(int m, int64_t K, int64_t C) {
+  const int64_t A2 = winograd::alphaOf(m) * winograd::alphaOf(m);
+  const int64_t mr = gemmKernel().mr;
+  return static_cast<size_t>(A2 * ((K + mr - 1) / mr * mr) * C + 9 * K * C) * sizeof(float);
 }
 
 std::shared_ptr<KeptWeights> buildKept(int m, const float* w, int64_t K, int64_t C) {
@@ -76,14 +91,12 @@ std::shared_ptr<KeptWeights> buildKept(int m, const float* w, int64_t K, int64_t
   kept->C = C;
   kept->source = w;
   kept->taps.assign(w, w + count * 9);
-  const size_t uBytes = static_cast<size_t>(A2 * count) * sizeof(float);
-  kept->u = static_cast<float*>(std::aligned_alloc(64, (uBytes + 63) / 64 * 64));
-  if (kept->u == nullptr) throw std::bad_alloc();
-  PoolFloats taps(9 * count);
+  PoolFloats taps(9 * count), u(A2 * count);
   gatherTaps(w, count, taps.data);
+  kept->u = u.data;
   transformAndPack(*kept, taps.data, count, false);
-  // u, the packed panels (M rounded up to the kernel's rows) and the copy of the weights.
-  kept->bytes = uBytes * 2 + kept->taps.size() * sizeof(float);
+  kept->u = nullptr;
+  kept->bytes = keptBytes(m, K, C);
   return kept;
 }
 
@@ -112,35 +125,49 @@ std::unique_ptr<WinogradWeights> forwardWeights(int m, const float* w, int64_t K
 std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* w, int64_t K, int64_t C) {
   Cache& c = cache();
   const size_t count = static_cast<size_t>(K * C) * 9;
-  const auto same = [&](const KeptWeights& e) {
-    return e.m == m && e.M == K && e.C == C && std::memcmp(e.taps.data(), w, count * sizeof(float)) == 0;
-  };
+  const size_t need = keptBytes(m, K, C);
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    if (c.limit == 0) return forwardWeights(m, w, K, C);
-    for (auto it = c.entries.begin(); it != c.entries.end(); ++it)
-      if ((*it)->source == w && same(**it)) {
-        c.entries.splice(c.entries.begin(), c.entries, it);
-        return c.entries.front();
+    const uint64_t now = ++c.clock;
+    for (auto it = c.entries.begin(); it != c.entries.end();) {
+      KeptWeights& e = **it;
+      if (e.source != w || e.m != m) {
+        ++it;
+      } else if (e.M == K && e.C == C && std::memcmp(e.taps.data(), w, count * sizeof(float)) == 0) {
+        e.lastUse = now;
+        return *it;
+      } else {
+        // The weights at this address changed (training, a reload): their entry goes.
+        c.bytes -= e.bytes;
+        it = c.entries.erase(it);
       }
-  }
-  std::shared_ptr<KeptWeights> kept = buildKept(m, w, K, C);
-  std::lock_guard<std::mutex> lock(c.mu);
-  if (kept->bytes > c.limit / 4) return kept;   // too big to keep: served once
-  // The weights at this address changed (training, a reload): their old entry goes.
-  for (auto it = c.entries.begin(); it != c.entries.end();)
-    if ((*it)->source == w && (*it)->m == m) {
-      c.bytes -= (*it)->bytes;
-      it = c.entries.erase(it);
-    } else {
-      ++it;
     }
-  c.entries.push_front(kept);
-  c.bytes += kept->bytes;
-  while (c.bytes > c.limit && !c.entries.empty()) {
-    c.bytes -= c.entries.back()->bytes;
-    c.entries.pop_back();
+    if (need > c.limit / 4) return forwardWeights(m, w, K, C);
+    if (c.bytes + need > c.limit) {
+      // Room from entries idle for a while (another model's, or weights since freed), oldest first.
+      std::vector<std::list<std::shared_ptr<KeptWeights>>::iterator> idle;
+      for (auto it = c.entries.begin(); it != c.entries.end(); ++it)
+        if ((*it)->lastUse + kIdleLookups < now) idle.push_back(it);
+      std::sort(idle.begin(), idle.end(), [](const auto& a, const auto& b) { return (*a)->lastUse < (*b)->lastUse; });
+      for (size_t i = 0; i < idle.size() && c.bytes + need > c.limit; ++i) {
+        c.bytes -= (*idle[i])->bytes;
+        c.entries.erase(idle[i]);
+      }
+      if (c.bytes + need > c.limit) return forwardWeights(m, w, K, C);   // full of weights in use
+    }
+    c.bytes += need;   // reserved while it is built outside the lock
   }
+  std::shared_ptr<KeptWeights> kept;
+  try {
+    kept = buildKept(m, w, K, C);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(c.mu);
+    c.bytes -= need;
+    throw;
+  }
+  std::lock_guard<std::mutex> lock(c.mu);
+  kept->lastUse = c.clock;
+  c.entries.push_front(kept);
   return kept;
 }
 

@@ -16,7 +16,7 @@ namespace ftm {
 struct WinogradWeights {
   int m = 0;
   int64_t M = 0, C = 0;
-  float* u = nullptr;                                // alpha^2 x M x C
+  float* u = nullptr;                                // alpha^2 x M x C (null once packed, when kept)
   std::vector<std::unique_ptr<PrepackedA>> packed;   // per point, M x C panels
   virtual ~WinogradWeights() = default;
 };
@@ -25,15 +25,16 @@ struct WinogradWeights {
 std::unique_ptr<WinogradWeights> forwardWeights(int m, const float* w, int64_t K, int64_t C);
 
 // The same, from the cache when it holds the weights of `w` with the same contents
-// (compared in full, so weights changed in place are never served stale); otherwise built
-// and kept, the least recently used evicted beyond the limit. Thread-safe.
+// (compared in full, so weights changed in place are never served stale); otherwise built and
+// kept while they fit (entries idle for a while make room; entries in use are never evicted),
+// else built per call. Thread-safe.
 std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* w, int64_t K, int64_t C);
 
 // U for backward-data: rows i < M = wanted.size() hold w[k][wanted[i]] rotated by 180 degrees.
 std::unique_ptr<WinogradWeights> backwardDataWeights(int m, const float* w, int64_t K, int64_t C,
                                                      const std::vector<int64_t>& wanted);
 
-// Bytes the cache holds now; its limit (FTMTLNET_WEIGHT_CACHE_MB, default 64; 0 turns it off).
+// Bytes the cache holds now; its limit (FTMTLNET_WEIGHT_CACHE_MB, default 256; 0 turns it off).
 size_t winogradCacheBytes();
 size_t winogradCacheLimit();
 // Empties the cache (poolTrim calls it with the pool's own trim).
