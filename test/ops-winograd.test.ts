@@ -236,5 +236,21 @@ t.test('FTMTLNET_WEIGHT_CACHE_MB=0 keeps no weights; a bad value is an error nam
   t.ok((run('64').bytes ?? 0) > 0, 'FTMTLNET_WEIGHT_CACHE_MB=64 keeps them');
   t.same(run('0'), { error: null, bytes: 0 }, 'FTMTLNET_WEIGHT_CACHE_MB=0 keeps none');
   t.match(run('lots').error, /Expected a number of megabytes >= 0 for FTMTLNET_WEIGHT_CACHE_MB but received lots/, 'a bad value is refused by name');
+  // A cache of 0.2 MB: six weight sets of 46 KB each (36 packed 16 x 16 points and the weights'
+  // copy) do not all fit; the ones in use stay, the rest run per call, and every output is right.
+  const full = inChild<{ bytes?: number[]; centre?: number[]; error: string | null }>(t, `
+      k.setConvAlgorithm('wino4');
+      out.bytes = []; out.centre = [];
+      const x = new Float32Array(16 * 16 * 16).fill(1), y = new Float32Array(16 * 16 * 16);
+      for (let round = 0; round < 2; round++)
+        for (let i = 1; i <= 6; i++) {
+          const w = new Float32Array(16 * 16 * 9).fill(i / 64);
+          k.conv2dForward(x, [1, 16, 16, 16], w, [16, 16, 3, 3], null, y, 1, 1, 1, 1, true, new Float32Array(16).fill(1));
+          out.bytes.push(k.poolStats().weightCacheBytes);
+          out.centre.push(y[8 * 16 + 8]);
+        }`, 'FTMTLNET_WEIGHT_CACHE_MB', '0.2');
+  t.equal(full.error, null);
+  t.ok(full.bytes!.every((b) => b > 0 && b <= 0.2 * 2 ** 20), `the cache stays within its limit (${full.bytes!.join(', ')} bytes)`);
+  t.same(full.centre, [1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6].map((i) => 144 * i / 64), 'each weight set gives its own output, kept or not');
   t.end();
 });
