@@ -54,7 +54,9 @@ phantoms (128 px); --patch-epochs N then trains N epochs on lesion-centred and b
 patches (--patch-size) cut from the training images; each stage starts from the one before.
 --init DIR starts from another checkpoint's weights instead of the phantom stage (names and
 shapes that match). With balanced sampling the model stores the training images' class shares
-(config.json classPrior) and its probabilities are corrected to them.
+(config.json classPrior) and its probabilities are corrected to them. --tta flips (mammogram's
+default) stores test-time flips in the config: predictions average the image and its three
+mirror images (4x the inference time).
 
 Examples:
   ftmtlnet train --epochs 20 --out runs/phantoms                    # synthetic phantoms
