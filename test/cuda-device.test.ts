@@ -48,7 +48,7 @@ t.test('a CUDA build without a GPU: native entries throw, never crash', { skip: 
   const n = cudaAddon();
   t.throws(() => n.cudaAlloc(4, true), new Error(`cudaAlloc: CUDA is not available: ${cuda.reason}`));
   t.throws(() => n.cudaSynchronize(), new Error(`cudaSynchronize: CUDA is not available: ${cuda.reason}`));
-  t.throws(() => n.cudaDownload(new Float32Array(1), {}), new TypeError('Expected a CUDA device buffer for src but received an object'));
+  t.throws(() => n.cudaDownload(new Float32Array(1), {} as never), new TypeError('Expected a CUDA device buffer for src but received an object'));
   t.end();
 });
 

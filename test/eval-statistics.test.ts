@@ -1,11 +1,11 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { delongAuc, delongPaired, normalUpperTail } from '../lib/eval/delong';
 import { bootstrapDraws, bootstrapIntervals, headlineMetrics, pairedBootstrap, percentileInterval } from '../lib/eval/bootstrap';
 import { imageRecords, metricsFromRecords, type ImageRecord } from '../lib/eval/image-records';
 import { evaluate, type Prediction } from '../lib/eval/metrics';
 import type { Box, Sample } from '../lib/data/sample';
 
-const near = (t: Tap.Test, a: number, b: number, tol: number, what: string): void => {
+const near = (t: Test, a: number, b: number, tol: number, what: string): void => {
   t.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 };
 

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import {
   evaluate, evaluationCurves, rocAuc, rocCurve, argmax, frocCurve, frocSensitivityAt, averagePrecision, boxIou, maskOverlap,
   type Prediction,
@@ -7,7 +7,7 @@ import { classificationMetrics } from '../lib/eval/classification-metrics';
 import type { Box, Sample } from '../lib/data/sample';
 import { seededRandom } from './support/check';
 
-const close = (t: Tap.Test, a: number, b: number, what: string): void => {
+const close = (t: Test, a: number, b: number, what: string): void => {
   t.ok(Math.abs(a - b) <= 1e-12, `${what}: ${a} vs ${b}`);
 };
 

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import type { Test } from 'tap';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { predictImage, closePredictor } from '../lib/model/predictor';
-import { predictGray } from '../lib/model/predict-run';
+import { predictGray, type Prediction } from '../lib/model/predict-run';
 import { resizeBilinear } from '../lib/model/predict-input';
 import { diskSample } from './support/model-fixtures';
 import { writeDicom } from './support/dicom-fixtures';
@@ -14,7 +14,7 @@ import { writeDicom } from './support/dicom-fixtures';
 const model = FTMTLNet.create({ imageSize: 32, seed: 4 }).eval();
 t.teardown(() => closePredictor(model));
 
-function checkPrediction(t: Test, p: Awaited<ReturnType<FTMTLNet['predict']>>, width: number, height: number): void {
+function checkPrediction(t: Test, p: Prediction, width: number, height: number): void {
   t.same(p.classes, ['normal', 'benign', 'malignant']);
   t.equal(p.probabilities.length, 3);
   t.ok(Math.abs(p.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-6, 'probabilities sum to 1');

@@ -3,7 +3,7 @@
 // odd sizes, padding 0 and 1, batch 1 and > 1, against the float64 reference at the documented
 // bound (docs/winograd.md): |y - y_exact| <= beta * (sum |w||x| + |b|) per output element,
 // beta = 1e-6 for F(2x2,3x3) and 1e-5 for F(4x4,3x3) (measured worst: 1.4e-7 and 1.8e-6).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Tensor } from '../lib/tensor';
@@ -41,7 +41,7 @@ function abs(a: ArrayLike<number>): Float64Array {
 }
 
 // Checks |actual - exact| <= beta * scale elementwise (NaN fails); returns the worst ratio.
-function checkBound(t: { equal(a: unknown, b: unknown, message?: string): unknown }, actual: ArrayLike<number>, exact: ArrayLike<number>, scale: ArrayLike<number>,
+function checkBound(t: Pick<Test, 'equal'>, actual: ArrayLike<number>, exact: ArrayLike<number>, scale: ArrayLike<number>,
   beta: number, what: string): void {
   let bad = 0;
   let worst = 0;
@@ -181,7 +181,7 @@ t.test('setConvAlgorithm validates its argument and getConvAlgorithm reports it'
 
 // Runs `body` (JS with the addon as k, filling out) in a child process with env[name] = value:
 // the variable is read once, at the first convolution or query.
-function inChild<T>(t: { equal(a: unknown, b: unknown, message?: string): unknown }, body: string, name: string, value: string): T {
+function inChild<T>(t: Pick<Test, 'equal'>, body: string, name: string, value: string): T {
   const script = `
     const k = require(${JSON.stringify(path.join(__dirname, 'support', 'simd-child.js'))}).loadAddon();
     const out = { error: null };

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import sharp from 'sharp';
 import { trainingCurvePng, rocCurvePng, frocCurvePng } from '../lib/report/plots';
 import { renderOverlay, maskOutlinePath } from '../lib/report/overlay';
@@ -8,7 +8,7 @@ import type { Box } from '../lib/data/sample';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-async function pngSize(t: Tap.Test, png: Buffer, what: string): Promise<[number, number]> {
+async function pngSize(t: Test, png: Buffer, what: string): Promise<[number, number]> {
   t.ok(png.subarray(0, 8).equals(PNG_SIGNATURE), `${what} is a PNG`);
   const m = await sharp(png).metadata();
   t.equal(m.format, 'png');

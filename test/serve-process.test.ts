@@ -35,7 +35,7 @@ t.test('serve: loopback listen, SIGTERM drains and exits 0', async (t) => {
 
   // Four requests at once on one worker; SIGTERM as soon as the first is answered: the other
   // three are then in flight (queued or running) and must still be answered.
-  const body = writeMammogram({ width: 400, height: 500 }).bytes;
+  const body = new Uint8Array(writeMammogram({ width: 400, height: 500 }).bytes);
   const send = () => fetch(`${address}/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/dicom' }, body });
   const pending = [send(), send(), send(), send()];
   const first = await Promise.race(pending);

@@ -1,6 +1,7 @@
 // Test-only helpers: seeded random data, NaN-safe closeness checks, and a gradient check
 // that compares the native backward against central finite differences of a float64
 // reference forward (written plainly in TypeScript beside each op's test).
+import type { Test } from 'tap';
 import { Tensor } from '../../lib/tensor';
 
 export type Rng = () => number;
@@ -63,9 +64,8 @@ export function compareClose(actual: ArrayLike<number>, expected: ArrayLike<numb
   };
 }
 
-interface Asserter {
-  ok(value: unknown, message?: string, extra?: unknown): unknown;
-}
+// A tap Test, or anything with an ok(value, message).
+type Asserter = Pick<Test, 'ok'> | { ok(value: unknown, message?: string): unknown };
 
 export function assertClose(t: Asserter, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what: string): void {
   const r = compareClose(actual, expected, tol);

@@ -1,5 +1,6 @@
 // Runs a SIMD case script (test/support/*-cases.js) in a child process capped at a SIMD level
 // and checks it ran at that level with the same cases as this process.
+import type { Test } from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -8,10 +9,7 @@ export interface SimdRun {
   cases: Record<string, number[]>;
 }
 
-interface Asserter {
-  equal(a: unknown, b: unknown, message?: string): unknown;
-  same(a: unknown, b: unknown, message?: string): unknown;
-}
+type Asserter = Pick<Test, 'equal' | 'same'>;
 
 const ORDER = ['scalar', 'avx2', 'avx512'];
 
