@@ -1,7 +1,7 @@
 // Option parsers and shared option sets of the CLI commands (commander 14).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DATA_FORMATS } from './data-source';
-import type { Preset } from '../model/config';
+import { TTA_MODES, type Preset } from '../model/config';
 
 export function parseIntArg(name: string, min = -Infinity) {
   return (v: string): number => {
@@ -61,6 +61,11 @@ export function givenOptions(cmd: Command): Set<string> {
 // --init: start the weights from another checkpoint (tensors matched by name and shape).
 export function addInitOption(cmd: Command): Command {
   return cmd.option('--init <checkpoint>', 'start from this checkpoint folder\'s weights where names and shapes match (e.g. a model trained on phantoms); the rest start fresh');
+}
+
+// --tta on eval and predict: overrides the checkpoint's config.tta for this run.
+export function addTtaOverrideOption(cmd: Command): Command {
+  return cmd.addOption(new Option('--tta <mode>', "test-time augmentation: flips (the image and its three mirror images, averaged) or none (default: the checkpoint's config.tta)").choices([...TTA_MODES]));
 }
 
 export function addThreadsOption(cmd: Command): Command {

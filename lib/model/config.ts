@@ -195,7 +195,7 @@ export function resolveConfig(options: FTMTLNetOptions | FTMTLNetConfig = {}): F
     fail('range', `an architecture of at most ${CONFIG_BOUNDS.parameters} parameters`, 'arch', `one of ${parameters} parameters (${JSON.stringify(arch)})`);
   }
   const tta = given(options, 'tta', 'none') as TestTimeAugmentation;
-  if (!TTA_MODES.includes(tta)) fail('type', 'one of "none", "flips"', 'tta', describe(tta));
+  if (!TTA_MODES.includes(tta)) fail('type', `one of ${TTA_MODES.map((m) => `"${m}"`).join(', ')}`, 'tta', describe(tta));
   const preprocess = given(options, 'preprocess', null);
   if (preprocess !== null && (typeof preprocess !== 'object' || Array.isArray(preprocess))) {
     fail('type', 'null or a preprocess options object', 'preprocess', describe(preprocess));

@@ -1,12 +1,12 @@
 // `ftmtlnet eval`: evaluates a checkpoint on phantoms or a data set and prints the metrics
 // (classification, detection FROC/AP, segmentation Dice/IoU), as JSON with --json.
-import { Command, Option } from 'commander';
-import { TTA_MODES, type TestTimeAugmentation } from '../../model/config';
+import { Command } from 'commander';
+import type { TestTimeAugmentation } from '../../model/config';
 import { loadModel } from '../../train/model-checkpoint';
 import type { EvaluationMetrics } from '../../eval/metrics';
 import { setNumThreads } from '../../capabilities';
 import { loadSamples, type DataFormat } from '../data-source';
-import { addDataOptions, addThreadsOption, parseIntArg } from '../options';
+import { addDataOptions, addThreadsOption, addTtaOverrideOption, parseIntArg } from '../options';
 import { validate } from '../../train/validate';
 import { formatMetricsTable } from '../../report/summary-table';
 import { imageRecords, type ImageRecord } from '../../eval/image-records';
@@ -103,9 +103,9 @@ export function register(program: Command): void {
     .option('--ids <file>', 'evaluate only these images: a file of ids (one per line), or a cv records.json (its held-out images)')
     .option('--bootstrap <n>', 'bootstrap replicates of the 95% intervals (0: none)', parseIntArg('--bootstrap', 0), 2000)
     .option('--overlays <dir>', 'write overlays of the worst missed masses, false-positive detections and misclassified images')
-    .addOption(new Option('--tta <mode>', "test-time augmentation: flips (the image and its three mirror images, averaged) or none (default: the checkpoint's config.tta)").choices([...TTA_MODES]))
     .option('--json', 'print the metrics as JSON');
   addDataOptions(cmd);
+  addTtaOverrideOption(cmd);
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
 Images are preprocessed exactly as the checkpoint was trained (its config's preprocess: breast

@@ -1,7 +1,7 @@
 // `ftmtlnet predict`: runs a checkpoint on one image (PNG, DICOM, PGM): class probabilities,
 // mass boxes with scores, mask area; --overlay draws boxes and mask outline on the image.
 import { Command, Option } from 'commander';
-import { TTA_MODES, type TestTimeAugmentation } from '../../model/config';
+import type { TestTimeAugmentation } from '../../model/config';
 import { FTMTLNet } from '../../model/ftmtlnet';
 import { loadModel } from '../../train/model-checkpoint';
 import { predictImage, closePredictor } from '../../model/predictor';
@@ -9,7 +9,7 @@ import { setNumThreads } from '../../capabilities';
 import { readImageFile } from '../../data/image-file';
 import { promises as fsp } from 'node:fs';
 import { renderOverlay } from '../../report/overlay';
-import { addThreadsOption, parseNumberArg } from '../options';
+import { addThreadsOption, addTtaOverrideOption, parseNumberArg } from '../options';
 import { exportOnnxBytes } from '../../onnx/export';
 import { OnnxPredictor } from '../../onnx/predict-onnx';
 import { getNumThreads } from '../../capabilities';
@@ -51,8 +51,8 @@ export function register(program: Command): void {
     .option('--json', 'print the prediction as JSON (the mask as its area and bounding box)')
     .option('--dicom-out <dir>', 'for a DICOM input: write a DICOM SEG of the mask and an SR (TID 1500) of the findings to DIR')
     .option('--secondary-capture', 'with --dicom-out: also write the overlay as a DICOM Secondary Capture')
-    .addOption(new Option('--tta <mode>', "test-time augmentation: flips (the image and its three mirror images, averaged) or none (default: the checkpoint's config.tta)").choices([...TTA_MODES]))
     .addOption(new Option('--engine <name>', 'forward pass by our engine or by onnxruntime-node on the exported graph').choices(['ftmtlnet', 'onnx']).default('ftmtlnet'));
+  addTtaOverrideOption(cmd);
   addThreadsOption(cmd);
   cmd.addHelpText('after', `
 Boxes are [x1, y1, x2, y2] in the input image's pixels.
