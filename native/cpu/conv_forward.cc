@@ -4,6 +4,7 @@
 #include "conv.h"
 #include "conv_passes.h"
 #include "winograd.h"
+#include "winograd_weights.h"
 
 namespace ftm {
 
@@ -11,7 +12,9 @@ using namespace conv_detail;
 
 void convForwardSources(const ConvShape& s, const std::vector<ConvSource>& xs, const float* w, const float* b,
                         float* y, bool relu, const float* rowScale) {
-  if (const int m = winogradForwardTile(s, rowScale != nullptr))
+  // The fused inference conv (a row scale) keeps its Winograd weights, unless the cache is off.
+  const bool keptWeights = rowScale != nullptr && winogradCacheLimit() > 0;
+  if (const int m = winogradForwardTile(s, keptWeights))
     return winogradForwardSources(m, s, xs, w, b, y, relu, rowScale);
   const int64_t HW = s.H * s.W;
   const int64_t PQ = s.P * s.Q;

@@ -23,8 +23,8 @@ bool parseConvAlgorithm(const std::string& name, ConvAlgorithm* algorithm);
 // Output tile m (2 or 4) of the Winograd path for this pass of s under the current setting,
 // or 0 when it runs direct (stride != 1, kernel not 3x3, padding > 2, or auto judges direct
 // faster for the shape).
-// cachedWeights: the forward keeps its transformed weights between calls (a row scale is
-// given: the fused inference conv), so smaller planes pay.
+// cachedWeights: the forward keeps its transformed weights between calls (the fused inference
+// conv with the weight cache on), so smaller planes pay.
 int winogradForwardTile(const ConvShape& s, bool cachedWeights = false);
 int winogradBackwardDataTile(const ConvShape& s);
 

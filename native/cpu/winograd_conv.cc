@@ -198,8 +198,10 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
   const float* u = weights.u;
   const RowsKernel& kern = rowsKernel();
   const int threads = numThreads();
-  const bool parallel = threads > 1 && 2.0 * (g.m + 2) * (g.m + 2) * g.M * g.C * g.N * ceilDiv(g.P, g.m) *
-                                           ceilDiv(g.Q, g.m) >= kParallelFlops;
+  // The GEMMs' flops decide whether the pass is split (before the layout, which depends on it).
+  const int64_t alpha = winograd::alphaOf(g.m);
+  const int64_t tiles = g.N * ceilDiv(g.P, g.m) * ceilDiv(g.Q, g.m);
+  const bool parallel = threads > 1 && 2.0 * alpha * alpha * g.M * g.C * tiles >= kParallelFlops;
   const TileLayout l(g, kern.nr, parallel ? threads : 1);
   const int64_t A2 = l.A2, ld = l.ld;
   // Too few chunks to keep the threads busy: they split the output channels too.
