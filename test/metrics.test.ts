@@ -155,16 +155,16 @@ t.test('evaluate: exact output shape, perfect and inverted predictions', (t) => 
   const perfect = [perfectPrediction(samples[0], [0.8, 0.1, 0.1]), perfectPrediction(samples[1], [0.1, 0.8, 0.1]), perfectPrediction(samples[2], [0.1, 0.1, 0.8])];
   const m = evaluate(perfect, samples);
   t.same(Object.keys(m), ['classification', 'detection', 'segmentation', 'images']);
-  t.same(Object.keys(m.classification), ['auc', 'accuracy', 'sensitivity', 'specificity', 'macroAuc']);
+  t.same(Object.keys(m.classification), ['auc', 'accuracy', 'sensitivity', 'specificity', 'macroAuc', 'aucBilateral', 'bilateralImages']);
   t.same(Object.keys(m.detection), ['froc', 'ap50']);
   // (JS lists integer-like keys first, so JSON shows "1","2","4","0.5": compare as a set.)
   t.same(Object.keys(m.detection.froc).sort(), ['0.5', '1', '2', '4']);
   t.same(m, {
-    classification: { auc: 1, accuracy: 1, sensitivity: 1, specificity: 1, macroAuc: 1 },
+    classification: { auc: 1, accuracy: 1, sensitivity: 1, specificity: 1, macroAuc: 1, aucBilateral: NaN, bilateralImages: 0 },
     detection: { froc: { '0.5': 1, '1': 1, '2': 1, '4': 1 }, ap50: 1 },
     segmentation: { dice: 1, iou: 1 },
     images: 3,
-  });
+  }, 'phantoms have no patients: no bilateral pairs');
   const inverted: Prediction[] = samples.map((s, i) => ({
     probabilities: [[0.1, 0.1, 0.8], [0.1, 0.1, 0.8], [0.8, 0.1, 0.1]][i],
     label: '',

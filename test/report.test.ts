@@ -75,7 +75,7 @@ t.test('renderOverlay draws boxes, scores and mask outline at the chosen scale',
 
 t.test('formatMetricsTable lists every metric, n/a for undefined values, side by side runs', (t) => {
   const m: EvaluationMetrics = {
-    classification: { auc: 0.9512, accuracy: 0.8, sensitivity: 0.9, specificity: 0.85, macroAuc: NaN },
+    classification: { auc: 0.9512, accuracy: 0.8, sensitivity: 0.9, specificity: 0.85, macroAuc: NaN, aucBilateral: NaN, bilateralImages: 0 },
     detection: { froc: { '0.5': 0.7, '1': 0.85, '2': 0.9, '4': 0.95 }, ap50: 0.7 },
     segmentation: { dice: 0.78, iou: 0.66 },
     images: 42,
@@ -88,5 +88,10 @@ t.test('formatMetricsTable lists every metric, n/a for undefined values, side by
   const two = formatMetricsTable({ full: m, none: { ...m, images: 7 } }).split('\n');
   t.match(two[0], /^metric\s+full\s+none$/);
   t.match(two[14], /^images\s+42\s+7$/);
+  t.notOk(one.some((l) => /bilateral/.test(l)), 'no bilateral rows without partners');
+  const paired = formatMetricsTable({ ...m, classification: { ...m.classification, aucBilateral: 0.66, bilateralImages: 40 } }).split('\n');
+  t.equal(paired.length, 17, 'with partners: the bilateral AUC and its image count');
+  t.match(paired[3], /^AUC bilateral \(minus the other breast\)\s+0\.660$/);
+  t.match(paired[15], /^images with a partner \(bilateral\)\s+40$/);
   t.end();
 });

@@ -6,7 +6,7 @@
 import { Rng } from '../random';
 import { argmax, rocAuc } from './classification-metrics';
 import { FROC_RATES, averagePrecision, frocCurve, frocSensitivityAt } from './detection-metrics';
-import { positiveClassIndex, type ImageRecord } from './image-records';
+import { positiveClassIndex, recordsBilateralAuc, type ImageRecord } from './image-records';
 import type { FrocRate, Interval, MetricIntervals } from './intervals';
 
 export type { FrocRate, Interval, MetricIntervals };
@@ -23,6 +23,7 @@ export interface BootstrapOptions {
 // The headline metrics of one (resampled) set of records.
 export interface HeadlineMetrics {
   auc: number;
+  aucBilateral: number;
   accuracy: number;
   froc: Record<FrocRate, number>;
   ap50: number;
@@ -39,7 +40,7 @@ export function headlineMetrics(records: readonly ImageRecord[], classes: readon
   const froc = Object.fromEntries(FROC_RATES.map((k) => [k, frocSensitivityAt(points, lesions, Number(k))])) as Record<FrocRate, number>;
   let dice = 0, n = 0;
   for (const r of records) if (r.dice !== null) { dice += r.dice; n++; }
-  return { auc, accuracy, froc, ap50: averagePrecision(images, 0.5), dice: n ? dice / n : NaN };
+  return { auc, aucBilateral: recordsBilateralAuc(records, classes).auc, accuracy, froc, ap50: averagePrecision(images, 0.5), dice: n ? dice / n : NaN };
 }
 
 // The percentile interval of the finite values ([NaN, NaN] when there are none).
@@ -83,7 +84,7 @@ export function bootstrapDraws(n: number, options: BootstrapOptions = {}): Int32
 function intervalsOf(samples: HeadlineMetrics[], o: Resolved): MetricIntervals {
   const pick = (f: (m: HeadlineMetrics) => number): Interval => percentileInterval(samples.map(f), o.level);
   return {
-    auc: pick((m) => m.auc), accuracy: pick((m) => m.accuracy),
+    auc: pick((m) => m.auc), aucBilateral: pick((m) => m.aucBilateral), accuracy: pick((m) => m.accuracy),
     froc: Object.fromEntries(FROC_RATES.map((k) => [k, pick((m) => m.froc[k])])) as Record<FrocRate, Interval>,
     ap50: pick((m) => m.ap50), dice: pick((m) => m.dice), replicates: o.replicates, seed: o.seed, level: o.level,
   };
@@ -105,7 +106,7 @@ export function pairedBootstrap(a: readonly ImageRecord[], b: readonly ImageReco
   if (a.length !== b.length || a.some((r, i) => r.id !== b[i].id)) throw new RangeError('Expected records of the same images in the same order for b but received a different image list');
   const o = resolve(options);
   const diff = (x: HeadlineMetrics, y: HeadlineMetrics): HeadlineMetrics => ({
-    auc: x.auc - y.auc, accuracy: x.accuracy - y.accuracy,
+    auc: x.auc - y.auc, aucBilateral: x.aucBilateral - y.aucBilateral, accuracy: x.accuracy - y.accuracy,
     froc: Object.fromEntries(FROC_RATES.map((k) => [k, x.froc[k] - y.froc[k]])) as Record<FrocRate, number>,
     ap50: x.ap50 - y.ap50, dice: x.dice - y.dice,
   });

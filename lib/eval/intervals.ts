@@ -7,6 +7,7 @@ export type FrocRate = (typeof FROC_RATES)[number];
 
 export interface MetricIntervals {
   auc: Interval;
+  aucBilateral: Interval;   // the bilateral AUC (bilateral.ts); [NaN, NaN] without partners
   accuracy: Interval;
   froc: Record<FrocRate, Interval>;
   ap50: Interval;

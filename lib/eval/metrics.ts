@@ -5,6 +5,8 @@
 //   accuracy, sensitivity and specificity threshold by argmax of the probabilities (the first
 //   class wins ties): an image is called positive when argmax is the positive class.
 //   macroAuc averages one-vs-rest AUCs over the classes for which both sides are present.
+//   aucBilateral ranks the images that have a contralateral partner (bilateral.ts) by their
+//   malignant probability minus the partner's; bilateralImages counts them (0: NaN AUC).
 // detection: FROC sensitivity at 0.5, 1, 2, 4 false positives per image (see frocCurve:
 //   hit = predicted box centre inside a ground-truth box, one hit per lesion, duplicates are
 //   neither TP nor FP) and VOC all-point AP at IoU >= 0.5. Ground truth = sample.boxes (masses).
@@ -18,6 +20,7 @@ import { FROC_RATES, averagePrecision, frocCurve, frocSensitivityAt, type Detect
 import { maskOverlap } from './segmentation-metrics';
 import { describe, fail } from '../errors';
 import type { MetricIntervals } from './intervals';
+import { bilateralAuc, contralateralPartners } from './bilateral';
 
 export interface PredictionMask {
   width: number;
@@ -33,8 +36,14 @@ export interface Prediction {
   mask: PredictionMask | null;
 }
 
+// The bilateral comparison's AUC beside the per-image metrics (see bilateral.ts).
+export interface BilateralMetrics {
+  aucBilateral: number;
+  bilateralImages: number;
+}
+
 export interface EvaluationMetrics {
-  classification: ClassificationMetrics;
+  classification: ClassificationMetrics & BilateralMetrics;
   detection: { froc: { '0.5': number; '1': number; '2': number; '4': number }; ap50: number };
   segmentation: { dice: number; iou: number };
   images: number;
@@ -96,7 +105,12 @@ export function evaluate(predictions: Prediction[], samples: Sample[], options: 
   checkInputs(predictions, samples, classes);
   const positive = positiveIndex(classes, options);
   const truth = samples.map((s) => classes.indexOf(s.label));
-  const classification = classificationMetrics(predictions.map((p) => p.probabilities), truth, positive, classes.length);
+  const partners = contralateralPartners(samples);
+  const bilateral = bilateralAuc(predictions.map((p) => p.probabilities[positive]), partners.map((j) => (j === null ? null : predictions[j].probabilities[positive])), truth.map((k) => k === positive));
+  const classification = {
+    ...classificationMetrics(predictions.map((p) => p.probabilities), truth, positive, classes.length),
+    aucBilateral: bilateral.auc, bilateralImages: bilateral.images,
+  };
 
   const detImages = detectionImages(predictions, samples);
   const { points, lesions } = frocCurve(detImages);

@@ -144,7 +144,7 @@ const num = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : 'n/a');
 // The comparison as text: per seed and pooled, A, B, A - B [95% paired bootstrap], DeLong p.
 export function formatAblation(s: AblationSummary): string {
   const rows: [string, (m: HeadlineMetrics) => number, (i: MetricIntervals) => [number, number]][] = [
-    ['AUC (malignant vs rest)', (m) => m.auc, (i) => i.auc], ['accuracy', (m) => m.accuracy, (i) => i.accuracy],
+    ['AUC (malignant vs rest)', (m) => m.auc, (i) => i.auc], ['AUC bilateral', (m) => m.aucBilateral, (i) => i.aucBilateral], ['accuracy', (m) => m.accuracy, (i) => i.accuracy],
     ['FROC @ 0.5 FP/img', (m) => m.froc['0.5'], (i) => i.froc['0.5']], ['FROC @ 1 FP/img', (m) => m.froc['1'], (i) => i.froc['1']],
     ['FROC @ 2 FP/img', (m) => m.froc['2'], (i) => i.froc['2']], ['FROC @ 4 FP/img', (m) => m.froc['4'], (i) => i.froc['4']],
     ['AP @ IoU 0.5', (m) => m.ap50, (i) => i.ap50], ['Dice (images with a mass)', (m) => m.dice, (i) => i.dice],

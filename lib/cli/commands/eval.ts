@@ -73,7 +73,7 @@ interface EvalFlags {
 
 // The eval --json shape (and the demo's metrics.json).
 // With bootstrap intervals, each interval sits beside its metric: classification.aucCI,
-// classification.accuracyCI, detection.frocCI["0.5"|"1"|"2"|"4"], detection.ap50CI,
+// classification.accuracyCI, classification.aucBilateralCI, detection.frocCI["0.5"|"1"|"2"|"4"], detection.ap50CI,
 // segmentation.diceCI (each [low, high]) and bootstrap { replicates, seed, level }.
 export function metricsJson(m: EvaluationMetrics): object {
   const c = m.classification;
@@ -81,7 +81,8 @@ export function metricsJson(m: EvaluationMetrics): object {
   return {
     classification: {
       auc: c.auc, accuracy: c.accuracy, sensitivity: c.sensitivity, specificity: c.specificity, macroAuc: c.macroAuc,
-      ...(ci ? { aucCI: ci.auc, accuracyCI: ci.accuracy } : {}),
+      aucBilateral: c.aucBilateral, bilateralImages: c.bilateralImages,
+      ...(ci ? { aucCI: ci.auc, accuracyCI: ci.accuracy, aucBilateralCI: ci.aucBilateral } : {}),
     },
     detection: {
       froc: { '0.5': m.detection.froc['0.5'], '1': m.detection.froc['1'], '2': m.detection.froc['2'], '4': m.detection.froc['4'] }, ap50: m.detection.ap50,
@@ -112,10 +113,12 @@ Images are preprocessed exactly as the checkpoint was trained (its config's prep
 crop/flip/normalisation, or a letterbox). Metrics are computed in the model's S x S frame.
 Intervals: 95% percentile bootstrap over images (--bootstrap replicates, seed 0).
 --json prints { classification: { auc, aucCI, accuracy, accuracyCI, sensitivity, specificity,
-  macroAuc }, detection: { froc: { "0.5", "1", "2", "4" }, frocCI: { same keys }, ap50, ap50CI },
+  macroAuc, aucBilateral, aucBilateralCI, bilateralImages }, detection: { froc: { "0.5", "1", "2", "4" }, frocCI: { same keys }, ap50, ap50CI },
   segmentation: { dice, diceCI, iou }, images, bootstrap } (each CI is [low, high]; a metric
 undefined on the data, e.g. AUC without malignant images, is null).
-Detection and segmentation count masses only; a calcification or other finding is never a
+aucBilateral ranks the images whose other breast (same patient, same view, other side; a
+mini-MIAS pair) was evaluated too by malignant probability minus the other breast's;
+bilateralImages counts them (0: null AUC). Detection and segmentation count masses only; a calcification or other finding is never a
 missed mass. --overlays DIR writes the worst cases (ground truth green, prediction red).
 
 Examples:
