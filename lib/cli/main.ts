@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `ftmtlnet` command line: each subcommand lives in lib/cli/commands/<name>.ts and is listed here.
+import * as v8 from 'node:v8';
 import { Command } from 'commander';
 import { packageVersion } from '../package-version';
 import * as synth from './commands/synth';
@@ -20,6 +21,14 @@ import * as orthanc from './commands/orthanc';
 import * as cv from './commands/cv';
 import * as profile from './commands/profile';
 import { addLimitOptions } from './limit-options';
+
+// V8 marks the heap on helper threads while JS runs; during a forward pass or a training step
+// those threads take the cores from the engine's kernel threads, and a kernel waits for its
+// slowest thread (m/256 batch 8: a 128x128 convolution ran 2x slower inside the model than
+// alone, the whole pass 8-10% slower). The command line marks on the main thread instead,
+// between kernels; FTMTLNET_CONCURRENT_GC=1 keeps V8's default. (`npm run bench` runs with
+// --single-threaded-gc for the same reason.)
+if (process.env.FTMTLNET_CONCURRENT_GC !== '1') v8.setFlagsFromString('--no-concurrent-marking');
 
 const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve, submit, worker, queue, orthanc, cv, profile];
 
