@@ -1,6 +1,7 @@
 // Persistent thread pool: workers spin briefly, then sleep on a condition variable between
-// jobs; the calling thread takes part as thread 0 and chunks are claimed dynamically, so the
-// caller never waits on a worker that is asleep or preempted. Nested or concurrent calls run
+// jobs; the calling thread takes part as thread 0 and chunks are claimed dynamically (each
+// thread from its own contiguous share first, then from the others'), so the caller never
+// waits on a worker that is asleep or preempted. Nested or concurrent calls run
 // inline (no deadlock).
 #include "thread_pool.h"
 
@@ -21,11 +22,47 @@ thread_local bool tInsideParallel = false;
 // One parallel loop: `chunks` ranges of [0, n) claimed atomically by whichever threads arrive.
 // The caller never waits for a thread that has not started (a sleeping or preempted worker
 // just finds nothing left), only for chunks already being worked on.
+//
+// The chunks are dealt in contiguous shares, one per thread, and each thread claims from its
+// own share first, then from the others' (a late or preempted thread's share is still taken
+// over). So in consecutive loops over the same range, thread t works on the same part of it:
+// a convolution reads the rows the previous layer's thread t wrote into its own core's cache
+// (chained 16-channel 256x256 convolutions on 2 threads ran 25% slower than the same
+// convolution repeated when any thread could take any chunk; on 1 thread they ran alike).
+constexpr int kMaxShares = 64;
+
+struct alignas(64) Cursor {
+  std::atomic<size_t> next{0};
+  size_t end = 0;
+};
+
 struct Job {
   const std::function<void(size_t, size_t, int)>* fn;
   size_t n = 0, chunks = 0, grain = 0;  // grain 0: chunks of equal size
-  std::atomic<size_t> next{0};
+  int shares = 1;
+  Cursor cursor[kMaxShares];
   std::atomic<size_t> done{0};
+
+  // Deals the chunks into `threads` contiguous shares (at most kMaxShares).
+  void deal(int threads) {
+    shares = std::max(1, std::min(threads, kMaxShares));
+    for (int s = 0; s < shares; ++s) {
+      cursor[s].next.store(chunks * s / shares, std::memory_order_relaxed);
+      cursor[s].end = chunks * (s + 1) / shares;
+    }
+  }
+
+  // The next unclaimed chunk, own share first; false when none is left.
+  bool claim(int thread, size_t& c) {
+    const int own = thread % shares;
+    for (int k = 0; k < shares; ++k) {
+      Cursor& cur = cursor[(own + k) % shares];
+      if (cur.next.load(std::memory_order_relaxed) >= cur.end) continue;
+      c = cur.next.fetch_add(1, std::memory_order_relaxed);
+      if (c < cur.end) return true;
+    }
+    return false;
+  }
   std::mutex errorMu;
   std::exception_ptr error;
 
@@ -41,8 +78,8 @@ struct Job {
 
   void work(int thread) {
     for (;;) {
-      const size_t c = next.fetch_add(1, std::memory_order_relaxed);
-      if (c >= chunks) return;
+      size_t c;
+      if (!claim(thread, c)) return;
       size_t begin, end;
       range(c, begin, end);
       try {
@@ -104,6 +141,7 @@ class ThreadPool {
     if (tInsideParallel || threads_ == 1) return false;
     std::unique_lock<std::mutex> run(runMu_, std::try_to_lock);
     if (!run.owns_lock()) return false;
+    job.deal(threads_);
     job_.store(&job, std::memory_order_seq_cst);
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -11,8 +11,10 @@ int numThreads();
 void setNumThreads(int n);
 
 // Runs fn(begin, end, threadIndex) over [0, n) split into up to 4 contiguous chunks per thread,
-// claimed by whichever threads are free (a thread may run several; threadIndex identifies the
-// thread, not the chunk), and returns when all are done. Exceptions are rethrown here.
+// each thread claiming from its own contiguous share of the chunks first (the same part of the
+// range in consecutive loops: cache locality across layers), then from the others' (a thread
+// may run several; threadIndex identifies the thread, not the chunk), and returns when all are
+// done. Exceptions are rethrown here.
 // If another parallelFor is already running (from another JS thread), runs inline.
 void parallelFor(size_t n, const std::function<void(size_t, size_t, int)>& fn);
 
