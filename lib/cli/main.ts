@@ -22,14 +22,6 @@ import * as cv from './commands/cv';
 import * as profile from './commands/profile';
 import { addLimitOptions } from './limit-options';
 
-// V8 marks the heap on helper threads while JS runs; during a forward pass or a training step
-// those threads take the cores from the engine's kernel threads, and a kernel waits for its
-// slowest thread (m/256 batch 8: a 128x128 convolution ran 2x slower inside the model than
-// alone, the whole pass 8-10% slower). The command line marks on the main thread instead,
-// between kernels; FTMTLNET_CONCURRENT_GC=1 keeps V8's default. (`npm run bench` runs with
-// --single-threaded-gc for the same reason.)
-if (process.env.FTMTLNET_CONCURRENT_GC !== '1') v8.setFlagsFromString('--no-concurrent-marking');
-
 const commands: { register(program: Command): void }[] = [synth, inspect, dataset, exportCommand, parity, train, evaluate, predict, demo, ablate, serve, submit, worker, queue, orthanc, cv, profile];
 
 
@@ -46,6 +38,14 @@ export function buildProgram(configure?: (program: Command) => void): Command {
 }
 
 if (require.main === module) {
+  // V8 marks the heap on helper threads while JS runs; during a forward pass or a training step
+  // those threads take the cores from the engine's kernel threads, and a kernel waits for its
+  // slowest thread (m/256 batch 8: a 128x128 convolution ran 2x slower inside the model than
+  // alone, the whole pass 8-10% slower). The command line marks on the main thread instead,
+  // between kernels; FTMTLNET_CONCURRENT_GC=1 keeps V8's default. (`npm run bench` runs with
+  // --single-threaded-gc for the same reason.) Only when run as the command: importing
+  // buildProgram (tests, an embedding app) leaves the process's V8 flags alone.
+  if (process.env.FTMTLNET_CONCURRENT_GC !== '1') v8.setFlagsFromString('--no-concurrent-marking');
   buildProgram()
     .parseAsync(process.argv)
     .catch((err: Error) => {
