@@ -2,9 +2,11 @@
 import type { EvaluationMetrics } from '../eval/metrics';
 
 type Ci = [number, number] | undefined;
-const ROWS: [string, (m: EvaluationMetrics) => number, (m: EvaluationMetrics) => Ci][] = [
+// A row with a fourth entry is shown only when that holds for some column.
+const hasPartners = (m: EvaluationMetrics): boolean => (m.classification.bilateralImages ?? 0) > 0;
+const ROWS: [string, (m: EvaluationMetrics) => number, (m: EvaluationMetrics) => Ci, ((m: EvaluationMetrics) => boolean)?][] = [
   ['AUC (malignant vs rest)', (m) => m.classification.auc, (m) => m.intervals?.auc],
-  ['AUC bilateral (minus the other breast)', (m) => m.classification.aucBilateral, (m) => m.intervals?.aucBilateral],
+  ['AUC bilateral (minus the other breast)', (m) => m.classification.aucBilateral, (m) => m.intervals?.aucBilateral, hasPartners],
   ['macro AUC', (m) => m.classification.macroAuc, () => undefined],
   ['accuracy', (m) => m.classification.accuracy, (m) => m.intervals?.accuracy],
   ['sensitivity (malignant)', (m) => m.classification.sensitivity, () => undefined],
@@ -26,13 +28,11 @@ const cell = (v: number, ci: Ci): string => (ci ? `${num(v)} [${num(ci[0])}, ${n
 export function formatMetricsTable(metrics: EvaluationMetrics | Record<string, EvaluationMetrics>): string {
   const columns: [string, EvaluationMetrics][] = 'classification' in metrics ? [['value', metrics as EvaluationMetrics]] : Object.entries(metrics as Record<string, EvaluationMetrics>);
   const rows: string[][] = [['metric', ...columns.map(([name]) => name)]];
-  // The bilateral row only where some image has a contralateral partner.
-  const bilateral = columns.some(([, m]) => (m.classification.bilateralImages ?? 0) > 0);
-  for (const [name, get, ci] of ROWS) {
-    if (name.startsWith('AUC bilateral') && !bilateral) continue;
+  for (const [name, get, ci, shown] of ROWS) {
+    if (shown && !columns.some(([, m]) => shown(m))) continue;
     rows.push([name, ...columns.map(([, m]) => cell(get(m), ci(m)))]);
   }
-  if (bilateral) rows.push(['images with a partner (bilateral)', ...columns.map(([, m]) => String(m.classification.bilateralImages ?? 0))]);
+  if (columns.some(([, m]) => hasPartners(m))) rows.push(['images with a partner (bilateral)', ...columns.map(([, m]) => String(m.classification.bilateralImages ?? 0))]);
   rows.push(['images', ...columns.map(([, m]) => String(m.images))]);
   const withCi = columns.find(([, m]) => m.intervals)?.[1].intervals;
   const note = withCi ? `\n[ ]: ${Math.round(withCi.level * 100)}% bootstrap interval (${withCi.replicates} replicates, images resampled, seed ${withCi.seed})` : '';
