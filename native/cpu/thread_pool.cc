@@ -31,6 +31,7 @@ thread_local bool tInsideParallel = false;
 // convolution repeated when any thread could take any chunk; on 1 thread they ran alike).
 constexpr int kMaxShares = 64;
 
+// One share's unclaimed chunks [next, end) (a cache line each: threads bump their own).
 struct alignas(64) Cursor {
   std::atomic<size_t> next{0};
   size_t end = 0;
@@ -39,9 +40,11 @@ struct alignas(64) Cursor {
 struct Job {
   const std::function<void(size_t, size_t, int)>* fn;
   size_t n = 0, chunks = 0, grain = 0;  // grain 0: chunks of equal size
-  int shares = 1;
+  int shares = 1;                       // set by deal() before the threads start
   Cursor cursor[kMaxShares];
   std::atomic<size_t> done{0};
+  std::mutex errorMu;
+  std::exception_ptr error;
 
   // Deals the chunks into `threads` contiguous shares (at most kMaxShares).
   void deal(int threads) {
@@ -63,8 +66,6 @@ struct Job {
     }
     return false;
   }
-  std::mutex errorMu;
-  std::exception_ptr error;
 
   void range(size_t c, size_t& begin, size_t& end) const {
     if (grain == 0) {
