@@ -73,7 +73,13 @@ void gemmRowsSerial(int64_t M, int64_t m0, int64_t mc, int64_t K, const float* a
   const float* ap[16];
   for (int64_t pc = 0; pc < K; pc += kcBlock) {
     const int64_t kc = std::min(kcBlock, K - pc);
-    for (int64_t jr = n0; jr < n1; jr += kern.nr)
+    for (int64_t jr = n0; jr < n1; jr += kern.nr) {
+      // A last panel of at most one or two vectors runs the narrower kernel (an 8x8 plane's
+      // 80-column grid: 48 + 32 columns instead of 96).
+      const int64_t width = n1 - jr;
+      RowsKernelFn fn = kern.fn;
+      if (kern.lanes > 0 && width <= kern.lanes) fn = kern.narrow[0];
+      else if (kern.lanes > 0 && width <= 2 * kern.lanes) fn = kern.narrow[1];
       for (int64_t ir = 0; ir < mc; ir += kern.mr) {
         if (packed != nullptr) {
           const float* panel = packed->pack(m0 + ir, kern.mr, pc, kc, kern.mr, nullptr);
@@ -84,8 +90,9 @@ void gemmRowsSerial(int64_t M, int64_t m0, int64_t mc, int64_t K, const float* a
             ap[i] = (m < M ? a + m * lda : zeros) + pc;
           }
         }
-        kern.fn(kc, ap, packed != nullptr ? kern.mr : 1, rows + pc, jr, c + ir * ldc + (jr - n0), ldc, pc > 0);
+        fn(kc, ap, packed != nullptr ? kern.mr : 1, rows + pc, jr, c + ir * ldc + (jr - n0), ldc, pc > 0);
       }
+    }
   }
 }
 

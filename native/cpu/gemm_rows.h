@@ -13,6 +13,8 @@ namespace ftm {
 // c[0..mr)[0..nr) (row stride ldc) = (accumulate ? c : 0) + sum_k a[i][k*aStep] * rows[k][col + j],
 // aStep 1 (A read in place, row by row) or mr (a PrepackedA panel). Always reads and writes the
 // full mr x nr tile: the caller pads rows and columns (a row of A past M points at zeros).
+// gemmRowsSerial runs a narrow kernel (RowsKernel::narrow) on a last panel of one or two
+// vectors: it reads and writes only those columns.
 using RowsKernelFn = void (*)(int64_t kc, const float* const* a, int64_t aStep, const float* const* rows, int64_t col,
                               float* c, int64_t ldc, bool accumulate);
 
@@ -20,6 +22,10 @@ struct RowsKernel {
   const char* name;
   int mr, nr;  // mr equals gemmKernel().mr: packed weights are PrepackedA panels
   RowsKernelFn fn;
+  // Narrower kernels for a last panel of at most lanes (narrow[0]) or 2*lanes (narrow[1])
+  // columns, which then computes only that many (of nr): lanes 0 when there are none.
+  int lanes = 0;
+  RowsKernelFn narrow[2] = {nullptr, nullptr};
 };
 
 // The rows kernel for this CPU (simdLevel()).

@@ -1,7 +1,8 @@
 // Test-only (plain CommonJS so a child process starts without a TypeScript loader): one
 // seeded run of the GEMM-based kernels (conv2d passes, featureTransfer, linear) on odd shapes
-// that cover the micro-kernel and cache-block edges. test/ops-conv-simd.test.ts runs it in
-// child processes capped at FTMTLNET_SIMD=scalar and avx2 and compares with its own process.
+// that cover the micro-kernel and cache-block edges, the narrow last-panel kernels included.
+// test/ops-conv-simd.test.ts runs it in child processes capped at FTMTLNET_SIMD=scalar and
+// avx2 and compares with its own process.
 'use strict';
 const { loadAddon, seededBuffers } = require('./simd-child.js');
 
@@ -17,6 +18,9 @@ function convCases(k = loadAddon()) {
     [1, 8, 61, 57, 13, 3, 3, 1, 1, 1, 1],
     [1, 64, 14, 14, 48, 3, 3, 1, 1, 1, 1],
     [1, 5, 64, 70, 10, 3, 3, 1, 1, 1, 1],
+    // 8x8 and 4x4 planes: the 80- and 24-column grids end in the AVX-512 8x32 and 8x16 kernels.
+    [1, 24, 8, 8, 17, 3, 3, 1, 1, 1, 1],
+    [2, 9, 4, 4, 11, 3, 3, 1, 1, 1, 1],
   ];
   for (const [n, c, h, w, kk, r, s, sh, sw, ph, pw] of convs) {
     const name = `conv ${n}x${c}x${h}x${w} k${kk} ${r}x${s} s${sh},${sw} p${ph},${pw}`;
