@@ -10,7 +10,9 @@ import { Rng } from '../nn/init';
 import { releaseTemporary } from '../nn/temporaries';
 import type { Architecture, ClassifierPool, Transfer } from './config';
 
-function down(x: Tensor): Tensor {
+// The 2x2 max-pool between stages. The stem's is computed once and shared by the three
+// branches (FTMTLNet.forward): their first stages all start from down(stem).
+export function down(x: Tensor): Tensor {
   return ops.maxPool2d(x, { kernelSize: 2, stride: 2, padding: 0 });
 }
 
@@ -67,16 +69,16 @@ export class SegmentationEncoder extends Module {
     });
   }
 
-  // stem: (N, stem, H/2, W/2) -> [seg_1 (H/4), seg_2 (H/8), seg_3 (H/16), seg_4 (H/32)]
-  forward(stem: Tensor): Tensor[] {
+  // pooledStem = down(stem): (N, stem, H/4, W/4) -> [seg_1 (H/4), seg_2 (H/8), seg_3 (H/16), seg_4 (H/32)]
+  forward(pooledStem: Tensor): Tensor[] {
     const out: Tensor[] = [];
-    let x = stem;
-    for (const s of this.stages) {
-      const d = down(x);
+    let x = pooledStem;
+    this.stages.forEach((s, k) => {
+      const d = k === 0 ? pooledStem : down(x);
       x = s.forward(d);
-      releaseTemporary(d, x);
+      if (k > 0) releaseTemporary(d, x);
       out.push(x);
-    }
+    });
     return out;
   }
 }
@@ -149,14 +151,14 @@ export class DetectionBranch extends Module {
     this.head = this.registerModule('head', new CenterNetHead(headIn, arch.headWidth, rng));
   }
 
-  // -> [det_1 (H/4), det_2 (H/8)]
-  forward(stem: Tensor, seg: Tensor[]): Tensor[] {
+  // pooledStem = down(stem) -> [det_1 (H/4), det_2 (H/8)]
+  forward(pooledStem: Tensor, seg: Tensor[]): Tensor[] {
     const out: Tensor[] = [];
-    let x = stem;
+    let x = pooledStem;
     this.stages.forEach((stage, k) => {
-      const d = down(x);
+      const d = k === 0 ? pooledStem : down(x);
       x = stage.forward(stageSources('det', this.transfer, k, d, seg, []));
-      releaseTemporary(d, x);
+      if (k > 0) releaseTemporary(d, x);
       out.push(x);
     });
     return out;
@@ -216,14 +218,14 @@ export class ClassificationBranch extends Module {
     return this.fc.forward(this.dropout.forward(ops.reshape(pooled, [-1, c * (this.pool === 'avgmax' ? 2 : 1)])));
   }
 
-  // -> cls_4 (N, cls[3], H/32, W/32)
-  forward(stem: Tensor, seg: Tensor[], det: Tensor[]): Tensor {
-    let x = stem;
+  // pooledStem = down(stem) -> cls_4 (N, cls[3], H/32, W/32)
+  forward(pooledStem: Tensor, seg: Tensor[], det: Tensor[]): Tensor {
+    let x = pooledStem;
     this.stages.forEach((stage, k) => {
-      const d = down(x);
+      const d = k === 0 ? pooledStem : down(x);
       if (k > 0) releaseTemporary(x, d);
       x = stage.forward(stageSources('cls', this.transfer, k, d, seg, det));
-      releaseTemporary(d, x);
+      if (k > 0) releaseTemporary(d, x);
     });
     return x;
   }

@@ -11,7 +11,7 @@ import { releaseTemporary } from '../nn/temporaries';
 import { describe, fail } from '../errors';
 import { expectTensor } from '../ops/check';
 import { FTMTLNetConfig, FTMTLNetOptions, resolveConfig } from './config';
-import { ClassificationBranch, DetectionBranch, SegmentationBranch } from './branches';
+import { ClassificationBranch, DetectionBranch, SegmentationBranch, down } from './branches';
 import { ModelSummary, summarize } from './summary';
 
 // The raw head tensors (also the ONNX output names).
@@ -68,15 +68,17 @@ export class FTMTLNet extends Module {
       fail('range', 'height and width that are multiples of 32', 'x', describe(x));
     }
     const stem = this.stem.forward(x);
-    const seg = this.seg.encoder.forward(stem);
-    const det = this.det.forward(stem, seg);
+    // The three branches start from the same pooled stem: pooled once, not once per branch.
+    const pooledStem = down(stem);
+    const seg = this.seg.encoder.forward(pooledStem);
+    const det = this.det.forward(pooledStem, seg);
     const head = this.det.head.forward(this.config.headStride === 4 ? det[0] : det[1]);
-    const clsFeatures = this.cls.forward(stem, seg, det);
+    const clsFeatures = this.cls.forward(pooledStem, seg, det);
     const class_logits = this.cls.logits(clsFeatures);
     const mask_logits = this.seg.decoder.forward(stem, seg);
     const outputs = { class_logits, heatmap: head.heatmap, size: head.size, offset: head.offset, mask_logits };
     // Inference: the shared features die here (no-ops with a tape or a tracer).
-    for (const t of [stem, ...seg, ...det, clsFeatures]) releaseTemporary(t, x, ...Object.values(outputs));
+    for (const t of [stem, pooledStem, ...seg, ...det, clsFeatures]) releaseTemporary(t, x, ...Object.values(outputs));
     return outputs;
   }
 
