@@ -6,6 +6,7 @@
 import type { Tensor } from '../tensor';
 import { convScaleRelu } from '../ops/fused-conv';
 import { inInference } from './temporaries';
+import { allocCpu, releaseCpu } from '../storage';
 import type { BatchNorm2d } from './layers';
 
 export function canFuseInference(bn: BatchNorm2d, xs: readonly Tensor[], weight: Tensor): boolean {
@@ -21,13 +22,18 @@ export function convBnReluInference(xs: readonly Tensor[], weight: Tensor, convB
   const gamma = bn.weight.data as Float32Array;
   const beta = bn.bias.data as Float32Array;
   const b0 = convBias ? (convBias.data as Float32Array) : null;
-  const scale = new Float32Array(k);
-  const shift = new Float32Array(k);
+  const scale = allocCpu(k, false);
+  const shift = allocCpu(k, false);
   for (let i = 0; i < k; i++) {
     const s = gamma[i] / Math.sqrt(variance[i] + bn.eps);
     scale[i] = s;
     shift[i] = beta[i] + ((b0 ? b0[i] : 0) - mean[i]) * s;
   }
   // The scale is applied to the weights as the conv packs them: no folded copy is made.
-  return convScaleRelu(xs, weight, shift, scale, stride, padding);
+  try {
+    return convScaleRelu(xs, weight, shift, scale, stride, padding);
+  } finally {
+    releaseCpu(scale);
+    releaseCpu(shift);
+  }
 }
