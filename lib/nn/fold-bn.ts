@@ -6,7 +6,6 @@
 import type { Tensor } from '../tensor';
 import { convScaleRelu } from '../ops/fused-conv';
 import { inInference } from './temporaries';
-import { allocCpu, releaseCpu } from '../storage';
 import type { BatchNorm2d } from './layers';
 
 export function canFuseInference(bn: BatchNorm2d, xs: readonly Tensor[], weight: Tensor): boolean {
@@ -22,18 +21,24 @@ export function convBnReluInference(xs: readonly Tensor[], weight: Tensor, convB
   const gamma = bn.weight.data as Float32Array;
   const beta = bn.bias.data as Float32Array;
   const b0 = convBias ? (convBias.data as Float32Array) : null;
-  const scale = allocCpu(k, false);
-  const shift = allocCpu(k, false);
+  const { scale, shift } = foldScratch(k);
   for (let i = 0; i < k; i++) {
     const s = gamma[i] / Math.sqrt(variance[i] + bn.eps);
     scale[i] = s;
     shift[i] = beta[i] + ((b0 ? b0[i] : 0) - mean[i]) * s;
   }
   // The scale is applied to the weights as the conv packs them: no folded copy is made.
-  try {
-    return convScaleRelu(xs, weight, shift, scale, stride, padding);
-  } finally {
-    releaseCpu(scale);
-    releaseCpu(shift);
-  }
+  return convScaleRelu(xs, weight, shift, scale, stride, padding);
+}
+
+// The per-channel scale and shift arrays, one pair per channel count, reused by every call:
+// the conv reads them during the call only (the Winograd weight cache keys on the weights, the
+// scale is applied as tiles are stored). Allocating them per call made V8 scavenge at every
+// layer once 32 MB of tensors were young (it collects before a JS-allocated backing store);
+// taking them from the native pool instead cost four addon calls per layer.
+const scratch = new Map<number, { scale: Float32Array; shift: Float32Array }>();
+function foldScratch(k: number): { scale: Float32Array; shift: Float32Array } {
+  let s = scratch.get(k);
+  if (!s) scratch.set(k, (s = { scale: new Float32Array(k), shift: new Float32Array(k) }));
+  return s;
 }
