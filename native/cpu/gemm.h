@@ -94,8 +94,8 @@ void gemmSerial(const GemmKernel& kern, int64_t M, int64_t n0, int64_t n1, int64
 void gemm(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, float* c, int64_t ldc,
           bool accumulate, const float* rowBias);
 
-// Aligned per-thread scratch that grows on demand (packing buffers; slots 0-7 GEMM and direct
-// convolution, 8-11 the Winograd convolution).
+// Aligned per-thread scratch that grows on demand (packing buffers; slots 0-6 GEMM and direct
+// convolution, 7 the pointwise convolution, 8-11 the Winograd convolution).
 float* threadScratch(int slot, size_t floats);
 
 }  // namespace ftm
