@@ -10,7 +10,7 @@ const tiny = ['--count', '12', '--size', '64', '--batch', '4', '--epochs', '1', 
 t.test('train --recipe mammogram stores its preprocessing; eval applies it and reports intervals and overlays', async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'ftm-eval-'));
   t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
-  const train = await runCli('train', ...tiny, '--recipe', 'mammogram', '--patch-epochs', '1', '--patch-size', '32', '--val-fraction', '0.34', '--out', dir);
+  const train = await runCli('train', ...tiny, '--recipe', 'mammogram', '--preset', 'xs', '--patch-epochs', '1', '--patch-size', '32', '--val-fraction', '0.34', '--out', dir);
   t.equal(train.code, 0, train.stderr.slice(-400));
   t.match(train.stderr, /recipe mammogram: preset xs, 64 px \(crop\), 1 epochs/, 'explicit flags override the recipe');
   const config = JSON.parse(await fsp.readFile(path.join(dir, 'best', 'config.json'), 'utf8'));

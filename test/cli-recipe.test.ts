@@ -29,13 +29,14 @@ t.test('--recipe chooses explicitly, whatever the data', (t) => {
 });
 
 t.test('flags given explicitly override the recipe, the rest stays the recipe\'s', (t) => {
-  const r = parse(['--data', '/x', '--size', '128', '--epochs', '3', '--sampling', 'uniform', '--dice', 'image', '--no-augment', '--loss-weights', '1,2,3', '--size-weight', '1', '--preprocess', 'letterbox', '--preset', 's', '--lr', '0.01', '--batch', '4', '--patch-epochs', '5', '--patch-size', '64', '--phantom-epochs', '2', '--tta', 'none']).recipe;
-  t.same(r, { preset: 's', size: 128, epochs: 3, batch: 4, lr: 0.01, lossWeights: { cls: 1, det: 2, seg: 3 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: false, preprocess: 'letterbox', pool: 'avg', patchEpochs: 5, patchSize: 64, phantomEpochs: 2, tta: 'none' });
+  const r = parse(['--data', '/x', '--size', '128', '--epochs', '3', '--sampling', 'uniform', '--dice', 'image', '--no-augment', '--loss-weights', '1,2,3', '--size-weight', '1', '--preprocess', 'letterbox', '--preset', 'm', '--lr', '0.01', '--batch', '4', '--patch-epochs', '5', '--patch-size', '64', '--phantom-epochs', '2', '--tta', 'none']).recipe;
+  t.same(r, { preset: 'm', size: 128, epochs: 3, batch: 4, lr: 0.01, lossWeights: { cls: 1, det: 2, seg: 3 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: false, preprocess: 'letterbox', pool: 'avg', patchEpochs: 5, patchSize: 64, phantomEpochs: 2, tta: 'none' });
   const p = parse(['--recipe', 'phantom', '--size', '256', '--augment']).recipe;
   t.same(p, { ...RECIPES.phantom, size: 256, augment: true });
   const m = parse(['--data', '/x', '--epochs', '2']).recipe;
   t.same(m, { ...RECIPES.mammogram, epochs: 2 });
   t.equal(RECIPES.mammogram.tta, 'flips', 'the mammogram recipe keeps test-time flips in its models');
+  t.equal(RECIPES.mammogram.preset, 's', 'the mammogram recipe trains preset s (the phantom recipe xs)');
   t.equal(parse(['--recipe', 'phantom', '--tta', 'flips']).recipe.tta, 'flips', '--tta overrides either way');
   t.end();
 });

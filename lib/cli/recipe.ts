@@ -42,7 +42,7 @@ export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.fr
     patchEpochs: 0, patchSize: 64, phantomEpochs: 0, tta: 'none',
   },
   mammogram: {
-    preset: 'xs', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
+    preset: 's', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 0.1, dice: 'positive', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avg',
     patchEpochs: 20, patchSize: 96, phantomEpochs: 10, tta: 'flips',
   },
@@ -84,7 +84,7 @@ function parseMultipleOf32(name: string) {
 export function addRecipeOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--recipe <name>', 'training recipe (default: mammogram for a real data set, phantom for phantoms)').choices([...RECIPE_NAMES]))
-    .addOption(new Option('--preset <preset>', 'model size (recipe: xs)').choices(['xs', 's', 'm', 'l']))
+    .addOption(new Option('--preset <preset>', 'model size (recipe: mammogram s, phantom xs)').choices(['xs', 's', 'm', 'l']))
     .option('--size <pixels>', 'input size S, a multiple of 32 (recipe: mammogram 256, phantom 128)', parseMultipleOf32('--size'))
     .option('--epochs <n>', 'training epochs (recipe: mammogram 16, phantom 10)', parseIntArg('--epochs', 1))
     .option('--batch <n>', 'batch size (recipe: 8)', parseIntArg('--batch', 1))
