@@ -2,6 +2,7 @@ import t from 'tap';
 import { Command } from 'commander';
 import { RECIPES, addRecipeOptions, defaultRecipeName, preprocessFor, recipeFromFlags, resolveRecipe } from '../lib/cli/recipe';
 import { addDataOptions } from '../lib/cli/options';
+import { runCli } from './support/run-cli';
 
 function parse(argv: string[]) {
   const cmd = addDataOptions(addRecipeOptions(new Command('x').exitOverride().configureOutput({ writeErr: () => undefined })));
@@ -29,14 +30,15 @@ t.test('--recipe chooses explicitly, whatever the data', (t) => {
 });
 
 t.test('flags given explicitly override the recipe, the rest stays the recipe\'s', (t) => {
-  const r = parse(['--data', '/x', '--size', '128', '--epochs', '3', '--sampling', 'uniform', '--dice', 'image', '--no-augment', '--loss-weights', '1,2,3', '--size-weight', '1', '--preprocess', 'letterbox', '--preset', 'm', '--lr', '0.01', '--batch', '4', '--patch-epochs', '5', '--patch-size', '64', '--phantom-epochs', '2', '--tta', 'none']).recipe;
-  t.same(r, { preset: 'm', size: 128, epochs: 3, batch: 4, lr: 0.01, lossWeights: { cls: 1, det: 2, seg: 3 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: false, preprocess: 'letterbox', pool: 'avg', patchEpochs: 5, patchSize: 64, phantomEpochs: 2, tta: 'none' });
+  const r = parse(['--data', '/x', '--size', '128', '--epochs', '3', '--sampling', 'uniform', '--dice', 'image', '--no-augment', '--loss-weights', '1,2,3', '--size-weight', '1', '--preprocess', 'letterbox', '--preset', 'm', '--lr', '0.01', '--batch', '4', '--patch-epochs', '5', '--patch-size', '64', '--phantom-epochs', '2', '--tta', 'none', '--select', 'score']).recipe;
+  t.same(r, { preset: 'm', size: 128, epochs: 3, batch: 4, lr: 0.01, lossWeights: { cls: 1, det: 2, seg: 3 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: false, preprocess: 'letterbox', pool: 'avg', patchEpochs: 5, patchSize: 64, phantomEpochs: 2, tta: 'none', select: 'score' });
   const p = parse(['--recipe', 'phantom', '--size', '256', '--augment']).recipe;
   t.same(p, { ...RECIPES.phantom, size: 256, augment: true });
   const m = parse(['--data', '/x', '--epochs', '2']).recipe;
   t.same(m, { ...RECIPES.mammogram, epochs: 2 });
   t.equal(RECIPES.mammogram.tta, 'flips', 'the mammogram recipe keeps test-time flips in its models');
   t.equal(RECIPES.mammogram.preset, 's', 'the mammogram recipe trains preset s (the phantom recipe xs)');
+  t.equal(RECIPES.mammogram.select, 'last', "the mammogram recipe keeps the last epoch as best/ (what cv evaluates)");
   t.equal(parse(['--recipe', 'phantom', '--tta', 'flips']).recipe.tta, 'flips', '--tta overrides either way');
   t.end();
 });
@@ -53,8 +55,14 @@ t.test('bad values are refused with the flag named', (t) => {
 });
 
 t.test('the phantom recipe keeps the demo defaults; mammogram preprocessing is stored', (t) => {
-  t.same(RECIPES.phantom, { preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg', patchEpochs: 0, patchSize: 64, phantomEpochs: 0, tta: 'none' });
+  t.same(RECIPES.phantom, { preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 }, sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg', patchEpochs: 0, patchSize: 64, phantomEpochs: 0, tta: 'none', select: 'score' });
   t.equal(preprocessFor('letterbox'), null);
   t.same(preprocessFor('crop'), { crop: true, flip: 'auto', normalize: 'minmax' });
   t.end();
+});
+
+t.test('train: --early-stopping with a recipe that keeps the last epoch says to select by score', async (t) => {
+  // The command line prints the thrown message as `ftmtlnet: <message>` and exits 1 (main.ts).
+  await t.rejects(runCli('train', '--data', '/nonexistent-mias', '--format', 'mias', '--early-stopping', '3'),
+    /--early-stopping needs --select score \(recipe mammogram keeps the last epoch as best\/\)/);
 });

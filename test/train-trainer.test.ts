@@ -101,4 +101,20 @@ t.test('early stopping rule and option validation', async (t) => {
   t.same([NaN, 0.2, NaN].map((v, i) => nan.update(i + 1, v)), [true, true, false], 'NaN never improves after the first epoch');
   t.throws(() => new Trainer(model(), train, null, { ...base, epochs: 0 }), new RangeError('Expected an integer >= 1 for options.epochs but received 0'));
   t.throws(() => new Trainer(model(), train, null, { ...base, optimizer: 'adam' as 'adamw' }), /Expected one of "adamw", "sgd" for options.optimizer/);
+  const last = new EarlyStopping(false, 0, 'last');
+  t.same([0.7, 0.2, NaN, 0.5].map((v, i) => last.update(i + 1, v)), [true, true, true, true], "select 'last': every epoch is the new best");
+  t.same(last.best, { epoch: 4, score: 0.5 });
+  t.throws(() => new Trainer(model(), train, null, { ...base, select: 'last', earlyStopping: 2 }), /Expected options.select 'score' with options.earlyStopping \(2\)/);
+  t.throws(() => new Trainer(model(), train, null, { ...base, select: 'first' as 'last' }), /Expected one of "score", "last" for options.select/);
+});
+
+t.test("select 'last' keeps the final epoch's weights in best/", async (t) => {
+  const dir = await tmp('select-last');
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const m = model(4);
+  const result = await new Trainer(m, train, val, { ...base, epochs: 3, select: 'last', outDir: dir }).fit();
+  t.equal(result.best!.epoch, 3, 'best is the last epoch');
+  const bestWeights = await fsp.readFile(path.join(dir, 'best', 'weights.safetensors'));
+  const lastWeights = await fsp.readFile(path.join(dir, 'last', 'weights.safetensors'));
+  t.ok(bestWeights.equals(lastWeights), 'best/ and last/ hold the same weights');
 });

@@ -30,6 +30,7 @@ export interface Recipe {
   patchSize: number;                  // side of the patch stage's patches in pixels
   phantomEpochs: number;              // epochs of phantom pre-training before the patch stage (0: none)
   tta: TestTimeAugmentation;          // test-time flips of the trained model's predictions (model config)
+  select: 'score' | 'last';           // what train's best/ keeps: the best validation score, or the last epoch
 }
 
 // The phantom stage's phantoms: how many and their side (the phantom recipe's size).
@@ -39,12 +40,12 @@ export const RECIPES: Readonly<Record<RecipeName, Readonly<Recipe>>> = Object.fr
   phantom: {
     preset: 'xs', size: 128, epochs: 10, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 1, dice: 'image', sampling: 'uniform', augment: true, preprocess: 'letterbox', pool: 'avg',
-    patchEpochs: 0, patchSize: 64, phantomEpochs: 0, tta: 'none',
+    patchEpochs: 0, patchSize: 64, phantomEpochs: 0, tta: 'none', select: 'score',
   },
   mammogram: {
     preset: 's', size: 256, epochs: 16, batch: 8, lr: 2e-3, lossWeights: { cls: 4, det: 1, seg: 1 },
     sizeWeight: 0.1, dice: 'positive', sampling: 'balanced', augment: true, preprocess: 'crop', pool: 'avg',
-    patchEpochs: 20, patchSize: 96, phantomEpochs: 10, tta: 'flips',
+    patchEpochs: 20, patchSize: 96, phantomEpochs: 10, tta: 'flips', select: 'last',
   },
 });
 
@@ -99,6 +100,7 @@ export function addRecipeOptions(cmd: Command): Command {
     .option('--patch-size <pixels>', 'side of the patch-stage patches, a multiple of 32 (recipe: mammogram 96, phantom 64)', parseMultipleOf32('--patch-size'))
     .option('--phantom-epochs <n>', `epochs on ${PHANTOM_STAGE.count} synthetic phantoms before the patch stage, 0 for none; --init replaces it (recipe: mammogram 10, phantom 0)`, parseIntArg('--phantom-epochs', 0))
     .addOption(new Option('--tta <mode>', 'test-time augmentation the model keeps in its config: flips averages the image and its three mirror images (4x inference), none (recipe: mammogram flips, phantom none)').choices([...TTA_MODES]))
+    .addOption(new Option('--select <mode>', 'what train keeps as best/: the epoch with the best validation score, or the last epoch (the model cv evaluates) (recipe: mammogram last, phantom score)').choices(['score', 'last']))
     .option('--augment', 'flip/affine/intensity augmentation on (recipe: on)')
     .option('--no-augment', 'augmentation off');
 }
@@ -115,6 +117,7 @@ export function recipeFromFlags(cmd: Command, flags: Record<string, unknown>): {
     preprocess: flags.preprocess as Recipe['preprocess'] | undefined, pool: flags.pool as ClassifierPool | undefined, augment: augmentGiven ? Boolean(flags.augment) : undefined,
     patchEpochs: flags.patchEpochs as number | undefined, patchSize: flags.patchSize as number | undefined,
     phantomEpochs: flags.phantomEpochs as number | undefined, tta: flags.tta as TestTimeAugmentation | undefined,
+    select: flags.select as Recipe['select'] | undefined,
   });
   return { name, recipe };
 }
@@ -125,7 +128,8 @@ export function describeRecipe(name: RecipeName, r: Recipe): string {
     + `loss weights ${w.cls},${w.det},${w.seg}, size weight ${r.sizeWeight}, ${r.dice} Dice, ${r.sampling} sampling, ${r.pool} pool, augment ${r.augment ? 'on' : 'off'}`
     + (r.phantomEpochs > 0 ? `, phantom stage ${r.phantomEpochs} epochs` : '')
     + (r.patchEpochs > 0 ? `, patch stage ${r.patchEpochs} epochs at ${r.patchSize} px` : '')
-    + (r.tta === 'flips' ? ', test-time flips' : '');
+    + (r.tta === 'flips' ? ', test-time flips' : '')
+    + (r.select === 'last' ? ', best/ = last epoch' : '');
 }
 
 // The phantom stage a recipe asks for (run by trainModel unless --init gives the start weights).
@@ -143,7 +147,7 @@ export function recipeLoss(r: Recipe): MultiTaskLossOptions {
 export function recipeTraining(r: Recipe) {
   return {
     epochs: r.epochs, batch: r.batch, lr: r.lr, augment: r.augment ? {} : (false as const), sampling: r.sampling,
-    classifierPool: r.pool, loss: recipeLoss(r), tta: r.tta,
+    classifierPool: r.pool, loss: recipeLoss(r), tta: r.tta, select: r.select,
     patchStage: { epochs: r.patchEpochs, size: r.patchSize }, phantomStage: phantomStageOf(r),
   };
 }

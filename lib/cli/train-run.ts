@@ -36,6 +36,7 @@ export interface TrainRunOptions {
   optimizer?: 'adamw' | 'sgd';
   weightDecay?: number;
   earlyStopping?: number | false;
+  select?: 'score' | 'last';           // what best/ keeps (Trainer's select)
   augment?: AugmentOptions | false;
   sampling?: 'uniform' | 'balanced';
   preprocess?: PredictPreprocess;      // stored in the model config, so eval/predict apply it too
@@ -101,6 +102,7 @@ export async function trainModel(o: TrainRunOptions): Promise<TrainModelResult> 
   if (init) log(describeInit(init));
   const trainer = new Trainer(model, o.train, o.val, {
     ...sharedTrainerOptions(o), epochs: o.epochs, outDir: o.out, resume: o.resume, earlyStopping: o.earlyStopping, timeBudget: o.timeBudget,
+    select: o.select,
   });
   const result = await trainer.fit();
   if (o.out && result.best) {

@@ -19,7 +19,7 @@ import type { AugmentOptions } from './augment';
 import { clipGradNorm } from './clip';
 import { StepGuard } from './guard';
 import { DataLoader } from './loader';
-import { EarlyStopping } from './early-stopping';
+import { EarlyStopping, type BestSelection } from './early-stopping';
 import { AdamW, SGD, decayGroups, type Optimizer } from './optimizers';
 import { createProgress, type ProgressMode, type ProgressReporter } from './progress';
 import { Rng } from './rng';
@@ -48,7 +48,8 @@ export interface TrainerOptions {
   loss?: MultiTaskLossOptions;
   outDir?: string | null;             // best/ and last/ checkpoints, history.json; null: none
   resume?: string;                    // a checkpoint (or run) folder written by a previous run
-  earlyStopping?: number | false;     // patience in epochs (default false)
+  earlyStopping?: number | false;     // patience in epochs (default false; needs select 'score')
+  select?: BestSelection;             // what best/ keeps: the best validation score (default) or the last epoch
   untilEpoch?: number;                // stop after this epoch (the run stays resumable; default: epochs)
   timeBudget?: number;                // seconds: no new epoch starts that would likely end past it
   validation?: { threshold?: number; topK?: number; batchSize?: number };
@@ -102,6 +103,7 @@ function resolve(o: TrainerOptions) {
     outDir: opt.outDir ?? null,
     resume: opt.resume,
     earlyStopping: (opt.earlyStopping === undefined || opt.earlyStopping === false ? false : expectInt(opt.earlyStopping, 'options.earlyStopping', 1)) as number | false,
+    select: expectOneOf(opt.select ?? 'score', ['score', 'last'] as const, 'options.select'),
     untilEpoch: expectInt(opt.untilEpoch ?? opt.epochs, 'options.untilEpoch', 1),
     timeBudget: expectNumber(opt.timeBudget ?? Infinity, 'options.timeBudget', 0),
     validation: opt.validation ?? {},
@@ -145,7 +147,9 @@ export class Trainer {
     });
     this.progress = createProgress(o.progress, o.log);
     this.rng = new Rng(o.seed);
-    this.stopping = new EarlyStopping(o.earlyStopping);
+    if (o.earlyStopping !== false && o.select === 'last')
+      throw new RangeError(`Expected options.select 'score' with options.earlyStopping (${o.earlyStopping}): with 'last' no epoch is better than another`);
+    this.stopping = new EarlyStopping(o.earlyStopping, 0, o.select);
   }
 
   get stepsPerEpoch(): number {

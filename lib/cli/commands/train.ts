@@ -2,7 +2,7 @@
 // epoch, best/ and last/ checkpoints in --out, and --resume.
 import * as path from 'node:path';
 import { promises as fsp } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../data-source';
 import { addDataOptions, addInitOption, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
 import { readResumeConfig, resumeFlags } from '../resume';
@@ -68,6 +68,8 @@ The run folder gets best/ and last/ checkpoints (config.json + weights.safetenso
 holds optimizer.safetensors and train-state.json for --resume) and history.json.`);
   cmd.action(async (typed: TrainFlags) => {
     const { name, recipe: rc } = recipeFromFlags(cmd, typed as unknown as Record<string, unknown>);
+    if (typed.earlyStopping !== undefined && rc.select === 'last')
+      throw new InvalidArgumentError(`--early-stopping needs --select score (recipe ${name} keeps the last epoch as best/).`);
     const given = { ...typed, preset: rc.preset, size: rc.size };
     let flags = given;
     let modelConfig: FTMTLNetConfig | undefined;
