@@ -27,14 +27,18 @@ namespace {
 // the detach subtracts, and a buffer V8 sweeps without a release adds it back at the next
 // report (finalizers may not call V8). What V8 sees is then the footprint alone.
 std::atomic<int64_t> gReported{0};
-std::atomic<int64_t> gSwept{0};  // bytes of buffers swept since the last report
+// Bytes of buffers V8 swept (without a release) since the last report, per JS thread: finalizers
+// run on the thread of the environment that made the buffer, which is the one to report them.
+thread_local int64_t tSwept = 0;
 
 // Tells V8 how the footprint moved since the last report (finalizers may not call V8: the
 // next alloc, release or trim reports what they changed).
 void reportFootprint(Napi::Env env) {
   const PoolStats s = poolStats();
   const int64_t now = static_cast<int64_t>(s.bytesInUse + s.bytesCached);
-  const int64_t delta = now - gReported.exchange(now) + gSwept.exchange(0);
+  const int64_t swept = tSwept;
+  tSwept = 0;
+  const int64_t delta = now - gReported.exchange(now) + swept;
   if (delta != 0) Napi::MemoryManagement::AdjustExternalMemory(env, delta);
 }
 
@@ -60,7 +64,7 @@ void releaseBuffer(Napi::Env /*env*/, void* data, BufferInfo* info) {
   }
   if (free) {
     poolFree(data);
-    gSwept += info->bytes;
+    tSwept += info->bytes;
   }
   delete info;
 }
