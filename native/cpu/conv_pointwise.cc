@@ -5,10 +5,12 @@
 
 #include <algorithm>
 
-#include "gemm.h"
-#include "thread_pool.h"
+#include "conv_passes.h"
 
 namespace ftm {
+
+using namespace conv_detail;
+
 namespace {
 
 // Pixels per work unit: 16 KiB of each accumulator row, which stays in L1 while the channel
@@ -25,17 +27,11 @@ void pointwiseForward(const ConvShape& s, const std::vector<ConvSource>& xs, con
                       bool relu, const float* rowScale) {
   const int64_t HW = s.H * s.W;
   const int64_t K = s.K;
-  // Scaled weights, and each channel's source plane offset.
+  // Scaled weights.
   std::vector<float> wk(static_cast<size_t>(K * s.C));
   for (int64_t k = 0; k < K; ++k)
     for (int64_t c = 0; c < s.C; ++c) wk[k * s.C + c] = w[k * s.C + c] * (rowScale != nullptr ? rowScale[k] : 1.0f);
-  std::vector<const float*> base;  // plane of channel c in image 0
-  std::vector<int64_t> image;      // that source's image stride
-  for (const ConvSource& src : xs)
-    for (int64_t c = 0; c < src.channels; ++c) {
-      base.push_back(src.data + c * HW);
-      image.push_back(src.channels * HW);
-    }
+  const ChannelMap channels(xs);
   const int64_t chunks = (HW + kChunk - 1) / kChunk;
   const auto work = [&](size_t begin, size_t end, int) {
     // Accumulator rows, one per output channel (per-thread scratch slot 7).
@@ -48,7 +44,7 @@ void pointwiseForward(const ConvShape& s, const std::vector<ConvSource>& xs, con
       const int64_t len = std::min(kChunk, HW - p0);
       for (int64_t k = 0; k < K; ++k) std::fill(acc[k], acc[k] + len, b != nullptr ? b[k] : 0.0f);
       for (int64_t c = 0; c < s.C; ++c) {
-        const float* __restrict x = base[c] + n * image[c] + p0;
+        const float* __restrict x = channels.plane(xs, n, c, HW) + p0;
         for (int64_t k = 0; k < K; ++k) {
           const float wv = wk[k * s.C + c];
           float* __restrict a = acc[k];
