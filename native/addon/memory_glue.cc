@@ -99,14 +99,15 @@ Napi::Value release(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer buffer = info[0].As<Napi::Float32Array>().ArrayBuffer();
   void* data = buffer.Data();
   if (data == nullptr || static_cast<void*>(a.data) != data) return Napi::Boolean::New(env, false);
+  int64_t bytes = 0;
   {
     std::lock_guard<std::mutex> lock(gLiveMu);
     auto it = gLive.find(data);
     if (it == gLive.end()) return Napi::Boolean::New(env, false);
     it->second->released = true;
+    bytes = it->second->bytes;
     gLive.erase(it);
   }
-  const int64_t bytes = static_cast<int64_t>(buffer.ByteLength());
   buffer.Detach();
   poolFree(data);
   if (bytes != 0) Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
