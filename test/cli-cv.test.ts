@@ -22,6 +22,8 @@ t.test('cv: patient-level folds, per-fold and pooled metrics with intervals, res
   const again = await runCli('cv', ...tiny, '--folds', '2', '--bootstrap', '50', '--json', '--out', dir);
   t.match(again.stderr, /fold 1\/2: read back/, 'finished folds are read back');
   t.same(JSON.parse(again.stdout).pooled, j.pooled, 'same records, same result');
+  const selected = await runCli('cv', ...tiny, '--folds', '2', '--select', 'last', '--bootstrap', '50', '--json', '--out', dir);
+  t.match(selected.stderr, /fold 2\/2: read back/, '--select only picks train\'s best/, so it does not retrain a fold');
   // The fold's model on its own held-out images (eval --ids takes the fold's records.json).
   const held = await runCli('eval', '--model', path.join(dir, 'fold-0', 'model'), '--count', '12', '--start', '0', '--ids', path.join(dir, 'fold-0', 'records.json'), '--json', '--bootstrap', '20');
   t.equal(held.code, 0, held.stderr.slice(-300));

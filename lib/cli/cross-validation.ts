@@ -40,8 +40,11 @@ export interface FoldResult {
   reused: boolean;
 }
 
+// What decides a fold's records. `select` is left out: it only picks train's best/ and cv always
+// evaluates the last epoch, so folds written before it existed are still read back.
 function settingsOf(o: CrossValidationOptions, fold: number, testIds: string[]): object {
-  return { recipe: o.recipe, transfer: o.transfer, seed: o.seed, folds: o.folds, foldSeed: o.foldSeed, fold, testIds, ...(o.init ? { init: o.init } : {}) };
+  const { select: _select, ...recipe } = o.recipe;
+  return { recipe, transfer: o.transfer, seed: o.seed, folds: o.folds, foldSeed: o.foldSeed, fold, testIds, ...(o.init ? { init: o.init } : {}) };
 }
 
 export async function runCrossValidation(o: CrossValidationOptions): Promise<FoldResult[]> {
