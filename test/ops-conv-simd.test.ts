@@ -15,7 +15,11 @@ for (const level of ['scalar', 'avx2']) {
     const child = runCasesAtLevel(t, 'conv-simd-cases.js', level, here, 120_000);
     if (!child) return t.end();
     for (const [name, want] of Object.entries(here.cases)) {
-      const c = compareClose(child.cases[name] ?? [], want, { atol: 2e-5, rtol: 2e-5 });
+      // A weight gradient sums over every pixel: the 61x57 case adds 3,477 products whose
+      // magnitudes total ~870, so float32 rounding alone moves it by ~4e-5 (measured against a
+      // float64 sum: 3.9e-5 at AVX-512, 2.3e-5 at AVX2), and the levels block those sums apart.
+      const atol = / backward-weight$/.test(name) ? 1e-4 : 2e-5;
+      const c = compareClose(child.cases[name] ?? [], want, { atol, rtol: 2e-5 });
       t.ok(c.ok, `${name}: ${c.message}`);
     }
     t.end();

@@ -75,6 +75,11 @@ t.test('conv2d across GEMM blocking edges matches exact reference gradients', (t
     { n: 1, c: 64, h: 14, w: 14, k: 48, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
     // One output row: the output channels are split over the threads instead.
     { n: 1, c: 64, h: 1, w: 200, k: 64, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
+    // Grid rows share their zero border (a read past a row's end lands in the next row's left
+    // border): small planes, uneven horizontal padding, and a wide, flat kernel.
+    { n: 2, c: 24, h: 8, w: 8, k: 40, r: 3, s: 3, sh: 1, sw: 1, ph: 1, pw: 1, bias: true },
+    { n: 2, c: 5, h: 9, w: 7, k: 6, r: 3, s: 3, sh: 1, sw: 1, ph: 0, pw: 2, bias: false },
+    { n: 1, c: 4, h: 6, w: 11, k: 7, r: 1, s: 5, sh: 1, sw: 1, ph: 0, pw: 1, bias: true },
   ];
   cases.forEach((cs, i) => {
     const rng = seededRandom(300 + i);

@@ -32,7 +32,15 @@ PlaneGeometry::PlaneGeometry(int64_t H, int64_t W, const Taps& taps, int64_t out
   }
   padTop_ = std::max<int64_t>(0, -uMin_);
   padLeft_ = std::max<int64_t>(0, -vMin);
-  Wg_ = std::max<int64_t>(1, padLeft_ + outW + std::max<int64_t>(vMax, 0));
+  // Rows are laid end to end and share their borders: a read past a row's right end lands in
+  // the next row's left border (or the band's zeroed tail), which holds zeros as long as it
+  // overshoots by at most padLeft columns, i.e. Wg >= outW + vMax. The row must also hold every
+  // input column a tap can reach. On a 16 x 16 plane under a 3x3 pad-1 kernel that is 17 grid
+  // columns per row instead of 18 (a border on each side): 6% fewer computed and dropped.
+  const int64_t reach = outW + std::max<int64_t>(vMax, 0);
+  int64_t columns = 0;  // input columns of the widest phase
+  for (int64_t b = 0; b < sx_; ++b) columns = std::max(columns, ceilDiv(W_ - b, sx_));
+  Wg_ = std::max<int64_t>({1, reach, padLeft_ + std::min(columns, reach)});
   (void)outH;
 }
 

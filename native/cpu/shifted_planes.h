@@ -2,7 +2,9 @@
 //
 // A convolution-like pass reads out(i, j) += in(i*sy + oy[t], j*sx + ox[t]) for each tap t.
 // The input is split into stride phases (a, b) = (oy mod sy, ox mod sx), one plane per
-// (channel, phase), and each plane is copied with a zero border and a common row length Wg.
+// (channel, phase), and each plane is copied with a zero border and a common row length Wg
+// (rows end to end share the border between them: a read past a row's end finds the next
+// row's left border).
 // Output pixel (i, j) of the outH x Wg "grid" then reads, for tap t, element i*Wg + j of a row
 // pointer into its plane: every im2col row is a contiguous slice, and the grid's columns
 // j >= outW are computed and thrown away. Planes are built per band of output rows, by the
