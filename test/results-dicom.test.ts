@@ -105,6 +105,13 @@ for (const c of CASES) {
       t.equal(sr.evidence, mg.uids.sop, 'SR evidence is the source instance');
       const tree = sr.tree!;
       t.equal(tree[0].name, 'Imaging Measurement Report');
+      // TID 1600: the Image Library holds the source image, with its modality and laterality.
+      const library = tree.findIndex((r) => r.name === 'Image Library');
+      t.equal(tree[library + 1]?.name, 'Image Library Group', 'the Image Library has a group');
+      const entry = tree[library + 2];
+      t.same([entry?.type, entry?.name, entry?.value], ['IMAGE', 'Source', mg.uids.sop], 'the group holds the source image');
+      t.equal(tree.find((r) => r.name === 'Modality')?.value, 'Mammography', 'entry descriptor: modality');
+      t.equal(tree.find((r) => r.name === 'Image Laterality')?.value, c.mg.laterality === 'L' ? 'Left' : 'Right', 'entry descriptor: laterality');
       const masses = tree.filter((r) => r.name === 'Tracking Identifier' && String(r.value).startsWith('Mass '));
       t.equal(masses.length, pred.detections.length, 'one measurement group per detected mass');
       const regions = tree.filter((r) => r.type === 'SCOORD');

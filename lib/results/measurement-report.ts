@@ -8,7 +8,7 @@ import { newUid, patientStudyAttributes, dicomDate, dicomTime, type AlgorithmIde
 import type { Prediction } from '../model/predict-run';
 
 const { CodedConcept } = sr.coding;
-const { CodeContentItem, NumContentItem, TextContentItem, UIDRefContentItem, ContainerContentItem, ContentSequence, RelationshipTypes } = sr.valueTypes;
+const { CodeContentItem, NumContentItem, TextContentItem, UIDRefContentItem, ContainerContentItem, ImageContentItem, ContentSequence, RelationshipTypes } = sr.valueTypes;
 const { ImageRegion, SourceImageForRegion } = sr.contentItems;
 const T = sr.templates;
 
@@ -35,6 +35,23 @@ export const CODES = {
   deviceObserverManufacturer: () => concept('121014', 'DCM', 'Device Observer Manufacturer'),
   deviceObserverModelName: () => concept('121015', 'DCM', 'Device Observer Model Name'),
   deviceObserverSerialNumber: () => concept('121016', 'DCM', 'Device Observer Serial Number'),
+  imageLibrary: () => concept('111028', 'DCM', 'Image Library'),
+  imageLibraryGroup: () => concept('126200', 'DCM', 'Image Library Group'),
+  source: () => concept('260753009', 'SCT', 'Source'),
+  modality: () => concept('121139', 'DCM', 'Modality'),
+  imageLaterality: () => concept('111027', 'DCM', 'Image Laterality'),
+};
+
+// Modalities of the images this package reads, as DCM codes (others are left out of the library entry).
+const MODALITY_CODES: Record<string, () => unknown> = {
+  MG: () => concept('MG', 'DCM', 'Mammography'),
+  DX: () => concept('DX', 'DCM', 'Digital Radiography'),
+  CR: () => concept('CR', 'DCM', 'Computed Radiography'),
+  OT: () => concept('OT', 'DCM', 'Other'),
+};
+const LATERALITY_CODES = {
+  L: () => concept('7771000', 'SCT', 'Left'),
+  R: () => concept('24028007', 'SCT', 'Right'),
 };
 
 // Class names of the data sets this package reads, as SNOMED CT codes; others are written as text.
@@ -102,6 +119,41 @@ function massGroup(source: SourceHeader, det: Prediction['detections'][number], 
   return measurementGroup(`Mass ${index + 1}`, [finding, ...algorithmItems(algorithm), region, numItem(CODES.certaintyOfFinding(), det.score), classItem(label)]);
 }
 
+// TID 1600 Image Library: one group holding the source image (TID 1601), with its modality and
+// laterality as entry descriptors (TID 1602) where the source states them. dcmjs' template
+// writes the library container empty; TID 1500 wants the images the measurements are made on.
+function imageLibraryGroup(source: SourceHeader): unknown {
+  const image = new ImageContentItem({
+    name: CODES.source(),
+    referencedSOPClassUID: source.sopClassUID,
+    referencedSOPInstanceUID: source.sopInstanceUID,
+    ...(source.frames > 1 ? { referencedFrameNumbers: [1] } : {}),
+    relationshipType: RelationshipTypes.CONTAINS,
+  });
+  // dcmjs 0.52 spells this relationship "HAS ACQ CONTENT" (and refuses any other value), so the
+  // standard's "HAS ACQ CONTEXT" is set on the item afterwards.
+  const descriptor = (name: unknown, value: unknown) => Object.assign(new CodeContentItem({ name, value }), { RelationshipType: 'HAS ACQ CONTEXT' });
+  const descriptors: unknown[] = [];
+  const modality = MODALITY_CODES[String(source.dataset.Modality ?? '')];
+  if (modality) descriptors.push(descriptor(CODES.modality(), modality()));
+  if (source.laterality) descriptors.push(descriptor(CODES.imageLaterality(), LATERALITY_CODES[source.laterality]()));
+  if (descriptors.length) image.ContentSequence = new ContentSequence(...descriptors);
+  const group = new ContainerContentItem({ name: CODES.imageLibraryGroup(), relationshipType: RelationshipTypes.CONTAINS });
+  group.ContentSequence = new ContentSequence(image);
+  return group;
+}
+
+// Fills the (empty) Image Library container of a dcmjs MeasurementReport's root item.
+function fillImageLibrary(root: { ContentSequence: { ConceptNameCodeSequence?: { CodeValue?: string } | { CodeValue?: string }[]; ContentSequence?: unknown }[] }, source: SourceHeader): void {
+  const code = (item: (typeof root.ContentSequence)[number]) => {
+    const name = item.ConceptNameCodeSequence;
+    return Array.isArray(name) ? name[0]?.CodeValue : name?.CodeValue;
+  };
+  const library = root.ContentSequence.find((item) => code(item) === '111028');
+  if (!library) throw new Error('internal: the measurement report has no Image Library container');
+  library.ContentSequence = new ContentSequence(imageLibraryGroup(source));
+}
+
 // A Measurement Group container (TID 1410 / TID 1501 shape). dcmjs' group templates cannot be
 // used in 0.52: their tracking-identifier check calls Array#filter on a template subclass
 // (which re-runs its constructor without options and throws), and `measurements` logs to stdout.
@@ -151,6 +203,7 @@ export function buildMeasurementReport(source: SourceHeader, prediction: Predict
     procedureReported: CODES.mammography(),
     imagingMeasurements: groups,
   });
+  fillImageLibrary(report[0], source);
   const evidence = { ...source.dataset, SOPClassUID: source.sopClassUID, SOPInstanceUID: source.sopInstanceUID, SeriesInstanceUID: source.seriesInstanceUID, StudyInstanceUID: source.studyInstanceUID };
   const doc = new sr.documents.Comprehensive3DSR({
     content: report[0],
