@@ -144,12 +144,9 @@ function imageLibraryGroup(source: SourceHeader): unknown {
 }
 
 // Fills the (empty) Image Library container of a dcmjs MeasurementReport's root item.
-function fillImageLibrary(root: { ContentSequence: { ConceptNameCodeSequence?: { CodeValue?: string } | { CodeValue?: string }[]; ContentSequence?: unknown }[] }, source: SourceHeader): void {
-  const code = (item: (typeof root.ContentSequence)[number]) => {
-    const name = item.ConceptNameCodeSequence;
-    return Array.isArray(name) ? name[0]?.CodeValue : name?.CodeValue;
-  };
-  const library = root.ContentSequence.find((item) => code(item) === '111028');
+function fillImageLibrary(root: { ContentSequence: { ConceptNameCodeSequence?: { CodeValue?: string }; ContentSequence?: unknown }[] }, source: SourceHeader): void {
+  const want = (CODES.imageLibrary() as { CodeValue: string }).CodeValue;
+  const library = root.ContentSequence.find((item) => item.ConceptNameCodeSequence?.CodeValue === want);
   if (!library) throw new Error('internal: the measurement report has no Image Library container');
   library.ContentSequence = new ContentSequence(imageLibraryGroup(source));
 }
