@@ -1,6 +1,9 @@
 import t from 'tap';
 import { Command } from 'commander';
-import { RECIPES, addRecipeOptions, defaultRecipeName, preprocessFor, recipeFromFlags, resolveRecipe } from '../lib/cli/recipe';
+import { RECIPES, addRecipeOptions, defaultRecipeName, preprocessFor, recipeFromFlags, recipeValFraction, resolveRecipe } from '../lib/cli/recipe';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promises as fsp } from 'node:fs';
 import { addDataOptions } from '../lib/cli/options';
 import { runCli } from './support/run-cli';
 
@@ -65,4 +68,24 @@ t.test('train: --early-stopping with a recipe that keeps the last epoch says to 
   // The command line prints the thrown message as `ftmtlnet: <message>` and exits 1 (main.ts).
   await t.rejects(runCli('train', '--data', '/nonexistent-mias', '--format', 'mias', '--early-stopping', '3'),
     /--early-stopping needs --select score \(recipe mammogram keeps the last epoch as best\/\)/);
+});
+
+t.test('train holds a validation split out only when it selects the best epoch on it', async (t) => {
+  t.equal(recipeValFraction(RECIPES.mammogram), 0, 'mammogram keeps the last epoch: every image trains');
+  t.equal(recipeValFraction(RECIPES.phantom), 0.2);
+  t.equal(recipeValFraction({ ...RECIPES.mammogram, select: 'score' }), 0.2, '--select score brings the split back');
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'ftm-valsplit-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const tiny = ['--count', '10', '--size', '64', '--batch', '5', '--epochs', '1', '--threads', '1', '--preset', 'xs', '--patch-epochs', '0', '--phantom-epochs', '0', '--tta', 'none'];
+  const all = await runCli('train', ...tiny, '--recipe', 'mammogram', '--out', path.join(dir, 'a'));
+  t.equal(all.code, 0, all.stderr.slice(-400));
+  t.match(all.stderr, /data: 10 training and 0 validation images/);
+  t.match(all.stderr, /note: no validation split: best\/ is the last epoch/);
+  const held = await runCli('train', ...tiny, '--recipe', 'mammogram', '--val-fraction', '0.2', '--out', path.join(dir, 'b'));
+  t.equal(held.code, 0, held.stderr.slice(-400));
+  t.match(held.stderr, /data: (9 training and 1|8 training and 2|7 training and 3) validation images/, 'an explicit --val-fraction wins (stratified per class)');
+  t.notMatch(held.stderr, /no validation split/);
+  const phantom = await runCli('train', ...tiny, '--recipe', 'phantom', '--out', path.join(dir, 'c'));
+  t.equal(phantom.code, 0, phantom.stderr.slice(-400));
+  t.match(phantom.stderr, /data: (9 training and 1|8 training and 2|7 training and 3) validation images/);
 });

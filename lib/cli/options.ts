@@ -36,12 +36,12 @@ export interface TrainingFlags {
   size: number;
   seed: number;
   out?: string;
-  valFraction: number;
+  valFraction?: number;   // undefined: the command's own default (train: from the recipe)
   json?: boolean;
 }
 
 export interface TrainingOptionDefaults {
-  valFraction: number;
+  valFraction?: number;   // undefined: no commander default (the command decides)
   help: { seed: string; out: string; valFraction: string; json: string };
 }
 
@@ -49,7 +49,7 @@ export function addTrainingOptions(cmd: Command, d: TrainingOptionDefaults): Com
   return cmd
     .option('--seed <n>', d.help.seed, parseIntArg('--seed', 0), 0)
     .option('--out <dir>', d.help.out)
-    .option('--val-fraction <f>', d.help.valFraction, parseNumberArg('--val-fraction', 0), d.valFraction)
+    .option('--val-fraction <f>', d.help.valFraction, parseNumberArg('--val-fraction', 0), d.valFraction as number)
     .option('--json', d.help.json);
 }
 

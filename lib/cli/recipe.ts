@@ -132,6 +132,14 @@ export function describeRecipe(name: RecipeName, r: Recipe): string {
     + (r.select === 'last' ? ', best/ = last epoch' : '');
 }
 
+// train's validation share when --val-fraction is not given. A recipe that keeps the last epoch
+// as best/ (mammogram) selects nothing on the validation images, so it trains on every image
+// instead (ftmtlnet cv estimates how it does on unseen ones); one that picks its best epoch by
+// the validation score (phantom) holds 20% out.
+export function recipeValFraction(r: Recipe): number {
+  return r.select === 'last' ? 0 : 0.2;
+}
+
 // The phantom stage a recipe asks for (run by trainModel unless --init gives the start weights).
 export function phantomStageOf(r: Recipe): { epochs: number; count: number; size: number } {
   return { epochs: r.phantomEpochs, ...PHANTOM_STAGE };

@@ -7,7 +7,7 @@ import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../d
 import { addDataOptions, addInitOption, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
 import { readResumeConfig, resumeFlags } from '../resume';
 import { trainModel } from '../train-run';
-import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags, recipeTraining } from '../recipe';
+import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags, recipeTraining, recipeValFraction } from '../recipe';
 import type { FTMTLNetConfig, Transfer } from '../../model/config';
 
 interface TrainFlags extends TrainingFlags {
@@ -33,11 +33,10 @@ export function register(program: Command): void {
     .option('--early-stopping <epochs>', 'stop after this many epochs without a better validation score', parseIntArg('--early-stopping', 1));
   addRecipeOptions(cmd);
   addTrainingOptions(cmd, {
-    valFraction: 0.2,
     help: {
       seed: 'seed of the weights, shuffling and augmentation',
       out: 'run folder for checkpoints and history (default runs/train-<timestamp>)',
-      valFraction: 'share of the data held out for validation', json: 'print the final validation metrics as JSON on stdout',
+      valFraction: 'share of the data held out for validation (default: 0 when best/ is the last epoch, as in recipe mammogram: nothing is selected on it, so every image trains; else 0.2)', json: 'print the final validation metrics as JSON on stdout',
     },
   });
   addInitOption(cmd);
@@ -88,8 +87,12 @@ holds optimizer.safetensors and train-state.json for --resume) and history.json.
     const dataset = await loadSamples({ data: flags.data, format: flags.format, size: flags.size, count: flags.count, seed: flags.dataSeed, preprocess });
     for (const s of dataset.skipped) process.stderr.write(`skipped ${s.id}${s.file ? ` (${s.file})` : ''}: ${s.reason}\n`);
     const classes = datasetClasses(dataset);
-    const { train, val } = splitSamples(dataset.samples, flags.valFraction, flags.seed);
+    const valFraction = flags.valFraction ?? recipeValFraction(rc);
+    const { train, val } = splitSamples(dataset.samples, valFraction, flags.seed);
     process.stderr.write(`data: ${train.length} training and ${val.length} validation images, classes ${classes.join('/')}\n`);
+    if (val.length === 0 && flags.valFraction === undefined) {
+      process.stderr.write('note: no validation split: best/ is the last epoch, so validation images would select nothing and train on every image instead (`ftmtlnet cv` estimates how the recipe does on unseen images; --val-fraction 0.2 shows validation metrics each epoch)\n');
+    }
     const { result } = await trainModel({
       ...recipeTraining(rc), train, val, classes, preset: flags.preset, size: flags.size, preprocess, transfer: flags.transfer,
       seed: flags.seed, threads: flags.threads, out, resume: flags.resume, modelConfig,
