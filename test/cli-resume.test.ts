@@ -61,3 +61,34 @@ t.test('Trainer refuses to resume into a model built from another config, naming
   const other = FTMTLNet.create({ imageSize: 64, transfer: 'full' });
   await t.rejects(new Trainer(other, train, null, { ...base, resume: dir }).fit(), /cannot resume from .*: the model is not the one in .*config\.json \(transfer: model "full", checkpoint "none"\)/);
 });
+
+t.test('train --resume keeps the validation split the run started with (split.json)', async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'ftm-resume-split-'));
+  t.teardown(() => fsp.rm(dir, { recursive: true, force: true }));
+  const run = ['--count', '10', '--batch', '5', '--size', '64', '--threads', '1', '--preset', 'xs', '--recipe', 'mammogram', '--patch-epochs', '0', '--phantom-epochs', '0', '--tta', 'none'];
+  const first = await runCli('train', ...run, '--val-fraction', '0.2', '--epochs', '1', '--out', dir);
+  t.equal(first.code, 0, first.stderr.slice(-300));
+  const started = /data: (\d+) training and (\d+) validation images/.exec(first.stderr);
+  t.ok(started && Number(started[2]) > 0, 'the first run held images out');
+  t.same(JSON.parse(await fsp.readFile(path.join(dir, 'split.json'), 'utf8')), { valFraction: 0.2 });
+
+  // Without --val-fraction the recipe's default would be 0 (every image trains); the resumed run keeps 0.2.
+  const second = await runCli('train', ...run, '--resume', dir, '--epochs', '2');
+  t.equal(second.code, 0, second.stderr.slice(-300));
+  t.match(second.stderr, /resume: validation share 0\.2 \(from .*split\.json\)/);
+  t.match(second.stderr, started![0], 'the same training and validation images');
+
+  // A run from before split.json started with the old default of 0.2.
+  await fsp.rm(path.join(dir, 'split.json'));
+  const third = await runCli('train', ...run, '--resume', path.join(dir, 'last'), '--epochs', '3');
+  t.equal(third.code, 0, third.stderr.slice(-300));
+  t.match(third.stderr, /resume: validation share 0\.2 \(no split\.json: the default when this run started\)/);
+  t.match(third.stderr, started![0]);
+
+  await fsp.writeFile(path.join(dir, 'split.json'), '{"valFraction": 3}');
+  await t.rejects(runCli('train', ...run, '--resume', dir, '--epochs', '4'), /split\.json holds no valFraction in \[0, 1\) \(3\); give --val-fraction/);
+  await fsp.writeFile(path.join(dir, 'split.json'), '{"valFr');
+  await t.rejects(runCli('train', ...run, '--resume', dir, '--epochs', '4'), /cannot resume: .*split\.json is not JSON/);
+  const given = await runCli('train', ...run, '--resume', dir, '--epochs', '4', '--val-fraction', '0.2');
+  t.equal(given.code, 0, 'an explicit --val-fraction does not read split.json');
+});

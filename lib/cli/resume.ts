@@ -54,3 +54,37 @@ export function resumeFlags(config: FTMTLNetConfig, flags: ModelFlags, given: Re
   }
   return { flags: out, notes };
 }
+
+// The validation share a run started with, kept in its folder as split.json so that --resume
+// trains on the same images (the split follows from the share and the seed). Runs written
+// before split.json existed all started with the old default of 0.2 unless told otherwise.
+export const SPLIT_FILE = 'split.json';
+export const SPLIT_DEFAULT_BEFORE_FILE = 0.2;
+
+export async function writeRunSplit(runDir: string, valFraction: number): Promise<void> {
+  await fsp.mkdir(runDir, { recursive: true });
+  await fsp.writeFile(path.join(runDir, SPLIT_FILE), JSON.stringify({ valFraction }, null, 2) + '\n');
+}
+
+// The share saved in the first of `dirs` holding split.json, or null when none does.
+export async function readRunSplit(dirs: readonly string[]): Promise<{ valFraction: number; file: string } | null> {
+  for (const dir of dirs) {
+    const file = path.join(dir, SPLIT_FILE);
+    let text: string;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    let parsed: { valFraction?: unknown } | null;
+    try {
+      parsed = JSON.parse(text) as { valFraction?: unknown } | null;
+    } catch (e) {
+      throw new Error(`cannot resume: ${file} is not JSON (${(e as Error).message}); give --val-fraction`);
+    }
+    const v = parsed?.valFraction;
+    if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`cannot resume: ${file} holds no valFraction in [0, 1) (${JSON.stringify(v)}); give --val-fraction`);
+    return { valFraction: v, file };
+  }
+  return null;
+}

@@ -5,7 +5,8 @@ import { promises as fsp } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../data-source';
 import { addDataOptions, addInitOption, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
-import { readResumeConfig, resumeFlags } from '../resume';
+import { SPLIT_DEFAULT_BEFORE_FILE, SPLIT_FILE, readResumeConfig, readRunSplit, resumeFlags, writeRunSplit } from '../resume';
+import { resolveResumeDir } from '../../train/train-state';
 import { trainModel } from '../train-run';
 import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags, recipeTraining, recipeValFraction } from '../recipe';
 import type { FTMTLNetConfig, Transfer } from '../../model/config';
@@ -64,7 +65,8 @@ Examples:
   ftmtlnet train --data ../shared/data/mias --format mias --init runs/phantoms/best   # start from phantoms
 
 The run folder gets best/ and last/ checkpoints (config.json + weights.safetensors; last/ also
-holds optimizer.safetensors and train-state.json for --resume) and history.json.`);
+holds optimizer.safetensors and train-state.json for --resume), history.json and split.json (the
+validation share, which --resume keeps unless --val-fraction is given).`);
   cmd.action(async (typed: TrainFlags) => {
     const { name, recipe: rc } = recipeFromFlags(cmd, typed as unknown as Record<string, unknown>);
     if (typed.earlyStopping !== undefined && rc.select === 'last')
@@ -87,8 +89,16 @@ holds optimizer.safetensors and train-state.json for --resume) and history.json.
     const dataset = await loadSamples({ data: flags.data, format: flags.format, size: flags.size, count: flags.count, seed: flags.dataSeed, preprocess });
     for (const s of dataset.skipped) process.stderr.write(`skipped ${s.id}${s.file ? ` (${s.file})` : ''}: ${s.reason}\n`);
     const classes = datasetClasses(dataset);
-    const valFraction = flags.valFraction ?? recipeValFraction(rc);
+    let valFraction = flags.valFraction;
+    if (valFraction === undefined && given.resume) {
+      // The same images as the run's start: its split.json, else the default of runs before it.
+      const saved = await readRunSplit([given.resume, path.dirname(await resolveResumeDir(given.resume))]);
+      valFraction = saved ? saved.valFraction : SPLIT_DEFAULT_BEFORE_FILE;
+      process.stderr.write(`resume: validation share ${valFraction} (${saved ? `from ${saved.file}` : `no ${SPLIT_FILE}: the default when this run started`})\n`);
+    }
+    valFraction ??= recipeValFraction(rc);
     const { train, val } = splitSamples(dataset.samples, valFraction, flags.seed);
+    await writeRunSplit(out, valFraction);
     process.stderr.write(`data: ${train.length} training and ${val.length} validation images, classes ${classes.join('/')}\n`);
     if (val.length === 0 && flags.valFraction === undefined) {
       process.stderr.write('note: no validation split: best/ is the last epoch, so validation images would select nothing and train on every image instead (`ftmtlnet cv` estimates how the recipe does on unseen images; --val-fraction 0.2 shows validation metrics each epoch)\n');
