@@ -49,7 +49,7 @@ export function addTrainingOptions(cmd: Command, d: TrainingOptionDefaults): Com
   return cmd
     .option('--seed <n>', d.help.seed, parseIntArg('--seed', 0), 0)
     .option('--out <dir>', d.help.out)
-    .option('--val-fraction <f>', d.help.valFraction, parseNumberArg('--val-fraction', 0), d.valFraction as number)
+    .option('--val-fraction <f>', d.help.valFraction, parseNumberArg('--val-fraction', 0), d.valFraction)
     .option('--json', d.help.json);
 }
 

@@ -6,7 +6,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { datasetClasses, loadSamples, splitSamples, type DataFormat } from '../data-source';
 import { addDataOptions, addInitOption, addThreadsOption, addTrainingOptions, givenOptions, parseIntArg, timestamp, type TrainingFlags } from '../options';
 import { SPLIT_DEFAULT_BEFORE_FILE, SPLIT_FILE, readResumeConfig, readRunSplit, resumeFlags, writeRunSplit } from '../resume';
-import { resolveResumeDir } from '../../train/train-state';
 import { trainModel } from '../train-run';
 import { addRecipeOptions, describeRecipe, preprocessFor, recipeFromFlags, recipeTraining, recipeValFraction } from '../recipe';
 import type { FTMTLNetConfig, Transfer } from '../../model/config';
@@ -74,8 +73,10 @@ validation share, which --resume keeps unless --val-fraction is given).`);
     const given = { ...typed, preset: rc.preset, size: rc.size };
     let flags = given;
     let modelConfig: FTMTLNetConfig | undefined;
+    let resumeDir: string | undefined;   // the checkpoint folder --resume resolved to
     if (given.resume) {
       const saved = await readResumeConfig(given.resume);
+      resumeDir = saved.dir;
       const r = resumeFlags(saved.config, given, givenOptions(cmd));
       for (const note of r.notes) process.stderr.write(`note: ${note}\n`);
       process.stderr.write(`resume: model from ${path.join(saved.dir, 'config.json')} (preset ${r.flags.preset}, size ${r.flags.size}, transfer ${r.flags.transfer}, seed ${r.flags.seed})\n`);
@@ -90,9 +91,9 @@ validation share, which --resume keeps unless --val-fraction is given).`);
     for (const s of dataset.skipped) process.stderr.write(`skipped ${s.id}${s.file ? ` (${s.file})` : ''}: ${s.reason}\n`);
     const classes = datasetClasses(dataset);
     let valFraction = flags.valFraction;
-    if (valFraction === undefined && given.resume) {
+    if (valFraction === undefined && given.resume && resumeDir) {
       // The same images as the run's start: its split.json, else the default of runs before it.
-      const saved = await readRunSplit([given.resume, path.dirname(await resolveResumeDir(given.resume))]);
+      const saved = await readRunSplit([given.resume, path.dirname(resumeDir)]);
       valFraction = saved ? saved.valFraction : SPLIT_DEFAULT_BEFORE_FILE;
       process.stderr.write(`resume: validation share ${valFraction} (${saved ? `from ${saved.file}` : `no ${SPLIT_FILE}: the default when this run started`})\n`);
     }
