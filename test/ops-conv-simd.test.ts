@@ -18,7 +18,9 @@ for (const level of ['scalar', 'avx2']) {
       // A weight gradient sums over every pixel: the 61x57 case adds 3,477 products whose
       // magnitudes total ~870, so float32 rounding alone moves it by ~4e-5 (measured against a
       // float64 sum: 3.9e-5 at AVX-512, 2.3e-5 at AVX2), and the levels block those sums apart.
-      const atol = / backward-weight$/.test(name) ? 1e-4 : 2e-5;
+      // F(4,3) rounds further from the exact sum than the direct conv (docs/winograd.md: within
+      // 1e-5 * sum|w||x| of it, ~24 here), and each level within that: 1e-4 apart.
+      const atol = / backward-weight$/.test(name) || /^wino4 /.test(name) ? 1e-4 : 2e-5;
       const c = compareClose(child.cases[name] ?? [], want, { atol, rtol: 2e-5 });
       t.ok(c.ok, `${name}: ${c.message}`);
     }

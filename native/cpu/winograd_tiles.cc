@@ -3,7 +3,12 @@
 #include "winograd_tiles.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "simd_dispatch.h"
 
@@ -70,20 +75,21 @@ FTM_ALWAYS_INLINE void outputSide<4>(const V16* m, V16* o) {
   o[3] = dif12 + 8.0f * dif34 + m[5];
 }
 
-// Phases 0..M-1 of 16 consecutive tiles' columns: z holds the 16*M floats from tile u0's first column.
+// Phases 0..M-1 of 16 consecutive tiles' columns: z holds the M vectors of 16*M floats from
+// tile u0's first column.
 template <int M>
-FTM_ALWAYS_INLINE void deinterleave(const float* z, float* ph, int64_t U);
+FTM_ALWAYS_INLINE void deinterleave(const V16* z, float* ph, int64_t U);
 
 template <>
-FTM_ALWAYS_INLINE void deinterleave<2>(const float* z, float* ph, int64_t U) {
-  const V16 z0 = load(z), z1 = load(z + 16);
+FTM_ALWAYS_INLINE void deinterleave<2>(const V16* z, float* ph, int64_t U) {
+  const V16 z0 = z[0], z1 = z[1];
   store(ph, __builtin_shufflevector(z0, z1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
   store(ph + U, __builtin_shufflevector(z0, z1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
 }
 
 template <>
-FTM_ALWAYS_INLINE void deinterleave<4>(const float* z, float* ph, int64_t U) {
-  const V16 z0 = load(z), z1 = load(z + 16), z2 = load(z + 32), z3 = load(z + 48);
+FTM_ALWAYS_INLINE void deinterleave<4>(const V16* z, float* ph, int64_t U) {
+  const V16 z0 = z[0], z1 = z[1], z2 = z[2], z3 = z[3];
   // Phases (0, 1) and (2, 3) of tiles 0..7, then of tiles 8..15.
   const V16 a01 = __builtin_shufflevector(z0, z1, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
   const V16 a23 = __builtin_shufflevector(z0, z1, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
@@ -118,10 +124,43 @@ FTM_ALWAYS_INLINE void interleave<4>(const V16* o, float* dst) {
   store(dst + 48, __builtin_shufflevector(hi01, hi23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
 }
 
+// The M vectors of row[col, col + 16*M) with zeros outside [0, W): through a zero-extended
+// copy (AVX2, baseline).
+template <int M>
+struct EdgeByCopy {
+  FTM_ALWAYS_INLINE static void load(const float* row, int64_t W, int64_t col, V16* z) {
+    constexpr int64_t kGroupFloats = M * kLanes;
+    float buf[kGroupFloats];
+    for (int64_t i = 0; i < kGroupFloats; ++i) buf[i] = col + i >= 0 && col + i < W ? row[col + i] : 0.0f;
+    for (int j = 0; j < M; ++j) z[j] = winograd::load(buf + j * kLanes);
+  }
+};
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The same with AVX-512 masked loads (lanes outside the row are neither read nor faulted):
+// on small planes every group of a row reaches into the padding, and the copy's store-to-load
+// round trip cost as much as the transform (perf: about 40% of inputRow at preset m, 256 px).
+template <int M>
+struct EdgeByMask {
+  // A call of its own: GCC inlines no AVX-512 code into the portable body it is called from.
+  __attribute__((target("avx512f"), noinline)) static void load(const float* row, int64_t W, int64_t col, V16* z) {
+    const uintptr_t base = reinterpret_cast<uintptr_t>(row);
+    for (int j = 0; j < M; ++j) {
+      const int64_t c = col + j * kLanes;
+      const int64_t lo = std::min<int64_t>(kLanes, std::max<int64_t>(0, -c));
+      const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(kLanes, W - c));
+      const __mmask16 mask = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+      const __m512 v = _mm512_maskz_loadu_ps(mask, reinterpret_cast<const void*>(base + c * 4));
+      std::memcpy(&z[j], &v, sizeof v);
+    }
+  }
+};
+#endif
+
 // ph[k*U + u] = row[x0 + M*u + k] for u <= tiles (zero outside [0, W), or everywhere when row
 // is null); entries past that are filler, read only by lanes past the tiles. Groups of 16 tiles
-// that reach into the padding are first copied into a zero-extended buffer.
-template <int M>
+// that reach into the padding are loaded by Edge.
+template <int M, typename Edge>
 FTM_ALWAYS_INLINE void fillPhases(const float* __restrict row, int64_t W, int64_t x0, int64_t tiles, int64_t U,
                                   float* __restrict ph) {
   if (row == nullptr) {
@@ -132,28 +171,25 @@ FTM_ALWAYS_INLINE void fillPhases(const float* __restrict row, int64_t W, int64_
   int64_t u = 0;
   for (; u <= tiles; u += kLanes) {
     const int64_t col = x0 + M * u;
+    V16 z[M];
     if (col >= 0 && col + kGroupFloats <= W) {
-      deinterleave<M>(row + col, ph + u, U);
+      for (int j = 0; j < M; ++j) z[j] = load(row + col + j * kLanes);
     } else {
-      float z[kGroupFloats];
-      const int64_t lo = std::min<int64_t>(kGroupFloats, std::max<int64_t>(0, -col));
-      const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(kGroupFloats, W - col));
-      for (int64_t i = 0; i < kGroupFloats; ++i) z[i] = 0.0f;
-      if (hi > lo) std::memcpy(z + lo, row + col + lo, static_cast<size_t>(hi - lo) * sizeof(float));
-      deinterleave<M>(z, ph + u, U);
+      Edge::load(row, W, col, z);
     }
+    deinterleave<M>(z, ph + u, U);
   }
   for (int k = 0; k < M; ++k)
     for (int64_t f = u; f < U; ++f) ph[k * U + f] = 0.0f;
 }
 
-template <int M>
+template <int M, typename Edge>
 FTM_ALWAYS_INLINE void inputRowOf(const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
                                   int64_t vStride, float* ph) {
   constexpr int A = M + 2;
   const int64_t U = phaseLength(tiles);
   // Phase k of row r: ph[(r*M + k)*U + u] = row r at column x0 + M*u + k (tile u's column k).
-  for (int r = 0; r < A; ++r) fillPhases<M>(rows[r], W, x0, tiles, U, ph + r * M * U);
+  for (int r = 0; r < A; ++r) fillPhases<M, Edge>(rows[r], W, x0, tiles, U, ph + r * M * U);
   for (int64_t u0 = 0; u0 < groupsOf(tiles) * kLanes; u0 += kLanes) {
     V16 h[A][A];  // h[r][b]: row r transformed along the columns
     for (int r = 0; r < A; ++r) {
@@ -233,10 +269,11 @@ FTM_ALWAYS_INLINE void weightTilesOf(const float (*G)[3], const float* g, int64_
   }
 }
 
+template <template <int> class Edge>
 FTM_ALWAYS_INLINE void inputRowBody(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
                                     int64_t vStride, float* scratch) {
-  if (m == 2) inputRowOf<2>(rows, W, x0, tiles, v, vStride, scratch);
-  else inputRowOf<4>(rows, W, x0, tiles, v, vStride, scratch);
+  if (m == 2) inputRowOf<2, Edge<2>>(rows, W, x0, tiles, v, vStride, scratch);
+  else inputRowOf<4, Edge<4>>(rows, W, x0, tiles, v, vStride, scratch);
 }
 
 FTM_ALWAYS_INLINE void outputRowBody(int m, const float* mv, int64_t mStride, int64_t tiles, float* const* out,
@@ -250,10 +287,32 @@ FTM_ALWAYS_INLINE void weightTilesBody(int m, const float* g, int64_t count, flo
   else weightTilesOf<4>(kG4, g, count, u, uStride);
 }
 
-FTM_MULTIVERSION(inputRow,
-                 (int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
-                  float* scratch),
-                 (m, rows, W, x0, tiles, v, vStride, scratch))
+// inputRow's clones by hand: the AVX-512 one loads the edge groups with masks.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,prefer-vector-width=512"))) void inputRowAvx512(
+    int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride, float* scratch) {
+  inputRowBody<EdgeByMask>(m, rows, W, x0, tiles, v, vStride, scratch);
+}
+__attribute__((target("avx2,fma"))) void inputRowAvx2(int m, const float* const* rows, int64_t W, int64_t x0,
+                                                       int64_t tiles, float* v, int64_t vStride, float* scratch) {
+  inputRowBody<EdgeByCopy>(m, rows, W, x0, tiles, v, vStride, scratch);
+}
+#endif
+void inputRowBaseline(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
+                      float* scratch) {
+  inputRowBody<EdgeByCopy>(m, rows, W, x0, tiles, v, vStride, scratch);
+}
+void inputRowDispatch(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
+                      float* scratch) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  switch (simdLevel()) {
+    case SimdLevel::Avx512: inputRowAvx512(m, rows, W, x0, tiles, v, vStride, scratch); return;
+    case SimdLevel::Avx2: inputRowAvx2(m, rows, W, x0, tiles, v, vStride, scratch); return;
+    default: break;
+  }
+#endif
+  inputRowBaseline(m, rows, W, x0, tiles, v, vStride, scratch);
+}
 FTM_MULTIVERSION(outputRow,
                  (int m, const float* mv, int64_t mStride, int64_t tiles, float* const* out, int64_t valid, float scale,
                   float bias, bool relu),

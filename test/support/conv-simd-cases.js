@@ -42,6 +42,41 @@ function convCases(k = loadAddon()) {
     out[`${name} backward-weight`] = Array.from(dw);
     out[`${name} backward-bias`] = Array.from(db);
   }
+  // Winograd F(2,3) and F(4,3) (forward, the fused form with a row scale and ReLU, and
+  // backward-data): odd planes, padding 0-2, stacked narrow planes and rows whose first and
+  // last groups of tiles reach into the padding (the edge loads differ per level).
+  const winograd = [
+    [1, 16, 32, 32, 16, 1],
+    [2, 17, 13, 11, 19, 1],
+    [1, 16, 9, 40, 18, 0],
+    [1, 18, 21, 70, 16, 2],
+  ];
+  for (const algorithm of ['wino2', 'wino4']) {
+    k.setConvAlgorithm(algorithm);
+    try {
+      for (const [n, c, h, w, kk, p] of winograd) {
+        const name = `${algorithm} ${n}x${c}x${h}x${w} k${kk} p${p}`;
+        const P = h + 2 * p - 2;
+        const Q = w + 2 * p - 2;
+        const x = rand(n * c * h * w);
+        const wt = rand(kk * c * 9, 0.3);
+        const b = rand(kk);
+        const y = k.alloc(n * kk * P * Q, false);
+        k.conv2dForward(x, [n, c, h, w], wt, [kk, c, 3, 3], b, y, 1, 1, p, p);
+        out[`${name} forward`] = Array.from(y);
+        const scale = rand(kk);
+        const fused = k.alloc(n * kk * P * Q, false);
+        k.conv2dForward(x, [n, c, h, w], wt, [kk, c, 3, 3], b, fused, 1, 1, p, p, true, scale);
+        out[`${name} forward scale relu`] = Array.from(fused);
+        const dy = rand(n * kk * P * Q);
+        const dx = k.alloc(n * c * h * w, false);
+        k.conv2dBackwardData(dy, wt, [kk, c, 3, 3], dx, [n, c, h, w], 1, 1, p, p);
+        out[`${name} backward-data`] = Array.from(dx);
+      }
+    } finally {
+      k.setConvAlgorithm('auto');
+    }
+  }
   {
     const channels = [3, 8, 5];
     const [n, h, w, kk] = [2, 7, 9, 10];
