@@ -135,7 +135,7 @@ export interface NormNative {
   batchNormBackward(
     x: Float32Array, dy: Float32Array, shape: readonly number[], weight: Float32Array | null,
     saveMean: Float32Array, saveInvStd: Float32Array, training: boolean, dx: Float32Array | null,
-    dweight: Float32Array | null, dbias: Float32Array | null,
+    dweight: Float32Array | null, dbias: Float32Array | null, relu?: boolean, bias?: Float32Array | null,
   ): void;
 }
 

@@ -76,7 +76,7 @@ t.test('cuda tensors: round trip, counted copies, to() both ways', { skip: cudaS
 
 // Fused kernels the CPU backend has and CUDA does not (the ops fall back to the unfused
 // kernels there): every other CPU kernel needs a CUDA twin under the same name.
-const CPU_ONLY = ['batchNorm2dReluForward', 'convScaleReluForward'];
+const CPU_ONLY = ['batchNorm2dReluForward', 'batchNorm2dReluBackward', 'convScaleReluForward'];
 
 t.test('every CPU kernel has a CUDA twin registered under the same name, except the listed CPU-only ones', (t) => {
   t.ok(ops.relu, 'all ops loaded');

@@ -52,7 +52,8 @@ Napi::Value batchNormForwardJs(const Napi::CallbackInfo& info) {
 }
 
 // batchNormBackward(x, dy, shape[N,C,H,W], weight|null, saveMean, saveInvStd, training,
-//                   dx|null, dweight|null, dbias|null)
+//                   dx|null, dweight|null, dbias|null[, relu[, bias|null]])
+// relu: the backward of batchNormForward(..., relu = true) with the same weight and bias.
 Napi::Value batchNormBackwardJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   requireArgs(info, 10, "batchNormBackward");
@@ -67,6 +68,8 @@ Napi::Value batchNormBackwardJs(const Napi::CallbackInfo& info) {
   const F32 dx = argF32OrNull(info, 7, "dx");
   const F32 dweight = argF32OrNull(info, 8, "dweight");
   const F32 dbias = argF32OrNull(info, 9, "dbias");
+  const bool relu = info.Length() > 10 && argBool(info, 10, "relu");
+  const F32 bias = info.Length() > 11 ? argF32OrNull(info, 11, "bias") : F32{};
   const size_t c = static_cast<size_t>(s.c);
   requireLength(env, x, numel(shape), "x");
   requireLength(env, dy, numel(shape), "dy");
@@ -76,8 +79,9 @@ Napi::Value batchNormBackwardJs(const Napi::CallbackInfo& info) {
   requireLength(env, saveInvStd, c, "saveInvStd");
   requireOptionalLength(env, dweight, c, "dweight");
   requireOptionalLength(env, dbias, c, "dbias");
+  requireOptionalLength(env, bias, c, "bias");
   batchNormBackward(x.data, dy.data, s, weight.data, saveMean.data, saveInvStd.data, training, dx.data,
-                    dweight.data, dbias.data);
+                    dweight.data, dbias.data, relu, bias.data);
   return env.Undefined();
 }
 

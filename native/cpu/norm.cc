@@ -48,6 +48,17 @@ void channelSums(const std::vector<double>& partial, const Split& sp, const Batc
   out[1] = b;
 }
 
+// y = scale[c]*x + offset[c]: the affine map of the forward (and, with relu, the sign the
+// backward recomputes: the same floats from the same saved statistics).
+void affineOf(const BatchNormShape& s, const float* weight, const float* bias, const float* saveMean,
+              const float* saveInvStd, float* scale, float* offset) {
+  for (int64_t c = 0; c < s.c; ++c) {
+    const double a = (weight ? weight[c] : 1.0) * saveInvStd[c];
+    scale[c] = static_cast<float>(a);
+    offset[c] = static_cast<float>((bias ? bias[c] : 0.0) - saveMean[c] * a);
+  }
+}
+
 }  // namespace
 
 void batchNormForward(const float* x, BatchNormShape s, const float* weight, const float* bias,
@@ -90,11 +101,7 @@ void batchNormForward(const float* x, BatchNormShape s, const float* weight, con
     }
   }
   std::vector<float> scale(C), offset(C);
-  for (size_t c = 0; c < C; ++c) {
-    const double a = (weight ? weight[c] : 1.0) * saveInvStd[c];
-    scale[c] = static_cast<float>(a);
-    offset[c] = static_cast<float>((bias ? bias[c] : 0.0) - saveMean[c] * a);
-  }
+  affineOf(s, weight, bias, saveMean, saveInvStd, scale.data(), offset.data());
   parallelFor(sp.tasks(), [&](size_t t0, size_t t1, int) {
     for (size_t t = t0; t < t1; ++t) {
       const size_t row = sp.row(t);
@@ -107,11 +114,14 @@ void batchNormForward(const float* x, BatchNormShape s, const float* weight, con
 
 void batchNormBackward(const float* x, const float* dy, BatchNormShape s, const float* weight,
                        const float* saveMean, const float* saveInvStd, bool training, float* dx,
-                       float* dweight, float* dbias) {
+                       float* dweight, float* dbias, bool relu, const float* bias) {
   const NormSegmentKernels& k = normSegmentKernels();
   const Split sp = makeSplit(s);
   const size_t C = static_cast<size_t>(s.c);
   const bool needSums = training ? (dx || dweight || dbias) : (dweight || dbias);
+  // With relu: the forward's affine map, whose sign decides where dy passes.
+  std::vector<float> ra(relu ? C : 0), rb(relu ? C : 0);
+  if (relu) affineOf(s, weight, bias, saveMean, saveInvStd, ra.data(), rb.data());
   std::vector<double> channel(2 * C, 0.0);
   if (needSums) {
     std::vector<double> partial(2 * sp.tasks());
@@ -120,7 +130,9 @@ void batchNormBackward(const float* x, const float* dy, BatchNormShape s, const 
         const size_t row = sp.row(t);
         const size_t b = sp.begin(t);
         const size_t at = row * sp.len + b;
-        k.gradSums(x + at, dy + at, sp.end(t) - b, saveMean[row % C], &partial[2 * t]);
+        const size_t c = row % C;
+        if (relu) k.gradSumsRelu(x + at, dy + at, sp.end(t) - b, saveMean[c], ra[c], rb[c], &partial[2 * t]);
+        else k.gradSums(x + at, dy + at, sp.end(t) - b, saveMean[c], &partial[2 * t]);
       }
     });
     for (size_t c = 0; c < C; ++c) channelSums(partial, sp, s, static_cast<int64_t>(c), &channel[2 * c]);
@@ -149,10 +161,15 @@ void batchNormBackward(const float* x, const float* dy, BatchNormShape s, const 
       const size_t b = sp.begin(t);
       const size_t at = row * sp.len + b;
       const size_t c = row % C;
-      if (training) {
-        k.gradInput(x + at, dy + at, sp.end(t) - b, saveMean[c], kk[c], pp[c], qq[c], dx + at);
+      const size_t len = sp.end(t) - b;
+      if (relu) {
+        // Eval mode: p = q = 0 (dx = k*dy'), in the same kernel.
+        k.gradInputRelu(x + at, dy + at, len, saveMean[c], ra[c], rb[c], kk[c], training ? pp[c] : 0.0f,
+                        training ? qq[c] : 0.0f, dx + at);
+      } else if (training) {
+        k.gradInput(x + at, dy + at, len, saveMean[c], kk[c], pp[c], qq[c], dx + at);
       } else {
-        k.affine(dy + at, sp.end(t) - b, kk[c], 0.0f, dx + at);
+        k.affine(dy + at, len, kk[c], 0.0f, dx + at);
       }
     }
   });

@@ -26,8 +26,12 @@ void batchNormForward(const float* x, BatchNormShape s, const float* weight, con
 // -> dx: (N,C,HW), dweight, dbias: (C); each output may be null (not wanted).
 // training: the batch statistics depend on x, so dx has the full coupled form
 //   dx = weight*invstd * (dy - mean(dy) - xhat*mean(dy*xhat)); eval: dx = weight*invstd*dy.
+// relu: the backward of the fused BN-ReLU (batchNormForward with relu): dy passes only where
+//   the forward's output was positive, as reluBackward(y, dy) would pass it, with the sign
+//   recomputed from x, weight and bias (bias: (C) or null, the forward's) instead of read
+//   from y: one pass over memory less than reluBackward then batchNormBackward, same values.
 void batchNormBackward(const float* x, const float* dy, BatchNormShape s, const float* weight,
                        const float* saveMean, const float* saveInvStd, bool training, float* dx,
-                       float* dweight, float* dbias);
+                       float* dweight, float* dbias, bool relu = false, const float* bias = nullptr);
 
 }  // namespace ftm

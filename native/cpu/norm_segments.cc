@@ -45,8 +45,21 @@ FTM_ALWAYS_INLINE void affineBody(const float* __restrict x, size_t len, float a
   for (size_t i = 0; i < len; ++i) y[i] = a * x[i] + b;
 }
 
+// a*x + b as affineRelu computes it: one expression, so every target rounds the forward's sign
+// test and the backward's the same way (contracted to one FMA where the target has it, as the
+// explicit AVX2 / AVX-512 sums below do; two roundings on the baseline).
+FTM_ALWAYS_INLINE float preRelu(float a, float x, float b) { return a * x + b; }
+
 FTM_ALWAYS_INLINE void affineReluBody(const float* __restrict x, size_t len, float a, float b, float* __restrict y) {
-  for (size_t i = 0; i < len; ++i) y[i] = std::max(a * x[i] + b, 0.0f);
+  for (size_t i = 0; i < len; ++i) y[i] = std::max(preRelu(a, x[i], b), 0.0f);
+}
+
+// dy where the ReLU passed its input (NaN in, NaN out of max, and reluBackward gives 0: so here).
+FTM_ALWAYS_INLINE float reluPassed(float a, float x, float b, float dy) { return preRelu(a, x, b) > 0.0f ? dy : 0.0f; }
+
+FTM_ALWAYS_INLINE void gradInputReluBody(const float* __restrict x, const float* __restrict dy, size_t len, float mean,
+                                         float a, float b, float k, float p, float q, float* __restrict dx) {
+  for (size_t i = 0; i < len; ++i) dx[i] = k * reluPassed(a, x[i], b, dy[i]) + p * (x[i] - mean) + q;
 }
 
 FTM_ALWAYS_INLINE void gradInputBody(const float* __restrict x, const float* __restrict dy, size_t len, float mean,
@@ -71,7 +84,25 @@ void gradInputScalar(const float* x, const float* dy, size_t len, float mean, fl
 // Never in place (the fused BN-ReLU keeps x for its backward pass).
 void affineReluScalar(const float* x, size_t len, float a, float b, float* y) { affineReluBody(x, len, a, b, y); }
 
-const NormSegmentKernels kScalar = {momentsScalar, affineScalar, affineReluScalar, gradSumsScalar, gradInputScalar};
+void gradSumsReluScalar(const float* x, const float* dy, size_t len, float mean, float a, float b, double* out) {
+  double s1 = 0, s2 = 0;
+  for (size_t i = 0; i < len; ++i) {
+    const float g = reluPassed(a, x[i], b, dy[i]);
+    s1 += g;
+    s2 += static_cast<double>(g) * (x[i] - mean);
+  }
+  out[0] = s1;
+  out[1] = s2;
+}
+
+// Never in place either (dx is a new tensor; x and dy are kept).
+void gradInputReluScalar(const float* x, const float* dy, size_t len, float mean, float a, float b, float k, float p,
+                         float q, float* dx) {
+  gradInputReluBody(x, dy, len, mean, a, b, k, p, q, dx);
+}
+
+const NormSegmentKernels kScalar = {momentsScalar,      affineScalar,       affineReluScalar, gradSumsScalar,
+                                    gradInputScalar,    gradSumsReluScalar, gradInputReluScalar};
 
 #ifdef FTM_X86
 
@@ -154,7 +185,45 @@ FTM_AVX2 void gradInputAvx2(const float* x, const float* dy, size_t len, float m
 
 FTM_AVX2 void affineReluAvx2(const float* x, size_t len, float a, float b, float* y) { affineReluBody(x, len, a, b, y); }
 
-const NormSegmentKernels kAvx2 = {momentsAvx2, affineAvx2, affineReluAvx2, gradSumsAvx2, gradInputAvx2};
+// gradSumsAvx2 on dy' (lanes where fma(a, x, b) <= 0 or NaN add exact zeros).
+FTM_AVX2 void gradSumsReluAvx2(const float* x, const float* dy, size_t len, float mean, float a, float b, double* out) {
+  const __m256 m = _mm256_set1_ps(mean), va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), zero = _mm256_setzero_ps();
+  double s1 = 0, s2 = 0;
+  for (size_t start = 0; start < len; start += kFlush) {
+    const size_t end = std::min(len, start + kFlush);
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, b0 = a0, b1 = a0;
+    size_t i = start;
+    for (; i + 16 <= end; i += 16) {
+      const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
+      const __m256 g0 = _mm256_and_ps(_mm256_loadu_ps(dy + i),
+                                      _mm256_cmp_ps(_mm256_fmadd_ps(va, x0, vb), zero, _CMP_GT_OQ));
+      const __m256 g1 = _mm256_and_ps(_mm256_loadu_ps(dy + i + 8),
+                                      _mm256_cmp_ps(_mm256_fmadd_ps(va, x1, vb), zero, _CMP_GT_OQ));
+      a0 = _mm256_add_ps(a0, g0);
+      a1 = _mm256_add_ps(a1, g1);
+      b0 = _mm256_fmadd_ps(g0, _mm256_sub_ps(x0, m), b0);
+      b1 = _mm256_fmadd_ps(g1, _mm256_sub_ps(x1, m), b1);
+    }
+    double t1 = sum256(_mm256_add_ps(a0, a1)), t2 = sum256(_mm256_add_ps(b0, b1));
+    for (; i < end; ++i) {
+      const float g = reluPassed(a, x[i], b, dy[i]);
+      t1 += g;
+      t2 += static_cast<double>(g) * (x[i] - mean);
+    }
+    s1 += t1;
+    s2 += t2;
+  }
+  out[0] = s1;
+  out[1] = s2;
+}
+
+FTM_AVX2 void gradInputReluAvx2(const float* x, const float* dy, size_t len, float mean, float a, float b, float k,
+                                float p, float q, float* dx) {
+  gradInputReluBody(x, dy, len, mean, a, b, k, p, q, dx);
+}
+
+const NormSegmentKernels kAvx2 = {momentsAvx2,   affineAvx2,       affineReluAvx2,   gradSumsAvx2,
+                                  gradInputAvx2, gradSumsReluAvx2, gradInputReluAvx2};
 
 // ---- AVX-512 ----
 #define FTM_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
@@ -245,7 +314,47 @@ FTM_AVX512 void affineReluAvx512(const float* x, size_t len, float a, float b, f
   affineReluBody(x, len, a, b, y);
 }
 
-const NormSegmentKernels kAvx512 = {momentsAvx512, affineAvx512, affineReluAvx512, gradSumsAvx512, gradInputAvx512};
+// gradSumsAvx512 on dy' (lanes where fma(a, x, b) <= 0 or NaN add exact zeros).
+FTM_AVX512 void gradSumsReluAvx512(const float* x, const float* dy, size_t len, float mean, float a, float b,
+                                   double* out) {
+  const __m512 m = _mm512_set1_ps(mean), va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b), zero = _mm512_setzero_ps();
+  double s1 = 0, s2 = 0;
+  for (size_t start = 0; start < len; start += kFlush) {
+    const size_t end = std::min(len, start + kFlush);
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, b0 = a0, b1 = a0;
+    size_t i = start;
+    for (; i + 32 <= end; i += 32) {
+      const __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
+      const __mmask16 p0 = _mm512_cmp_ps_mask(_mm512_fmadd_ps(va, x0, vb), zero, _CMP_GT_OQ);
+      const __mmask16 p1 = _mm512_cmp_ps_mask(_mm512_fmadd_ps(va, x1, vb), zero, _CMP_GT_OQ);
+      const __m512 g0 = _mm512_maskz_loadu_ps(p0, dy + i), g1 = _mm512_maskz_loadu_ps(p1, dy + i + 16);
+      a0 = _mm512_add_ps(a0, g0);
+      a1 = _mm512_add_ps(a1, g1);
+      b0 = _mm512_fmadd_ps(g0, _mm512_sub_ps(x0, m), b0);
+      b1 = _mm512_fmadd_ps(g1, _mm512_sub_ps(x1, m), b1);
+    }
+    for (; i < end; i += 16) {
+      const __mmask16 k = tailMask(end - i);
+      const __m512 xv = _mm512_maskz_loadu_ps(k, x + i);
+      const __mmask16 passed = _mm512_mask_cmp_ps_mask(k, _mm512_fmadd_ps(va, xv, vb), zero, _CMP_GT_OQ);
+      const __m512 g = _mm512_maskz_loadu_ps(passed, dy + i);
+      a0 = _mm512_add_ps(a0, g);
+      b0 = _mm512_fmadd_ps(g, _mm512_maskz_sub_ps(k, xv, m), b0);
+    }
+    s1 += sum512(_mm512_add_ps(a0, a1));
+    s2 += sum512(_mm512_add_ps(b0, b1));
+  }
+  out[0] = s1;
+  out[1] = s2;
+}
+
+FTM_AVX512 void gradInputReluAvx512(const float* x, const float* dy, size_t len, float mean, float a, float b, float k,
+                                    float p, float q, float* dx) {
+  gradInputReluBody(x, dy, len, mean, a, b, k, p, q, dx);
+}
+
+const NormSegmentKernels kAvx512 = {momentsAvx512,   affineAvx512,       affineReluAvx512,   gradSumsAvx512,
+                                    gradInputAvx512, gradSumsReluAvx512, gradInputReluAvx512};
 
 #endif  // FTM_X86
 

@@ -16,6 +16,12 @@ struct NormSegmentKernels {
   void (*gradSums)(const float* x, const float* dy, size_t len, float mean, double* out);
   // x, dy: (len) -> dx: (len) = k*dy + p*(x - mean) + q
   void (*gradInput)(const float* x, const float* dy, size_t len, float mean, float k, float p, float q, float* dx);
+  // The same two through the ReLU of the fused BN-ReLU: dy is read as dy' = dy where the
+  // forward's a*x + b (affineRelu's a and b) was positive, 0 elsewhere; the sign is computed
+  // exactly as affineRelu computed it, so dy' is what reluBackward(y, dy) would give.
+  void (*gradSumsRelu)(const float* x, const float* dy, size_t len, float mean, float a, float b, double* out);
+  void (*gradInputRelu)(const float* x, const float* dy, size_t len, float mean, float a, float b, float k, float p,
+                        float q, float* dx);
 };
 
 const NormSegmentKernels& normSegmentKernels();

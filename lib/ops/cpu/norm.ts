@@ -10,6 +10,7 @@ declare module '../../registry' {
     batchNorm2dForward: BatchNormForwardKernel;
     batchNorm2dBackward: BatchNormBackwardKernel;
     batchNorm2dReluForward: BatchNormForwardKernel;
+    batchNorm2dReluBackward: BatchNormReluBackwardKernel;
   }
 }
 
@@ -45,18 +46,33 @@ const cpuForward = cpuForwardWith(false);
 // uses it in training through batchNorm2d's fused path).
 const cpuForwardRelu = cpuForwardWith(true);
 
-const cpuBackward: BatchNormBackwardKernel = (x, dy, weight, saved, training, want) => {
+// The backward of relu(batchNorm(x)) given the forward's bias too (the ReLU's sign is
+// recomputed from x, weight and bias; lib/ops/norm.grad.ts).
+export type BatchNormReluBackwardKernel = (
+  x: Tensor, dy: Tensor, weight: Tensor | null, bias: Tensor | null, saved: BatchNormSaved, training: boolean,
+  want: { x: boolean; weight: boolean; bias: boolean },
+) => { dx: Tensor | null; dweight: Tensor | null; dbias: Tensor | null };
+
+const cpuBackwardWith = (x: Tensor, dy: Tensor, weight: Tensor | null, bias: Tensor | null, relu: boolean,
+  saved: BatchNormSaved, training: boolean, want: { x: boolean; weight: boolean; bias: boolean }) => {
   const c = x.shape[1];
   const dx = want.x ? new Tensor(allocCpu(x.numel, false), x.shape) : null;
   const dweight = want.weight ? new Tensor(allocCpu(c, false), [c]) : null;
   const dbias = want.bias ? new Tensor(allocCpu(c, false), [c]) : null;
   addon().batchNormBackward(
     x.data, dy.data, x.shape, weight?.data ?? null, saved.mean.data, saved.invStd.data, training,
-    dx?.data ?? null, dweight?.data ?? null, dbias?.data ?? null,
+    dx?.data ?? null, dweight?.data ?? null, dbias?.data ?? null, relu, bias?.data ?? null,
   );
   return { dx, dweight, dbias };
 };
+const cpuBackward: BatchNormBackwardKernel = (x, dy, weight, saved, training, want) =>
+  cpuBackwardWith(x, dy, weight, null, false, saved, training, want);
+// The fused BN-ReLU's backward in the same two passes as batchNorm2d's: no reluBackward pass
+// (CPU only, like the fused forward).
+const cpuBackwardRelu: BatchNormReluBackwardKernel = (x, dy, weight, bias, saved, training, want) =>
+  cpuBackwardWith(x, dy, weight, bias, true, saved, training, want);
 
 registerKernel('batchNorm2dForward', 'cpu', cpuForward);
 registerKernel('batchNorm2dBackward', 'cpu', cpuBackward);
 registerKernel('batchNorm2dReluForward', 'cpu', cpuForwardRelu);
+registerKernel('batchNorm2dReluBackward', 'cpu', cpuBackwardRelu);
