@@ -144,32 +144,6 @@ FTM_AVX2 void momentsAvx2(const float* x, size_t len, float shift, double* out) 
   out[1] = s2;
 }
 
-FTM_AVX2 void gradSumsAvx2(const float* x, const float* dy, size_t len, float mean, double* out) {
-  const __m256 m = _mm256_set1_ps(mean);
-  double s1 = 0, s2 = 0;
-  for (size_t start = 0; start < len; start += kFlush) {
-    const size_t end = std::min(len, start + kFlush);
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, b0 = a0, b1 = a0;
-    size_t i = start;
-    for (; i + 16 <= end; i += 16) {
-      const __m256 g0 = _mm256_loadu_ps(dy + i), g1 = _mm256_loadu_ps(dy + i + 8);
-      a0 = _mm256_add_ps(a0, g0);
-      a1 = _mm256_add_ps(a1, g1);
-      b0 = _mm256_fmadd_ps(g0, _mm256_sub_ps(_mm256_loadu_ps(x + i), m), b0);
-      b1 = _mm256_fmadd_ps(g1, _mm256_sub_ps(_mm256_loadu_ps(x + i + 8), m), b1);
-    }
-    double t1 = sum256(_mm256_add_ps(a0, a1)), t2 = sum256(_mm256_add_ps(b0, b1));
-    for (; i < end; ++i) {
-      t1 += dy[i];
-      t2 += static_cast<double>(dy[i]) * (x[i] - mean);
-    }
-    s1 += t1;
-    s2 += t2;
-  }
-  out[0] = s1;
-  out[1] = s2;
-}
-
 FTM_AVX2 void affineAvx2(const float* x, size_t len, float a, float b, float* y) {
   if (x == y) {
     for (size_t i = 0; i < len; ++i) y[i] = a * y[i] + b;
@@ -185,9 +159,21 @@ FTM_AVX2 void gradInputAvx2(const float* x, const float* dy, size_t len, float m
 
 FTM_AVX2 void affineReluAvx2(const float* x, size_t len, float a, float b, float* y) { affineReluBody(x, len, a, b, y); }
 
-// gradSumsAvx2 on dy' (lanes where fma(a, x, b) <= 0 or NaN add exact zeros).
-FTM_AVX2 void gradSumsReluAvx2(const float* x, const float* dy, size_t len, float mean, float a, float b, double* out) {
-  const __m256 m = _mm256_set1_ps(mean), va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), zero = _mm256_setzero_ps();
+// sum(dy) and sum(dy * (x - mean)); Relu: of dy' (lanes where fma(a, x, b) <= 0 or NaN add
+// exact zeros, so the sums are those of reluBackward's output).
+template <bool Relu>
+FTM_AVX2 inline __m256 gradAvx2(const float* g, __m256 xv, __m256 va, __m256 vb) {
+  if constexpr (Relu) {
+    return _mm256_and_ps(_mm256_loadu_ps(g), _mm256_cmp_ps(_mm256_fmadd_ps(va, xv, vb), _mm256_setzero_ps(), _CMP_GT_OQ));
+  } else {
+    return _mm256_loadu_ps(g);
+  }
+}
+
+template <bool Relu>
+FTM_AVX2 inline void gradSumsAvx2T(const float* x, const float* dy, size_t len, float mean, float a, float b,
+                                   double* out) {
+  const __m256 m = _mm256_set1_ps(mean), va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
   double s1 = 0, s2 = 0;
   for (size_t start = 0; start < len; start += kFlush) {
     const size_t end = std::min(len, start + kFlush);
@@ -195,10 +181,7 @@ FTM_AVX2 void gradSumsReluAvx2(const float* x, const float* dy, size_t len, floa
     size_t i = start;
     for (; i + 16 <= end; i += 16) {
       const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
-      const __m256 g0 = _mm256_and_ps(_mm256_loadu_ps(dy + i),
-                                      _mm256_cmp_ps(_mm256_fmadd_ps(va, x0, vb), zero, _CMP_GT_OQ));
-      const __m256 g1 = _mm256_and_ps(_mm256_loadu_ps(dy + i + 8),
-                                      _mm256_cmp_ps(_mm256_fmadd_ps(va, x1, vb), zero, _CMP_GT_OQ));
+      const __m256 g0 = gradAvx2<Relu>(dy + i, x0, va, vb), g1 = gradAvx2<Relu>(dy + i + 8, x1, va, vb);
       a0 = _mm256_add_ps(a0, g0);
       a1 = _mm256_add_ps(a1, g1);
       b0 = _mm256_fmadd_ps(g0, _mm256_sub_ps(x0, m), b0);
@@ -206,7 +189,7 @@ FTM_AVX2 void gradSumsReluAvx2(const float* x, const float* dy, size_t len, floa
     }
     double t1 = sum256(_mm256_add_ps(a0, a1)), t2 = sum256(_mm256_add_ps(b0, b1));
     for (; i < end; ++i) {
-      const float g = reluPassed(a, x[i], b, dy[i]);
+      const float g = Relu ? reluPassed(a, x[i], b, dy[i]) : dy[i];
       t1 += g;
       t2 += static_cast<double>(g) * (x[i] - mean);
     }
@@ -215,6 +198,14 @@ FTM_AVX2 void gradSumsReluAvx2(const float* x, const float* dy, size_t len, floa
   }
   out[0] = s1;
   out[1] = s2;
+}
+
+FTM_AVX2 void gradSumsAvx2(const float* x, const float* dy, size_t len, float mean, double* out) {
+  gradSumsAvx2T<false>(x, dy, len, mean, 0.0f, 0.0f, out);
+}
+
+FTM_AVX2 void gradSumsReluAvx2(const float* x, const float* dy, size_t len, float mean, float a, float b, double* out) {
+  gradSumsAvx2T<true>(x, dy, len, mean, a, b, out);
 }
 
 FTM_AVX2 void gradInputReluAvx2(const float* x, const float* dy, size_t len, float mean, float a, float b, float k,
@@ -270,33 +261,6 @@ FTM_AVX512 void momentsAvx512(const float* x, size_t len, float shift, double* o
   out[1] = s2;
 }
 
-FTM_AVX512 void gradSumsAvx512(const float* x, const float* dy, size_t len, float mean, double* out) {
-  const __m512 m = _mm512_set1_ps(mean);
-  double s1 = 0, s2 = 0;
-  for (size_t start = 0; start < len; start += kFlush) {
-    const size_t end = std::min(len, start + kFlush);
-    __m512 a0 = _mm512_setzero_ps(), a1 = a0, b0 = a0, b1 = a0;
-    size_t i = start;
-    for (; i + 32 <= end; i += 32) {
-      const __m512 g0 = _mm512_loadu_ps(dy + i), g1 = _mm512_loadu_ps(dy + i + 16);
-      a0 = _mm512_add_ps(a0, g0);
-      a1 = _mm512_add_ps(a1, g1);
-      b0 = _mm512_fmadd_ps(g0, _mm512_sub_ps(_mm512_loadu_ps(x + i), m), b0);
-      b1 = _mm512_fmadd_ps(g1, _mm512_sub_ps(_mm512_loadu_ps(x + i + 16), m), b1);
-    }
-    for (; i < end; i += 16) {
-      const __mmask16 k = tailMask(end - i);
-      const __m512 g = _mm512_maskz_loadu_ps(k, dy + i);
-      a0 = _mm512_add_ps(a0, g);
-      b0 = _mm512_fmadd_ps(g, _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), m), b0);
-    }
-    s1 += sum512(_mm512_add_ps(a0, a1));
-    s2 += sum512(_mm512_add_ps(b0, b1));
-  }
-  out[0] = s1;
-  out[1] = s2;
-}
-
 FTM_AVX512 void affineAvx512(const float* x, size_t len, float a, float b, float* y) {
   if (x == y) {
     for (size_t i = 0; i < len; ++i) y[i] = a * y[i] + b;
@@ -314,10 +278,23 @@ FTM_AVX512 void affineReluAvx512(const float* x, size_t len, float a, float b, f
   affineReluBody(x, len, a, b, y);
 }
 
-// gradSumsAvx512 on dy' (lanes where fma(a, x, b) <= 0 or NaN add exact zeros).
-FTM_AVX512 void gradSumsReluAvx512(const float* x, const float* dy, size_t len, float mean, float a, float b,
-                                   double* out) {
-  const __m512 m = _mm512_set1_ps(mean), va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b), zero = _mm512_setzero_ps();
+// sum(dy) and sum(dy * (x - mean)); Relu: of dy' (lanes where fma(a, x, b) <= 0 or NaN load
+// as exact zeros, so the sums are those of reluBackward's output).
+// dy at lanes `valid` (and, with Relu, where the ReLU passed), zeros elsewhere.
+template <bool Relu>
+FTM_AVX512 inline __m512 gradAvx512(const float* g, __m512 xv, __mmask16 valid, __m512 va, __m512 vb) {
+  if constexpr (Relu) {
+    return _mm512_maskz_loadu_ps(
+        _mm512_mask_cmp_ps_mask(valid, _mm512_fmadd_ps(va, xv, vb), _mm512_setzero_ps(), _CMP_GT_OQ), g);
+  } else {
+    return valid == 0xFFFF ? _mm512_loadu_ps(g) : _mm512_maskz_loadu_ps(valid, g);
+  }
+}
+
+template <bool Relu>
+FTM_AVX512 inline void gradSumsAvx512T(const float* x, const float* dy, size_t len, float mean, float a, float b,
+                                       double* out) {
+  const __m512 m = _mm512_set1_ps(mean), va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
   double s1 = 0, s2 = 0;
   for (size_t start = 0; start < len; start += kFlush) {
     const size_t end = std::min(len, start + kFlush);
@@ -325,9 +302,8 @@ FTM_AVX512 void gradSumsReluAvx512(const float* x, const float* dy, size_t len, 
     size_t i = start;
     for (; i + 32 <= end; i += 32) {
       const __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
-      const __mmask16 p0 = _mm512_cmp_ps_mask(_mm512_fmadd_ps(va, x0, vb), zero, _CMP_GT_OQ);
-      const __mmask16 p1 = _mm512_cmp_ps_mask(_mm512_fmadd_ps(va, x1, vb), zero, _CMP_GT_OQ);
-      const __m512 g0 = _mm512_maskz_loadu_ps(p0, dy + i), g1 = _mm512_maskz_loadu_ps(p1, dy + i + 16);
+      const __m512 g0 = gradAvx512<Relu>(dy + i, x0, 0xFFFF, va, vb);
+      const __m512 g1 = gradAvx512<Relu>(dy + i + 16, x1, 0xFFFF, va, vb);
       a0 = _mm512_add_ps(a0, g0);
       a1 = _mm512_add_ps(a1, g1);
       b0 = _mm512_fmadd_ps(g0, _mm512_sub_ps(x0, m), b0);
@@ -336,8 +312,7 @@ FTM_AVX512 void gradSumsReluAvx512(const float* x, const float* dy, size_t len, 
     for (; i < end; i += 16) {
       const __mmask16 k = tailMask(end - i);
       const __m512 xv = _mm512_maskz_loadu_ps(k, x + i);
-      const __mmask16 passed = _mm512_mask_cmp_ps_mask(k, _mm512_fmadd_ps(va, xv, vb), zero, _CMP_GT_OQ);
-      const __m512 g = _mm512_maskz_loadu_ps(passed, dy + i);
+      const __m512 g = gradAvx512<Relu>(dy + i, xv, k, va, vb);
       a0 = _mm512_add_ps(a0, g);
       b0 = _mm512_fmadd_ps(g, _mm512_maskz_sub_ps(k, xv, m), b0);
     }
@@ -346,6 +321,15 @@ FTM_AVX512 void gradSumsReluAvx512(const float* x, const float* dy, size_t len, 
   }
   out[0] = s1;
   out[1] = s2;
+}
+
+FTM_AVX512 void gradSumsAvx512(const float* x, const float* dy, size_t len, float mean, double* out) {
+  gradSumsAvx512T<false>(x, dy, len, mean, 0.0f, 0.0f, out);
+}
+
+FTM_AVX512 void gradSumsReluAvx512(const float* x, const float* dy, size_t len, float mean, float a, float b,
+                                   double* out) {
+  gradSumsAvx512T<true>(x, dy, len, mean, a, b, out);
 }
 
 FTM_AVX512 void gradInputReluAvx512(const float* x, const float* dy, size_t len, float mean, float a, float b, float k,
