@@ -318,8 +318,13 @@ export class Tensor {
     runBackward(this, g);
   }
 
+  // Drops the gradient and frees its buffer (back to the caching pool now, not when the garbage
+  // collector finds it: a loop that never yields to the event loop never runs the finalizers,
+  // so every step's gradients were fresh memory). Clone a gradient to keep it past this.
   zeroGrad(): void {
+    const g = this.grad;
     this.grad = null;
+    g?.dispose();
   }
 
   // Marks tensors for errors.describe(), which cannot import this module.

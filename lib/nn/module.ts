@@ -84,8 +84,9 @@ export class Module {
     return this.train(false);
   }
 
+  // Drops every parameter's gradient and frees it (Tensor.zeroGrad).
   zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+    for (const p of this.parameters()) p.zeroGrad();
   }
 
   // Moves every parameter and buffer to `device` in place (layers keep their references;

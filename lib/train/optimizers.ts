@@ -106,8 +106,9 @@ export abstract class Optimizer {
     }
   }
 
+  // Drops the parameters' gradients and frees them (Tensor.zeroGrad).
   zeroGrad(): void {
-    for (const s of this.slots) s.param.grad = null;
+    for (const s of this.slots) s.param.zeroGrad();
   }
 
   // Copies of the state (for checkpoints).
