@@ -4,7 +4,7 @@
 // backwardThrough) and sums gradients that meet. Below tensor.ts: it sees tensors only through
 // GradNode (what Tensor provides), and reaches the CUDA sum through the kernel registry.
 import { getKernel } from './registry';
-import { getGradient, type GradientName, type SavedByOp } from './gradients';
+import { getGradient, savedOwned, type GradientName, type SavedByOp } from './gradients';
 
 // One op application on the tape: its name (the key of its gradient), its inputs, and what
 // the op saved for its gradient.
@@ -164,6 +164,7 @@ export function releaseGraph(root: GradNode, keep: readonly GradNode[] = []): vo
     const fn = t.gradFn;
     if (!fn) continue;  // a leaf
     for (const input of fn.inputs) if (input && !seen.has(input)) stack.push(input);
+    for (const o of savedOwned(fn.name, fn.saved)) o?.dispose();
     if (!keep.includes(t)) t.dispose();
     else t.gradFn = null;
   }

@@ -37,3 +37,23 @@ export function hasGradient(op: string): boolean {
 export function listGradients(): string[] {
   return [...gradients.keys()].sort();
 }
+
+// Tensors an op made only for its gradient (batch norm's statistics, a loss's precomputed
+// gradient, dropout's mask), by op name: releaseGraph frees them with the op's output, so a
+// loop that never yields to the event loop (no finalizers run) does not keep them.
+export interface Disposable { dispose(): void }
+type OwnedFn = (saved: unknown) => readonly (Disposable | null | undefined)[];
+const owned = new Map<string, OwnedFn>();
+
+export function registerSavedOwned<K extends GradientName>(
+  op: K, fn: (saved: SavedByOp[K]) => readonly (Disposable | null | undefined)[],
+): void {
+  if (owned.has(op)) throw new Error(`the saved tensors of ${op} are already registered`);
+  owned.set(op, fn as OwnedFn);
+}
+
+// What the op recorded as `op` owns in `saved` (none for ops that registered nothing).
+export function savedOwned(op: string, saved: unknown): readonly (Disposable | null | undefined)[] {
+  const fn = owned.get(op);
+  return fn ? fn(saved) : [];
+}

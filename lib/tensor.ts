@@ -316,6 +316,8 @@ export class Tensor {
       g = grad;
     }
     runBackward(this, g);
+    // The seed of ones was ours: the leaves hold clones, and the tape freed what it made from it.
+    if (g !== grad) g.dispose();
   }
 
   // Drops the gradient and frees its buffer (back to the caching pool now, not when the garbage

@@ -1,6 +1,6 @@
 // Gradient of dropout (lib/ops/dropout.ts), registered by op name.
 import type { Tensor } from '../tensor';
-import { registerGradient } from '../gradients';
+import { registerGradient, registerSavedOwned } from '../gradients';
 import { binaryKernel } from './broadcast';
 
 declare module '../gradients' {
@@ -11,3 +11,6 @@ declare module '../gradients' {
 
 // dx = dy * mask.
 registerGradient('dropout', (dy: Tensor, { mask }) => [binaryKernel(dy.device)('mul', dy, mask, dy.shape)]);
+
+// The mask was made for the backward: freed with the graph.
+registerSavedOwned('dropout', ({ mask }) => [mask]);

@@ -1,6 +1,6 @@
 // Gradients of batchNorm2d and the fused batchNorm2dRelu (lib/ops/norm.ts), registered by op name.
 import type { Tensor } from '../tensor';
-import { registerGradient } from '../gradients';
+import { registerGradient, registerSavedOwned } from '../gradients';
 import { getKernel, hasKernel } from '../registry';
 import type { BatchNormSaved } from './cpu/norm';
 import './cpu/activation';
@@ -41,3 +41,7 @@ registerGradient('batchNorm2dRelu', (dy: Tensor, saved: NormSaved & { y: Tensor 
   masked.dispose();
   return grads;
 });
+
+// The statistics the forward made for the backward: freed with the graph.
+registerSavedOwned('batchNorm2d', ({ stats }) => [stats.mean, stats.invStd]);
+registerSavedOwned('batchNorm2dRelu', ({ stats }) => [stats.mean, stats.invStd]);

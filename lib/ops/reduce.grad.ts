@@ -16,7 +16,10 @@ declare module '../gradients' {
 }
 
 function reduceGradient(dy: Tensor, { xShape, kept, scale }: ReduceSaved): Tensor[] {
-  return [getKernel('broadcastTo', dy.device)(reshapeView(dy, kept), xShape, scale)];
+  const view = reshapeView(dy, kept);
+  const dx = getKernel('broadcastTo', dy.device)(view, xShape, scale);
+  if (view !== dy) view.dispose();  // drop the view's hold on dy's storage (the tape frees dy)
+  return [dx];
 }
 registerGradient('sum', reduceGradient);
 registerGradient('mean', reduceGradient);

@@ -57,6 +57,7 @@ function reduceOp(name: 'sum' | 'mean', x: Tensor, options: unknown): Tensor {
   const scale = name === 'mean' ? 1 / r.count : 1;
   const summed = getKernel('sumToShape', x.device)(x, r.kept, scale);
   const y = reshapeView(summed, r.out);
+  if (y !== summed) summed.dispose();  // the view holds the storage now (freed with it, not by the collector)
   record(y, name, [x], { xShape: x.shape, kept: r.kept, scale });
   traceOp(name, [x], [y], { dim: r.dims, keepdim: r.keepdim });
   return y;
