@@ -227,6 +227,29 @@ t.test('the fused inference conv keeps its transformed weights, and never serves
   t.end();
 });
 
+// Kept weights are compared with the caller's slice by slice inside the parallel pass (each
+// thread its units' slices): a change in any one slice, first or last, must be caught, and the
+// output then equals that of weights never seen before (a copy at another address).
+t.test('kept weights split over the threads: a change in any slice is caught', (t) => {
+  const rng = seededRandom(951);
+  const x = randTensor(rng, [1, 64, 64, 64]);
+  const w = randTensor(rng, [64, 64, 3, 3], { scale: 0.1 });
+  const rowScale = new Float32Array(64).fill(1.5), shift = new Float32Array(64).fill(0.01);
+  const fused = (weight: Tensor): Float32Array =>
+    withAlgorithm('wino4', () => convScaleRelu([x], weight, shift, rowScale, 1, 1)).data;
+  const fresh = (): Float32Array => fused(Tensor.from(Float32Array.from(w.data), w.shape));
+  t.same([...fused(w)], [...fresh()], 'kept weights give what new weights give');
+  t.same([...fused(w)], [...fresh()], 'and again from the cache');
+  for (const at of [0, Math.floor(w.numel / 2), w.numel - 1]) {
+    const before = fused(w);
+    w.data[at] += 0.75;
+    const after = fused(w);
+    t.ok(differs(after, before), `a change at weight ${at} of ${w.numel} changes the output`);
+    t.same([...after], [...fresh()], `after a change at weight ${at}, the output equals that of the new weights`);
+  }
+  t.end();
+});
+
 t.test('FTMTLNET_WEIGHT_CACHE_MB=0 keeps no weights; a bad value is an error naming the variable', (t) => {
   const run = (value: string) => inChild<{ bytes?: number; error: string | null }>(t, `
       k.setConvAlgorithm('wino4');

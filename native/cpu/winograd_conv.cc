@@ -7,6 +7,7 @@
 #include "winograd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 
@@ -207,10 +208,28 @@ void transformOutput(const Correlation& g, const TileLayout& l, const Chunk& ch,
   }
 }
 
-// y = correlate(x, g) for the transformed weights (alpha^2 x M x C), with the epilogue.
+// Kept weights still to be compared with the caller's: each unit of the correlation compares
+// its slice of the two arrays before its GEMMs, so the comparison is split over the threads and
+// overlaps their multiplies; once a slice differs the remaining units skip their work.
+struct WeightCheck {
+  const float* built;
+  const float* current;
+  size_t floats;
+  std::atomic<bool> differ{false};
+
+  bool sliceDiffers(size_t unit, size_t units) {
+    const size_t begin = floats * unit / units, end = floats * (unit + 1) / units;
+    if (end > begin && std::memcmp(built + begin, current + begin, (end - begin) * sizeof(float)) != 0)
+      differ.store(true, std::memory_order_relaxed);
+    return differ.load(std::memory_order_relaxed);
+  }
+};
+
+// y = correlate(x, g) for the transformed weights (alpha^2 x M x C), with the epilogue. With a
+// check, the output is only valid when check->differ is false at the end.
 void correlate(const Correlation& g, const Planes& in, const std::vector<float*>& outBase,
                const std::vector<int64_t>& outImage, const WinogradWeights& weights, const float* bias,
-               const float* scale, bool relu) {
+               const float* scale, bool relu, WeightCheck* check = nullptr) {
   const float* u = weights.u;
   const RowsKernel& kern = rowsKernel();
   const int threads = numThreads();
@@ -240,6 +259,7 @@ void correlate(const Correlation& g, const Planes& in, const std::vector<float*>
     for (int64_t xi = 0; xi < A2; ++xi)
       for (int64_t c = 0; c < g.C; ++c) rows[xi * g.C + c] = v + xi * vPoint + c * ld;
     for (size_t unit = begin; unit < end; ++unit) {
+      if (check != nullptr && check->sliceDiffers(unit, units)) continue;
       const Chunk ch(l, static_cast<int64_t>(unit) / mParts);
       if (ch.T == 0) continue;
       const int64_t m0 = static_cast<int64_t>(unit) % mParts * mPart;
@@ -296,6 +316,14 @@ void winogradForwardSources(int m, const ConvShape& s, const std::vector<ConvSou
   // where they change every step) they are built per call.
   const Correlation g{m, s.N, s.C, s.H, s.W, s.K, s.P, s.Q, s.ph, s.pw};
   if (rowScale != nullptr) {
+    const UncheckedWeights found = findForwardWeights(m, w, s.K, s.C);
+    if (found.weights != nullptr) {
+      WeightCheck check{found.built, w, static_cast<size_t>(s.K * s.C * 9)};
+      correlate(g, in, outBase, outImage, *found.weights, b, rowScale, relu, &check);
+      if (!check.differ.load()) return;
+      // The weights at this address changed in place (training, a reload): computed again.
+      dropForwardWeights(found.weights.get());
+    }
     const std::shared_ptr<const WinogradWeights> u = cachedForwardWeights(m, w, s.K, s.C);
     correlate(g, in, outBase, outImage, *u, b, rowScale, relu);
   } else {

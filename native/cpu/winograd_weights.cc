@@ -171,6 +171,29 @@ std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* 
   return kept;
 }
 
+UncheckedWeights findForwardWeights(int m, const float* w, int64_t K, int64_t C) {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  const uint64_t now = ++c.clock;
+  for (const std::shared_ptr<KeptWeights>& e : c.entries)
+    if (e->source == w && e->m == m && e->M == K && e->C == C) {
+      e->lastUse = now;
+      return {e, e->taps.data()};
+    }
+  return {};
+}
+
+void dropForwardWeights(const WinogradWeights* entry) {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  for (auto it = c.entries.begin(); it != c.entries.end(); ++it)
+    if (it->get() == entry) {
+      c.bytes -= (*it)->bytes;
+      c.entries.erase(it);
+      return;
+    }
+}
+
 std::unique_ptr<WinogradWeights> backwardDataWeights(int m, const float* w, int64_t K, int64_t C,
                                                      const std::vector<int64_t>& wanted) {
   const int64_t M = static_cast<int64_t>(wanted.size());

@@ -30,6 +30,18 @@ std::unique_ptr<WinogradWeights> forwardWeights(int m, const float* w, int64_t K
 // else built per call. Thread-safe.
 std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* w, int64_t K, int64_t C);
 
+// The kept entry for the weights at w (same address, tile and shape), found without comparing
+// contents, and the copy of the weights it was built from: the caller compares the two while
+// it computes (the threads compare slices beside their GEMMs instead of one thread reading
+// both arrays first) and, when they differ, drops the entry (dropForwardWeights), asks
+// cachedForwardWeights and computes again. weights is null when no entry is kept.
+struct UncheckedWeights {
+  std::shared_ptr<const WinogradWeights> weights;
+  const float* built = nullptr;   // K x C x 3 x 3, as w was when the entry was built
+};
+UncheckedWeights findForwardWeights(int m, const float* w, int64_t K, int64_t C);
+void dropForwardWeights(const WinogradWeights* entry);
+
 // U for backward-data: rows i < M = wanted.size() hold w[k][wanted[i]] rotated by 180 degrees.
 std::unique_ptr<WinogradWeights> backwardDataWeights(int m, const float* w, int64_t K, int64_t C,
                                                      const std::vector<int64_t>& wanted);
