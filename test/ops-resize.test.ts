@@ -40,6 +40,8 @@ function upsampleRef(shape: number[], sh: number, sw: number, mode: 'nearest' | 
 t.test('upsample2d forward and gradient, nearest and bilinear, scales 2 and 3', (t) => {
   const cases: [number[], number | [number, number]][] = [
     [[1, 2, 5, 7], 2], [[2, 3, 4, 3], 3], [[2, 1, 4, 3], 2], [[1, 2, 3, 2], 2], [[1, 1, 1, 1], 2], [[2, 1, 3, 5], [2, 3]], [[1, 2, 1, 4], 3], [[2, 16, 20, 21], 2],
+    // One plane big enough to be split by rows over the threads (bilinear), one of uneven rows.
+    [[1, 1, 96, 100], 2], [[1, 1, 67, 130], [3, 2]],
   ];
   for (const [shape, sf] of cases) {
     const [sh, sw] = typeof sf === 'number' ? [sf, sf] : sf;

@@ -193,16 +193,33 @@ void upsampleBilinearForward(const float* x, float* y, int64_t n, int64_t c, int
                              int64_t scaleH, int64_t scaleW) {
   const int64_t oh = h * scaleH, ow = w * scaleW;
   const Axis ah = bilinearAxis(h, scaleH), aw = bilinearAxis(w, scaleW);
-  forEachPlane(n * c, oh * ow, [&](int64_t i) {
+  // Output rows [p0, p1) of plane i: the input rows they blend are interpolated along W into
+  // per-thread scratch first (rows at a block's edge are interpolated by both blocks: the same
+  // values, each computed the same way).
+  const auto rowsOf = [&](int64_t i, int64_t p0, int64_t p1) {
     const float* xp = x + i * h * w;
     float* yp = y + i * oh * ow;
-    float* tmp = scratch(static_cast<size_t>(h * ow));  // (H, OW): rows interpolated along W
-    for (int64_t r = 0; r < h; ++r) bilinearRow(xp + r * w, tmp + r * ow, aw, w, scaleW);
-    for (int64_t p = 0; p < oh; ++p) {
-      const float* t0 = tmp + ah.i0[p] * ow;
+    const int64_t r0 = ah.i0[p0], r1 = ah.i0[p1 - 1] + ah.step[p1 - 1] + 1;
+    float* tmp = scratch(static_cast<size_t>((r1 - r0) * ow));  // input rows r0.. along W
+    for (int64_t r = r0; r < r1; ++r) bilinearRow(xp + r * w, tmp + (r - r0) * ow, aw, w, scaleW);
+    for (int64_t p = p0; p < p1; ++p) {
+      const float* t0 = tmp + (ah.i0[p] - r0) * ow;
       blendDispatch(t0, ah.l0[p], t0 + ah.step[p] * ow, ah.l1[p], yp + p * ow, ow);
     }
-  });
+  };
+  // Fewer planes than threads (the mask logits at batch 1: one plane): blocks of rows instead.
+  const int64_t planes = n * c, threads = numThreads();
+  if (planes < threads && planes * oh * ow >= (1 << 15)) {
+    const int64_t blocks = std::min<int64_t>(oh, 4 * threads);
+    parallelFor(static_cast<size_t>(planes * blocks), [&](size_t b, size_t e, int) {
+      for (size_t u = b; u < e; ++u) {
+        const int64_t i = static_cast<int64_t>(u) / blocks, k = static_cast<int64_t>(u) % blocks;
+        rowsOf(i, oh * k / blocks, oh * (k + 1) / blocks);
+      }
+    });
+    return;
+  }
+  forEachPlane(planes, oh * ow, [&](int64_t i) { rowsOf(i, 0, oh); });
 }
 
 void upsampleBilinearBackward(const float* gy, float* gx, int64_t n, int64_t c, int64_t h, int64_t w,
