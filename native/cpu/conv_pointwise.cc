@@ -32,7 +32,13 @@ void pointwiseForward(const ConvShape& s, const std::vector<ConvSource>& xs, con
   for (int64_t k = 0; k < K; ++k)
     for (int64_t c = 0; c < s.C; ++c) wk[k * s.C + c] = w[k * s.C + c] * (rowScale != nullptr ? rowScale[k] : 1.0f);
   const ChannelMap channels(xs);
-  const int64_t chunks = (HW + kChunk - 1) / kChunk;
+  // Pixels per unit: kChunk, or less where that leaves fewer than two units per thread (the
+  // detection heads' 32x32 planes at batch 1 ran on one thread), but not under 256.
+  const int64_t threads = numThreads();
+  int64_t chunk = kChunk;
+  if (threads > 1 && s.N * ((HW + kChunk - 1) / kChunk) < 2 * threads)
+    chunk = std::min(kChunk, std::max<int64_t>(256, (HW / (2 * threads) + 15) / 16 * 16));
+  const int64_t chunks = (HW + chunk - 1) / chunk;
   const auto work = [&](size_t begin, size_t end, int) {
     // Accumulator rows, one per output channel (per-thread scratch slot 7).
     float* accRows = threadScratch(7, static_cast<size_t>(K * kChunk));
@@ -40,8 +46,8 @@ void pointwiseForward(const ConvShape& s, const std::vector<ConvSource>& xs, con
     for (int64_t k = 0; k < K; ++k) acc[k] = accRows + k * kChunk;
     for (size_t u = begin; u < end; ++u) {
       const int64_t n = static_cast<int64_t>(u) / chunks;
-      const int64_t p0 = static_cast<int64_t>(u) % chunks * kChunk;
-      const int64_t len = std::min(kChunk, HW - p0);
+      const int64_t p0 = static_cast<int64_t>(u) % chunks * chunk;
+      const int64_t len = std::min(chunk, HW - p0);
       for (int64_t k = 0; k < K; ++k) std::fill(acc[k], acc[k] + len, b != nullptr ? b[k] : 0.0f);
       for (int64_t c = 0; c < s.C; ++c) {
         const float* __restrict x = channels.plane(xs, n, c, HW) + p0;
