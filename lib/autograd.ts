@@ -49,15 +49,19 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 // Puts `output` on the tape as the result of op `name` if any input needs a gradient; `saved`
-// is what the op's registered gradient reads (its type is SavedByOp[name]).
+// is what the op's registered gradient reads (its type is SavedByOp[name]). When it does not
+// (no gradient wanted), what the op made only for its gradient (registerSavedOwned: batch
+// norm's statistics, dropout's mask) is freed now: nothing will read it.
 export function record<T extends GradNode, K extends GradientName>(
   output: T,
   name: K,
   inputs: readonly (T | null)[],
   saved: SavedByOp[K],
 ): T {
-  if (!gradEnabled) return output;
-  if (!inputs.some((t) => t !== null && t.requiresGrad)) return output;
+  if (!gradEnabled || !inputs.some((t) => t !== null && t.requiresGrad)) {
+    for (const o of savedOwned(name, saved)) o?.dispose();
+    return output;
+  }
   output.requiresGrad = true;
   output.gradFn = { name, inputs, saved };
   return output;

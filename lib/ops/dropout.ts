@@ -38,7 +38,6 @@ export function dropout(x: Tensor, options?: DropoutOptions): Tensor {
   const mul = binaryKernel(x.device);
   const y = mul('mul', x, mask, x.shape);
   record(y, 'dropout', [x], { mask });
-  if (!y.gradFn) mask.dispose();  // not on the tape: nothing will read it
   traceOp('dropout', [x], [y], { p, training });
   return y;
 }

@@ -72,11 +72,6 @@ function batchNorm2dImpl(
   const normSaved = { x, weight: w, bias: b, stats: saved, training };
   if (relu) record(y, 'batchNorm2dRelu', [x, w, b], { ...normSaved, y });
   else record(y, 'batchNorm2d', [x, w, b], normSaved);
-  if (!y.gradFn) {
-    // Not on the tape (no gradient wanted): nothing will read the statistics.
-    saved.mean.dispose();
-    saved.invStd.dispose();
-  }
   if (relu) traceOp('batchNorm2dRelu', [x, rm, rv, w, b], [y], { training, momentum, eps });
   else traceOp('batchNorm2d', [x, rm, rv, w, b], [y], { training, momentum, eps });
   return y;
