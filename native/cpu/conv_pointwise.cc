@@ -68,7 +68,7 @@ void pointwiseForward(const ConvShape& s, const std::vector<ConvSource>& xs, con
   };
   const size_t units = static_cast<size_t>(s.N * chunks);
   // Below about 2 chunks per thread the pass is not worth splitting.
-  if (units < 4 || numThreads() < 2) work(0, units, 0);
+  if (units < 4 || threads < 2) work(0, units, 0);
   else parallelFor(units, work);
 }
 

@@ -18,9 +18,12 @@
 namespace ftm {
 namespace {
 
+// Output elements below which a pass runs on the calling thread.
+constexpr int64_t kParallelElements = 1 << 15;
+
 template <class Fn>
 void forEachPlane(int64_t planes, int64_t workPerPlane, Fn&& fn) {
-  if (planes * workPerPlane < (1 << 15)) {
+  if (planes * workPerPlane < kParallelElements) {
     for (int64_t i = 0; i < planes; ++i) fn(i);
     return;
   }
@@ -209,7 +212,7 @@ void upsampleBilinearForward(const float* x, float* y, int64_t n, int64_t c, int
   };
   // Fewer planes than threads (the mask logits at batch 1: one plane): blocks of rows instead.
   const int64_t planes = n * c, threads = numThreads();
-  if (planes < threads && planes * oh * ow >= (1 << 15)) {
+  if (planes < threads && planes * oh * ow >= kParallelElements) {
     const int64_t blocks = std::min<int64_t>(oh, 4 * threads);
     parallelFor(static_cast<size_t>(planes * blocks), [&](size_t b, size_t e, int) {
       for (size_t u = b; u < e; ++u) {
