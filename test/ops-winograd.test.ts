@@ -227,9 +227,11 @@ t.test('the fused inference conv keeps its transformed weights, and never serves
   t.end();
 });
 
-// Kept weights are compared with the caller's slice by slice inside the parallel pass (each
-// thread its units' slices): a change in any one slice, first or last, must be caught, and the
-// output then equals that of weights never seen before (a copy at another address).
+// Kept weights are checked against the caller's slice by slice inside the parallel pass (each
+// thread hashes its units' blocks of 4,096 weights, native/cpu/weight_hash.h): a change in any
+// one slice, first or last, must be caught, and the output then equals that of weights never
+// seen before (a copy at another address). So must a swap of two weights (a sum would not see
+// it) and a swap of two whole blocks (a hash of each block's contents alone would not).
 t.test('kept weights split over the threads: a change in any slice is caught', (t) => {
   const rng = seededRandom(951);
   const x = randTensor(rng, [1, 64, 64, 64]);
@@ -247,6 +249,39 @@ t.test('kept weights split over the threads: a change in any slice is caught', (
     t.ok(differs(after, before), `a change at weight ${at} of ${w.numel} changes the output`);
     t.same([...after], [...fresh()], `after a change at weight ${at}, the output equals that of the new weights`);
   }
+  const swaps: [string, () => void][] = [
+    ['two weights 32 apart swapped (one hash lane)', () => { const a = w.data[10]; w.data[10] = w.data[42]; w.data[42] = a; }],
+    ['two blocks swapped', () => {
+      const first = w.data.slice(0, 4096);
+      w.data.copyWithin(0, 4096, 8192);
+      w.data.set(first, 4096);
+    }],
+  ];
+  for (const [what, change] of swaps) {
+    const before = fused(w);
+    change();
+    const after = fused(w);
+    t.ok(differs(after, before), `${what}: the output changes`);
+    t.same([...after], [...fresh()], `${what}: the output equals that of the new weights`);
+  }
+  t.end();
+});
+
+t.test('FTMTLNET_SIMD=scalar: the portable weight hash catches a change too', (t) => {
+  const r = inChild<{ same?: boolean; changed?: boolean; error: string | null }>(t, `
+      k.setConvAlgorithm('wino4');
+      const x = new Float32Array(32 * 32 * 32).map((_, i) => Math.sin(i)), w = new Float32Array(32 * 32 * 9).map((_, i) => Math.cos(i) / 10);
+      const run = (weights) => {
+        const y = new Float32Array(32 * 32 * 32);
+        k.conv2dForward(x, [1, 32, 32, 32], weights, [32, 32, 3, 3], null, y, 1, 1, 1, 1, true, new Float32Array(32).fill(1));
+        return y;
+      };
+      const equal = (a, b) => a.every((v, i) => v === b[i]);
+      const first = run(w);
+      out.same = equal(run(w), first);
+      w[w.length - 1] += 0.5;
+      out.changed = equal(run(w), run(Float32Array.from(w))) && !equal(run(w), first);`, 'FTMTLNET_SIMD', 'scalar');
+  t.same(r, { error: null, same: true, changed: true }, 'kept weights reused, then a change at the last weight caught');
   t.end();
 });
 
@@ -259,8 +294,8 @@ t.test('FTMTLNET_WEIGHT_CACHE_MB=0 keeps no weights; a bad value is an error nam
   t.ok((run('64').bytes ?? 0) > 0, 'FTMTLNET_WEIGHT_CACHE_MB=64 keeps them');
   t.same(run('0'), { error: null, bytes: 0 }, 'FTMTLNET_WEIGHT_CACHE_MB=0 keeps none');
   t.match(run('lots').error, /Expected a number of megabytes >= 0 for FTMTLNET_WEIGHT_CACHE_MB but received lots/, 'a bad value is refused by name');
-  // A cache of 0.2 MB: six weight sets of 46 KB each (36 packed 16 x 16 points and the weights'
-  // copy) do not all fit; the ones in use stay, the rest run per call, and every output is right.
+  // A cache of 0.2 MB: six weight sets of 37 KB each (36 packed 16 x 16 points and the weights'
+  // block hash) do not all fit; the ones in use stay, the rest run per call, and every output is right.
   const full = inChild<{ bytes?: number[]; centre?: number[]; error: string | null }>(t, `
       k.setConvAlgorithm('wino4');
       out.bytes = []; out.centre = [];

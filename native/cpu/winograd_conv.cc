@@ -13,6 +13,7 @@
 
 #include "conv_passes.h"
 #include "winograd_tiles.h"
+#include "weight_hash.h"
 #include "winograd_weights.h"
 
 namespace ftm {
@@ -208,19 +209,23 @@ void transformOutput(const Correlation& g, const TileLayout& l, const Chunk& ch,
   }
 }
 
-// Kept weights still to be compared with the caller's: each unit of the correlation compares
-// its slice of the two arrays before its GEMMs, so the comparison is split over the threads and
-// overlaps their multiplies; once a slice differs the remaining units skip their work.
+// Kept weights still to be checked against the caller's: each unit of the correlation hashes
+// its slice of the caller's blocks before its GEMMs and compares them with the kept hashes, so
+// the check is split over the threads and overlaps their multiplies; once a block differs the
+// remaining units skip their work.
 struct WeightCheck {
-  const float* built;
+  const uint64_t* built;   // block hashes of the weights the entry was built from
   const float* current;
   size_t floats;
   std::atomic<bool> differ{false};
 
   bool sliceDiffers(size_t unit, size_t units) {
-    const size_t begin = floats * unit / units, end = floats * (unit + 1) / units;
-    if (end > begin && std::memcmp(built + begin, current + begin, (end - begin) * sizeof(float)) != 0)
-      differ.store(true, std::memory_order_relaxed);
+    const size_t blocks = hashBlockCount(floats);
+    for (size_t b = blocks * unit / units, end = blocks * (unit + 1) / units; b < end; ++b)
+      if (hashBlock(current, floats, b) != built[b]) {
+        differ.store(true, std::memory_order_relaxed);
+        break;
+      }
     return differ.load(std::memory_order_relaxed);
   }
 };
@@ -318,7 +323,7 @@ void winogradForwardSources(int m, const ConvShape& s, const std::vector<ConvSou
   if (rowScale != nullptr) {
     const UncheckedWeights found = findForwardWeights(m, w, s.K, s.C);
     if (found.weights != nullptr) {
-      WeightCheck check{found.built, w, static_cast<size_t>(s.K * s.C * 9)};
+      WeightCheck check{found.hashes, w, static_cast<size_t>(s.K * s.C * 9)};
       correlate(g, in, outBase, outImage, *found.weights, b, rowScale, relu, &check);
       if (!check.differ.load()) return;
       // The weights at this address changed in place (training, a reload): computed again.

@@ -12,6 +12,7 @@
 
 #include "conv_passes.h"
 #include "memory_pool.h"
+#include "weight_hash.h"
 #include "winograd_tiles.h"
 
 namespace ftm {
@@ -25,10 +26,10 @@ struct PooledWeights : WinogradWeights {
 };
 
 // Kept in the cache: the packed panels in system memory (u is dropped once they are packed:
-// the GEMM reads the panels only), with the source weights to compare against.
+// the GEMM reads the panels only), with the hashes of the source weights to check against.
 struct KeptWeights : WinogradWeights {
   const float* source = nullptr;   // the caller's weights when built (a hint; contents decide)
-  std::vector<float> taps;         // a copy of those weights, K x C x 9
+  std::vector<uint64_t> hashes;    // of those weights (K x C x 9), per block (weight_hash.h)
   size_t bytes = 0;
   uint64_t lastUse = 0;
 };
@@ -76,11 +77,12 @@ Cache& cache() {
   return *c;
 }
 
-// Bytes an entry holds: the packed panels (rows rounded up to the kernel's) and the weights' copy.
+// Bytes an entry holds: the packed panels (rows rounded up to the kernel's) and the hashes.
 size_t keptBytes(int m, int64_t K, int64_t C) {
   const int64_t A2 = winograd::alphaOf(m) * winograd::alphaOf(m);
   const int64_t mr = gemmKernel().mr;
-  return static_cast<size_t>(A2 * ((K + mr - 1) / mr * mr) * C + 9 * K * C) * sizeof(float);
+  return static_cast<size_t>(A2 * ((K + mr - 1) / mr * mr) * C) * sizeof(float) +
+         hashBlockCount(static_cast<size_t>(9 * K * C)) * sizeof(uint64_t);
 }
 
 std::shared_ptr<KeptWeights> buildKept(int m, const float* w, int64_t K, int64_t C) {
@@ -90,7 +92,7 @@ std::shared_ptr<KeptWeights> buildKept(int m, const float* w, int64_t K, int64_t
   kept->M = K;
   kept->C = C;
   kept->source = w;
-  kept->taps.assign(w, w + count * 9);
+  kept->hashes = blockHashes(w, static_cast<size_t>(count * 9));
   PoolFloats taps(9 * count), u(A2 * count);
   gatherTaps(w, count, taps.data);
   kept->u = u.data;
@@ -126,6 +128,7 @@ std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* 
   Cache& c = cache();
   const size_t count = static_cast<size_t>(K * C) * 9;
   const size_t need = keptBytes(m, K, C);
+  std::vector<uint64_t> hashes;   // of w, once an entry at its address is found
   {
     std::lock_guard<std::mutex> lock(c.mu);
     const uint64_t now = ++c.clock;
@@ -133,7 +136,7 @@ std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* 
       KeptWeights& e = **it;
       if (e.source != w || e.m != m) {
         ++it;
-      } else if (e.M == K && e.C == C && std::memcmp(e.taps.data(), w, count * sizeof(float)) == 0) {
+      } else if (e.M == K && e.C == C && (hashes.empty() ? (hashes = blockHashes(w, count)) : hashes) == e.hashes) {
         e.lastUse = now;
         return *it;
       } else {
@@ -178,7 +181,7 @@ UncheckedWeights findForwardWeights(int m, const float* w, int64_t K, int64_t C)
   for (const std::shared_ptr<KeptWeights>& e : c.entries)
     if (e->source == w && e->m == m && e->M == K && e->C == C) {
       e->lastUse = now;
-      return {e, e->taps.data()};
+      return {e, e->hashes.data()};
     }
   return {};
 }

@@ -24,20 +24,21 @@ struct WinogradWeights {
 // U for a forward correlation: w is K x C x 3 x 3 (M = K). Built per call (pool memory).
 std::unique_ptr<WinogradWeights> forwardWeights(int m, const float* w, int64_t K, int64_t C);
 
-// The same, from the cache when it holds the weights of `w` with the same contents
-// (compared in full, so weights changed in place are never served stale); otherwise built and
+// The same, from the cache when it holds the weights of `w` with the same contents (checked
+// by block hashes, weight_hash.h: weights changed in place are not served stale); otherwise built and
 // kept while they fit (entries idle for a while make room; entries in use are never evicted),
 // else built per call. Thread-safe.
 std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* w, int64_t K, int64_t C);
 
-// The kept entry for the weights at w (same address, tile and shape), found without comparing
-// contents, and the copy of the weights it was built from: the caller compares the two while
-// it computes (the threads compare slices beside their GEMMs instead of one thread reading
-// both arrays first) and, when they differ, drops the entry (dropForwardWeights), asks
-// cachedForwardWeights and computes again. weights is null when no entry is kept.
+// The kept entry for the weights at w (same address, tile and shape), found without checking
+// contents, and the block hashes of the weights it was built from: the caller hashes w's blocks
+// while it computes (the threads check slices of blocks beside their GEMMs instead of one
+// thread reading the whole array first) and, when one differs, drops the entry
+// (dropForwardWeights), asks cachedForwardWeights and computes again. weights is null when no
+// entry is kept.
 struct UncheckedWeights {
   std::shared_ptr<const WinogradWeights> weights;
-  const float* built = nullptr;   // K x C x 3 x 3, as w was when the entry was built
+  const uint64_t* hashes = nullptr;   // hashBlockCount(K x C x 9) block hashes of w when built
 };
 UncheckedWeights findForwardWeights(int m, const float* w, int64_t K, int64_t C);
 void dropForwardWeights(const WinogradWeights* entry);
