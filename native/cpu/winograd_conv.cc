@@ -12,8 +12,8 @@
 #include <memory>
 
 #include "conv_passes.h"
-#include "winograd_tiles.h"
 #include "weight_hash.h"
+#include "winograd_tiles.h"
 #include "winograd_weights.h"
 
 namespace ftm {

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <list>
 #include <mutex>
 #include <new>
@@ -128,7 +127,11 @@ std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* 
   Cache& c = cache();
   const size_t count = static_cast<size_t>(K * C) * 9;
   const size_t need = keptBytes(m, K, C);
-  std::vector<uint64_t> hashes;   // of w, once an entry at its address is found
+  std::vector<uint64_t> hashes;   // of w, computed when an entry at its address is found
+  const auto sameContents = [&](const KeptWeights& e) {
+    if (hashes.empty()) hashes = blockHashes(w, count);
+    return hashes == e.hashes;
+  };
   {
     std::lock_guard<std::mutex> lock(c.mu);
     const uint64_t now = ++c.clock;
@@ -136,7 +139,7 @@ std::shared_ptr<const WinogradWeights> cachedForwardWeights(int m, const float* 
       KeptWeights& e = **it;
       if (e.source != w || e.m != m) {
         ++it;
-      } else if (e.M == K && e.C == C && (hashes.empty() ? (hashes = blockHashes(w, count)) : hashes) == e.hashes) {
+      } else if (e.M == K && e.C == C && sameContents(e)) {
         e.lastUse = now;
         return *it;
       } else {
