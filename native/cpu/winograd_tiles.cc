@@ -137,21 +137,38 @@ struct EdgeByCopy {
 };
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-// The same with AVX-512 masked loads (lanes outside the row are neither read nor faulted):
-// on small planes every group of a row reaches into the padding, and the copy's store-to-load
-// round trip cost as much as the transform (perf: about 40% of inputRow at preset m, 256 px).
+// The same in AVX-512 registers: the group's vectors are cut from the 16-float blocks of the
+// row around them (plain loads; blocks outside the row are zeros) by a two-source permute.
+// Loading each vector with a mask instead (lanes outside the row neither read nor faulted)
+// was slow on Zen 5 wherever the row was not in cache: masked loads streamed from memory at 5
+// GB/s against 23 for plain ones (one thread, a 64-float-row plane), and on 32x32 and 64x64
+// planes with padding every group of a row is an edge group. Only a block that the row's end
+// cuts (W not a multiple of 16) still takes a mask. Inlined into FillAvx512's AVX-512 function
+// below (flatten).
 template <int M>
-struct EdgeByMask {
-  // A call of its own: GCC inlines no AVX-512 code into the portable body it is called from.
-  __attribute__((target("avx512f"), noinline)) static void load(const float* row, int64_t W, int64_t col, V16* z) {
-    const uintptr_t base = reinterpret_cast<uintptr_t>(row);
+struct EdgeByPermute {
+  // row[p, p + 16) with zeros outside [0, W), for p = col rounded down to a multiple of 16.
+  __attribute__((target("avx512f"))) static inline __m512 block(const float* row, int64_t W, int64_t p) {
+    if (p >= 0 && p + kLanes <= W) return _mm512_loadu_ps(row + p);
+    if (p + kLanes <= 0 || p >= W) return _mm512_setzero_ps();
+    if (p >= 0 && W - p == kLanes / 2) return _mm512_zextps256_ps512(_mm256_loadu_ps(row + p));
+    const int64_t lo = std::max<int64_t>(0, -p);
+    const int64_t hi = std::min<int64_t>(kLanes, W - p);
+    const __mmask16 mask = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+    return _mm512_maskz_loadu_ps(mask, reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(row) + p * 4));
+  }
+  __attribute__((target("avx512f"))) static inline void load(const float* row, int64_t W, int64_t col, V16* z) {
+    const int64_t off = col & (kLanes - 1);
+    const int64_t p0 = col - off;
+    // Lane i of vector j is lane off + i of the pair (block j, block j + 1).
+    const __m512i idx = _mm512_add_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                         _mm512_set1_epi32(static_cast<int>(off)));
+    __m512 prev = block(row, W, p0);
     for (int j = 0; j < M; ++j) {
-      const int64_t c = col + j * kLanes;
-      const int64_t lo = std::min<int64_t>(kLanes, std::max<int64_t>(0, -c));
-      const int64_t hi = std::max<int64_t>(lo, std::min<int64_t>(kLanes, W - c));
-      const __mmask16 mask = static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-      const __m512 v = _mm512_maskz_loadu_ps(mask, reinterpret_cast<const void*>(base + c * 4));
+      const __m512 next = block(row, W, p0 + (j + 1) * kLanes);
+      const __m512 v = off == 0 ? prev : _mm512_permutex2var_ps(prev, idx, next);
       std::memcpy(&z[j], &v, sizeof v);
+      prev = next;
     }
   }
 };
@@ -183,13 +200,34 @@ FTM_ALWAYS_INLINE void fillPhases(const float* __restrict row, int64_t W, int64_
     for (int64_t f = u; f < U; ++f) ph[k * U + f] = 0.0f;
 }
 
-template <int M, typename Edge>
+// One row's phases (fillPhases) for inputRowOf: inlined with the portable edge copy (AVX2,
+// baseline), or a call per row into an AVX-512 function in which the edge loads are inlined
+// (GCC inlines no AVX-512 code into the portable body, and a call per edge group cost as much
+// as the loads on 32x32 and 64x64 planes, where every group is one).
+template <int M>
+struct FillByCopy {
+  FTM_ALWAYS_INLINE static void fill(const float* row, int64_t W, int64_t x0, int64_t tiles, int64_t U, float* ph) {
+    fillPhases<M, EdgeByCopy<M>>(row, W, x0, tiles, U, ph);
+  }
+};
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+template <int M>
+struct FillAvx512 {
+  __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,prefer-vector-width=512"), noinline, flatten)) static void fill(
+      const float* row, int64_t W, int64_t x0, int64_t tiles, int64_t U, float* ph) {
+    fillPhases<M, EdgeByPermute<M>>(row, W, x0, tiles, U, ph);
+  }
+};
+#endif
+
+template <int M, typename Fill>
 FTM_ALWAYS_INLINE void inputRowOf(const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
                                   int64_t vStride, float* ph) {
   constexpr int A = M + 2;
   const int64_t U = phaseLength(tiles);
   // Phase k of row r: ph[(r*M + k)*U + u] = row r at column x0 + M*u + k (tile u's column k).
-  for (int r = 0; r < A; ++r) fillPhases<M, Edge>(rows[r], W, x0, tiles, U, ph + r * M * U);
+  for (int r = 0; r < A; ++r) Fill::fill(rows[r], W, x0, tiles, U, ph + r * M * U);
   for (int64_t u0 = 0; u0 < groupsOf(tiles) * kLanes; u0 += kLanes) {
     V16 h[A][A];  // h[r][b]: row r transformed along the columns
     for (int r = 0; r < A; ++r) {
@@ -269,11 +307,11 @@ FTM_ALWAYS_INLINE void weightTilesOf(const float (*G)[3], const float* g, int64_
   }
 }
 
-template <template <int> class Edge>
+template <template <int> class Fill>
 FTM_ALWAYS_INLINE void inputRowBody(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
                                     int64_t vStride, float* scratch) {
-  if (m == 2) inputRowOf<2, Edge<2>>(rows, W, x0, tiles, v, vStride, scratch);
-  else inputRowOf<4, Edge<4>>(rows, W, x0, tiles, v, vStride, scratch);
+  if (m == 2) inputRowOf<2, Fill<2>>(rows, W, x0, tiles, v, vStride, scratch);
+  else inputRowOf<4, Fill<4>>(rows, W, x0, tiles, v, vStride, scratch);
 }
 
 FTM_ALWAYS_INLINE void outputRowBody(int m, const float* mv, int64_t mStride, int64_t tiles, float* const* out,
@@ -291,16 +329,16 @@ FTM_ALWAYS_INLINE void weightTilesBody(int m, const float* g, int64_t count, flo
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,prefer-vector-width=512"))) void inputRowAvx512(
     int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride, float* scratch) {
-  inputRowBody<EdgeByMask>(m, rows, W, x0, tiles, v, vStride, scratch);
+  inputRowBody<FillAvx512>(m, rows, W, x0, tiles, v, vStride, scratch);
 }
 __attribute__((target("avx2,fma"))) void inputRowAvx2(int m, const float* const* rows, int64_t W, int64_t x0,
                                                        int64_t tiles, float* v, int64_t vStride, float* scratch) {
-  inputRowBody<EdgeByCopy>(m, rows, W, x0, tiles, v, vStride, scratch);
+  inputRowBody<FillByCopy>(m, rows, W, x0, tiles, v, vStride, scratch);
 }
 #endif
 void inputRowBaseline(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
                       float* scratch) {
-  inputRowBody<EdgeByCopy>(m, rows, W, x0, tiles, v, vStride, scratch);
+  inputRowBody<FillByCopy>(m, rows, W, x0, tiles, v, vStride, scratch);
 }
 void inputRowDispatch(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
                       float* scratch) {
