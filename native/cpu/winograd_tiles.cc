@@ -188,6 +188,18 @@ FTM_ALWAYS_INLINE void fillPhases(const float* __restrict row, int64_t W, int64_
   int64_t u = 0;
   for (; u <= tiles; u += kLanes) {
     const int64_t col = x0 + M * u;
+    if (u == tiles) {
+      // Only the overlap column of the last tile is needed from this group (tiles a multiple of
+      // 16, as on every 32x32 and 64x64 plane): M scalars instead of a whole group's loads and
+      // shuffles, which were up to half of the fill.
+      for (int k = 0; k < M; ++k) {
+        V16 t = {};
+        t[0] = col + k >= 0 && col + k < W ? row[col + k] : 0.0f;
+        store(ph + k * U + u, t);
+      }
+      u += kLanes;
+      break;
+    }
     V16 z[M];
     if (col >= 0 && col + kGroupFloats <= W) {
       for (int j = 0; j < M; ++j) z[j] = load(row + col + j * kLanes);
