@@ -12,13 +12,14 @@ import { setNumThreads, getNumThreads } from '../lib/capabilities';
 import { exportOnnxBytes } from '../lib/onnx/export';
 import { createOrtSession, runOrt } from '../lib/onnx/onnxruntime';
 import { checkParity, formatParity, ParityReport } from '../lib/onnx/parity';
-import { settle } from './settle';
+import { pause, settle } from './settle';
 
 interface Row {
   batch: number;
   oursMs: number;
   ortMs: number;
-  ratio: number;
+  ratio: number;                   // median over the rounds of ours / onnxruntime
+  ratioRange: [number, number];    // the rounds' lowest and highest
   gflopPerImage: number;
   parityMaxAbs: number;   // over every output at this batch
 }
@@ -34,6 +35,12 @@ interface CaseResult {
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
+}
+
+function positive(text: string, name: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`Expected a positive integer for ${name} but received ${JSON.stringify(text)}`);
+  return v;
 }
 
 function intList(text: string, name: string): number[] {
@@ -63,71 +70,95 @@ async function models(args: string[]): Promise<{ name: string; model: FTMTLNet }
   });
 }
 
-async function runCase(name: string, model: FTMTLNet, batches: number[], threads: number, repeat: number): Promise<CaseResult> {
+// onnxruntime's worker threads spin for 5-20 ms after each run (ours, right after one: 32-35
+// against 19-20 ms at m 256 batch 1; 20 ms later: unaffected), and ours for about 1 ms: each
+// engine's block of runs starts this long after the other's.
+const SPIN_DOWN_MS = 50;
+
+// The engines alternate in rounds (ours, then onnxruntime, at every batch size), so that a drift
+// of the machine's speed between minutes reaches both: each round gives a ratio, and the row
+// reports the median of those ratios with their range.
+async function runCase(name: string, model: FTMTLNet, batches: number[], threads: number, rounds: number,
+  repeat: number): Promise<CaseResult> {
   model.eval();
   const loadAverage = os.loadavg();
   const S = model.config.imageSize;
   const bytes = exportOnnxBytes(model);
   const gflop = model.summary().flops / 1e9;
   const inputs = batches.map((batch) => new Float32Array(batch * S * S).map((_, i) => ((i * 2654435761) % 1000) / 1000));
-  // One engine after the other, ours first: onnxruntime's worker threads spin after session
-  // creation and after each run, and would take cores from ours if the two were interleaved.
-  const oursMs: number[] = [];
-  for (const [bi, batch] of batches.entries()) {
-    const ours: number[] = [];
-    for (let k = 0; k < repeat + 2; k++) {
-      await settle();
-      const t0 = process.hrtime.bigint();
-      noGrad(() => model.forward(Tensor.from(inputs[bi], [batch, 1, S, S])));
-      if (k >= 2) ours.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    oursMs.push(median(ours));
-  }
+  const ours = async (bi: number): Promise<number> => {
+    await settle();
+    const t0 = process.hrtime.bigint();
+    noGrad(() => model.forward(Tensor.from(inputs[bi], [batches[bi], 1, S, S])));
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  // Ours warms up before onnxruntime's session exists (its threads spin after creation).
+  for (const bi of batches.keys()) for (let k = 0; k < 2; k++) await ours(bi);
   const session = await createOrtSession(bytes, { threads });
-  const ortMs: number[] = [];
+  const peer = async (bi: number): Promise<number> => {
+    await settle();
+    const t0 = process.hrtime.bigint();
+    await runOrt(session, inputs[bi], [batches[bi], 1, S, S]);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const oursRounds: number[][] = batches.map(() => []);
+  const ortRounds: number[][] = batches.map(() => []);
   try {
-    for (const [bi, batch] of batches.entries()) {
-      const ort: number[] = [];
-      for (let k = 0; k < repeat + 2; k++) {
-        await settle();
-        const t0 = process.hrtime.bigint();
-        await runOrt(session, inputs[bi], [batch, 1, S, S]);
-        if (k >= 2) ort.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    for (const bi of batches.keys()) for (let k = 0; k < 2; k++) await peer(bi);
+    for (let r = 0; r < rounds; r++) {
+      for (const bi of batches.keys()) {
+        const o: number[] = [];
+        const p: number[] = [];
+        await pause(SPIN_DOWN_MS);
+        for (let k = 0; k <= repeat; k++) o.push(await ours(bi));
+        await pause(SPIN_DOWN_MS);
+        for (let k = 0; k <= repeat; k++) p.push(await peer(bi));
+        // The first run of each block is not timed: it finds the caches full of the other engine's data.
+        o.shift();
+        p.shift();
+        oursRounds[bi].push(median(o));
+        ortRounds[bi].push(median(p));
       }
-      ortMs.push(median(ort));
     }
   } finally {
     await session.release();
   }
   const parity = await checkParity(model, { batchSizes: batches, onnxBytes: bytes, threads });
-  const rows = batches.map((batch, bi) => ({
-    batch,
-    oursMs: oursMs[bi],
-    ortMs: ortMs[bi],
-    ratio: oursMs[bi] / ortMs[bi],
-    gflopPerImage: gflop,
-    parityMaxAbs: Math.max(...parity.rows.filter((r) => r.batch === batch).map((r) => r.maxAbs)),
-  }));
+  const rows = batches.map((batch, bi) => {
+    const ratios = oursRounds[bi].map((o, r) => o / ortRounds[bi][r]);
+    return {
+      batch,
+      oursMs: median(oursRounds[bi]),
+      ortMs: median(ortRounds[bi]),
+      ratio: median(ratios),
+      ratioRange: [Math.min(...ratios), Math.max(...ratios)] as [number, number],
+      gflopPerImage: gflop,
+      parityMaxAbs: Math.max(...parity.rows.filter((r) => r.batch === batch).map((r) => r.maxAbs)),
+    };
+  });
   return { model: name, imageSize: S, loadAverage, rows, parity };
 }
 
 export async function run(args: string[]): Promise<void> {
   const threads = Number(flag(args, '--threads') ?? getNumThreads());
-  const repeat = Number(flag(args, '--repeat') ?? 7);
+  const rounds = positive(flag(args, '--rounds') ?? '5', '--rounds');
+  const repeat = positive(flag(args, '--repeat') ?? '3', '--repeat');
   const batches = intList(flag(args, '--batch') ?? '1,8', '--batch');
   setNumThreads(threads);
   const results: CaseResult[] = [];
-  for (const { name, model } of await models(args)) results.push(await runCase(name, model, batches, threads, repeat));
+  for (const { name, model } of await models(args)) results.push(await runCase(name, model, batches, threads, rounds, repeat));
   if (args.includes('--json')) {
-    process.stdout.write(JSON.stringify({ threads, repeat, results }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ threads, rounds, repeat, results }, null, 2) + '\n');
     return;
   }
-  console.log(`FTMTLNet forward (eval), ${threads} threads, median of ${repeat} after 2 warm-up runs, one engine after the other (ours first)`);
-  console.log('model          px  batch   ours ms  ours GFLOP/s  onnxruntime ms  ours/ort  parity max|d|  load avg');
+  console.log(`FTMTLNet forward (eval), ${threads} threads, ${rounds} rounds of 1 + ${repeat} runs per engine (the first untimed) after 2 warm-up runs, ` +
+    `the engines alternating (ours first in each round); ms: median of the rounds' medians; ours/ort: median of the rounds' ratios [lowest, highest]`);
+  console.log('model          px  batch   ours ms  ours GFLOP/s  onnxruntime ms  ours/ort  ratio range    parity max|d|  load avg');
   for (const c of results) {
     for (const r of c.rows) {
       console.log(`${c.model.padEnd(12)} ${String(c.imageSize).padStart(4)}  ${String(r.batch).padStart(5)}  ${r.oursMs.toFixed(1).padStart(8)}  ` +
         `${((r.gflopPerImage * r.batch) / (r.oursMs / 1e3)).toFixed(1).padStart(12)}  ${r.ortMs.toFixed(1).padStart(14)}  ${r.ratio.toFixed(2).padStart(8)}  ` +
+        `${`[${r.ratioRange[0].toFixed(2)}, ${r.ratioRange[1].toFixed(2)}]`.padEnd(13)}  ` +
         `${r.parityMaxAbs.toExponential(1).padStart(13)}  ${c.loadAverage[0].toFixed(2)}`);
     }
   }
