@@ -2,6 +2,8 @@
 // and its 8 x 16 and 8 x 32 narrowings for a last panel that is that narrow.
 #include "gemm_rows.h"
 
+#include <cstdint>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -10,6 +12,8 @@ namespace {
 
 constexpr int MR = 8;
 constexpr int NR = 48;
+// Steps of k (MR floats of packed A each) that the prefetch of A runs ahead.
+constexpr int64_t kPrefetchSteps = 256;
 
 // V vectors of 16 columns (1..3).
 template <int64_t AStep, int V>
@@ -24,6 +28,14 @@ __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma"), always_inline))
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) ap[i] = a[i];
   for (int64_t k = 0; k < kc; ++k) {
+    // Packed A (the Winograd convolution's kept weights): a line into L2 every other step, 8 KB
+    // ahead (the following row blocks' panels, contiguous). At batch 1 those weights come from
+    // memory once per forward; the hardware prefetch alone left the 32x32 layers 22-27% slower
+    // than with their weights in cache. Prefetches past the panels' end do not fault.
+    if (AStep != 1 && (k & 1) == 0)
+      _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<uintptr_t>(ap[0]) +
+                                                 static_cast<uintptr_t>((k + kPrefetchSteps) * MR) * sizeof(float)),
+                   _MM_HINT_T1);
     const float* b = rows[k] + col;
     __m512 bv[V];
 #pragma GCC unroll 3
