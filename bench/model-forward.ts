@@ -86,17 +86,24 @@ async function runCase(name: string, model: FTMTLNet, batches: number[], threads
   const bytes = exportOnnxBytes(model);
   const gflop = model.summary().flops / 1e9;
   const inputs = batches.map((batch) => new Float32Array(batch * S * S).map((_, i) => ((i * 2654435761) % 1000) / 1000));
-  const ours = async (bi: number): Promise<number> => {
-    await settle();
+  // Runs within a block follow each other with no pause, as on a loaded service: our outputs
+  // are disposed after each run (their buffers go straight back to the pool), so no collection
+  // runs between them. A collection between runs (it takes milliseconds) let our worker thread
+  // fall asleep after its 1 ms spin while onnxruntime's kept spinning: waking it cost the next
+  // run 60-300 us here.
+  const ours = (bi: number): number => {
     const t0 = process.hrtime.bigint();
-    noGrad(() => model.forward(Tensor.from(inputs[bi], [batches[bi], 1, S, S])));
-    return Number(process.hrtime.bigint() - t0) / 1e6;
+    const x = Tensor.from(inputs[bi], [batches[bi], 1, S, S]);
+    const out = noGrad(() => model.forward(x));
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    x.dispose();
+    for (const t of Object.values(out)) t.dispose();
+    return ms;
   };
   // Ours warms up before onnxruntime's session exists (its threads spin after creation).
-  for (const bi of batches.keys()) for (let k = 0; k < 2; k++) await ours(bi);
+  for (const bi of batches.keys()) for (let k = 0; k < 2; k++) ours(bi);
   const session = await createOrtSession(bytes, { threads });
   const peer = async (bi: number): Promise<number> => {
-    await settle();
     const t0 = process.hrtime.bigint();
     await runOrt(session, inputs[bi], [batches[bi], 1, S, S]);
     return Number(process.hrtime.bigint() - t0) / 1e6;
@@ -109,8 +116,10 @@ async function runCase(name: string, model: FTMTLNet, batches: number[], threads
       for (const bi of batches.keys()) {
         const o: number[] = [];
         const p: number[] = [];
+        await settle();
         await pause(SPIN_DOWN_MS);
-        for (let k = 0; k <= repeat; k++) o.push(await ours(bi));
+        for (let k = 0; k <= repeat; k++) o.push(ours(bi));
+        await settle();
         await pause(SPIN_DOWN_MS);
         for (let k = 0; k <= repeat; k++) p.push(await peer(bi));
         // The first run of each block is not timed: it finds the caches full of the other engine's data.
@@ -151,7 +160,7 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(JSON.stringify({ threads, rounds, repeat, results }, null, 2) + '\n');
     return;
   }
-  console.log(`FTMTLNet forward (eval), ${threads} threads, ${rounds} rounds of 1 + ${repeat} runs per engine (the first untimed) after 2 warm-up runs, ` +
+  console.log(`FTMTLNet forward (eval), ${threads} threads, ${rounds} rounds of 1 + ${repeat} back-to-back runs per engine (the first untimed) after 2 warm-up runs, ` +
     `the engines alternating (ours first in each round); ms: median of the rounds' medians; ours/ort: median of the rounds' ratios [lowest, highest]`);
   console.log('model          px  batch   ours ms  ours GFLOP/s  onnxruntime ms  ours/ort  ratio range    parity max|d|  load avg');
   for (const c of results) {
