@@ -86,9 +86,9 @@ async function runCase(name: string, model: FTMTLNet, batches: number[], threads
   const bytes = exportOnnxBytes(model);
   const gflop = model.summary().flops / 1e9;
   const inputs = batches.map((batch) => new Float32Array(batch * S * S).map((_, i) => ((i * 2654435761) % 1000) / 1000));
-  // Runs within a block follow each other with no pause, as on a loaded service: our outputs
+  // Our runs within a block follow each other with no pause, as on a loaded service: our outputs
   // are disposed after each run (their buffers go straight back to the pool), so no collection
-  // runs between them. A collection between runs (it takes milliseconds) let our worker thread
+  // is needed between them. A collection between runs (it takes milliseconds) let our worker thread
   // fall asleep after its 1 ms spin while onnxruntime's kept spinning: waking it cost the next
   // run 60-300 us here.
   const ours = (bi: number): number => {
@@ -103,7 +103,11 @@ async function runCase(name: string, model: FTMTLNet, batches: number[], threads
   // Ours warms up before onnxruntime's session exists (its threads spin after creation).
   for (const bi of batches.keys()) for (let k = 0; k < 2; k++) ours(bi);
   const session = await createOrtSession(bytes, { threads });
+  // onnxruntime's outputs are JS arrays that only a collection frees: one before each of its
+  // runs keeps that out of the timed run (back to back, s 512 batch 8 ran 196 against 174 ms),
+  // and its threads spin through it.
   const peer = async (bi: number): Promise<number> => {
+    await settle();
     const t0 = process.hrtime.bigint();
     await runOrt(session, inputs[bi], [batches[bi], 1, S, S]);
     return Number(process.hrtime.bigint() - t0) / 1e6;
@@ -160,7 +164,7 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(JSON.stringify({ threads, rounds, repeat, results }, null, 2) + '\n');
     return;
   }
-  console.log(`FTMTLNet forward (eval), ${threads} threads, ${rounds} rounds of 1 + ${repeat} back-to-back runs per engine (the first untimed) after 2 warm-up runs, ` +
+  console.log(`FTMTLNet forward (eval), ${threads} threads, ${rounds} rounds of 1 + ${repeat} runs per engine (the first untimed; ours back to back, outputs disposed; onnxruntime's each after a collection) after 2 warm-up runs, ` +
     `the engines alternating (ours first in each round); ms: median of the rounds' medians; ours/ort: median of the rounds' ratios [lowest, highest]`);
   console.log('model          px  batch   ours ms  ours GFLOP/s  onnxruntime ms  ours/ort  ratio range    parity max|d|  load avg');
   for (const c of results) {
