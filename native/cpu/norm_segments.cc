@@ -281,11 +281,21 @@ FTM_AVX512 void affineReluAvx512(const float* x, size_t len, float a, float b, f
 // sum(dy) and sum(dy * (x - mean)); Relu: of dy' (lanes where fma(a, x, b) <= 0 or NaN load
 // as exact zeros, so the sums are those of reluBackward's output).
 // dy at lanes `valid` (and, with Relu, where the ReLU passed), zeros elsewhere.
+// A whole vector loads plainly and is then masked: a masked load that misses the cache streams
+// at a quarter of a plain load's rate on Zen 5 (docs/winograd.md). The empty asm keeps the
+// compiler from folding the load into the masked move. Only a tail loads with the mask.
+FTM_AVX512 inline __m512 loadThenMask(const float* p, __mmask16 keep) {
+  __m512 v = _mm512_loadu_ps(p);
+  __asm__("" : "+v"(v));
+  return _mm512_maskz_mov_ps(keep, v);
+}
+
 template <bool Relu>
 FTM_AVX512 inline __m512 gradAvx512(const float* g, __m512 xv, __mmask16 valid, __m512 va, __m512 vb) {
   if constexpr (Relu) {
-    return _mm512_maskz_loadu_ps(
-        _mm512_mask_cmp_ps_mask(valid, _mm512_fmadd_ps(va, xv, vb), _mm512_setzero_ps(), _CMP_GT_OQ), g);
+    const __mmask16 passed =
+        _mm512_mask_cmp_ps_mask(valid, _mm512_fmadd_ps(va, xv, vb), _mm512_setzero_ps(), _CMP_GT_OQ);
+    return valid == 0xFFFF ? loadThenMask(g, passed) : _mm512_maskz_loadu_ps(passed, g);
   } else {
     return valid == 0xFFFF ? _mm512_loadu_ps(g) : _mm512_maskz_loadu_ps(valid, g);
   }
@@ -332,9 +342,29 @@ FTM_AVX512 void gradSumsReluAvx512(const float* x, const float* dy, size_t len, 
   gradSumsAvx512T<true>(x, dy, len, mean, a, b, out);
 }
 
+FTM_AVX512 inline __m512 gradInputValue(__m512 xv, __m512 g, __m512 vm, __m512 vk, __m512 vp, __m512 vq) {
+  return _mm512_add_ps(_mm512_fmadd_ps(g, vk, _mm512_mul_ps(_mm512_sub_ps(xv, vm), vp)), vq);
+}
+
+// gradInputReluBody with the operations GCC chose for it (fma(a, x, b) > 0; (x - mean) * p;
+// fma(dy', k, .); + q), so the results are the same bits, but dy loaded plainly on whole vectors
+// (GCC made the select a masked load of dy).
 FTM_AVX512 void gradInputReluAvx512(const float* x, const float* dy, size_t len, float mean, float a, float b, float k,
                                     float p, float q, float* dx) {
-  gradInputReluBody(x, dy, len, mean, a, b, k, p, q, dx);
+  const __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b), vm = _mm512_set1_ps(mean);
+  const __m512 vk = _mm512_set1_ps(k), vp = _mm512_set1_ps(p), vq = _mm512_set1_ps(q), zero = _mm512_setzero_ps();
+  size_t i = 0;
+  for (; i + 16 <= len; i += 16) {
+    const __m512 xv = _mm512_loadu_ps(x + i);
+    const __mmask16 passed = _mm512_cmp_ps_mask(_mm512_fmadd_ps(va, xv, vb), zero, _CMP_GT_OQ);
+    _mm512_storeu_ps(dx + i, gradInputValue(xv, loadThenMask(dy + i, passed), vm, vk, vp, vq));
+  }
+  if (i < len) {
+    const __mmask16 valid = tailMask(len - i);
+    const __m512 xv = _mm512_maskz_loadu_ps(valid, x + i);
+    const __mmask16 passed = _mm512_mask_cmp_ps_mask(valid, _mm512_fmadd_ps(va, xv, vb), zero, _CMP_GT_OQ);
+    _mm512_mask_storeu_ps(dx + i, valid, gradInputValue(xv, _mm512_maskz_loadu_ps(passed, dy + i), vm, vk, vp, vq));
+  }
 }
 
 const NormSegmentKernels kAvx512 = {momentsAvx512,   affineAvx512,       affineReluAvx512,   gradSumsAvx512,
