@@ -13,6 +13,9 @@
 #include "simd_dispatch.h"
 
 #pragma GCC diagnostic ignored "-Wpsabi"
+// GCC 12 flags the intrinsics' internal _mm512_undefined_ps() operands as uninitialised.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 namespace ftm {
 namespace winograd {
