@@ -9,6 +9,7 @@ import * as ops from '../lib/ops/index';
 import { FTMTLNet } from '../lib/model/ftmtlnet';
 import { SGD } from '../lib/train/optimizers';
 import { releaseGraph } from '../lib/autograd';
+import { predictGray } from '../lib/model/predict-run';
 
 // A training loop that never yields to the event loop runs no finalizers: whatever a step drops
 // without dispose() stays in use. zeroGrad() frees the gradients it drops, and releaseGraph()
@@ -48,5 +49,26 @@ t.test('zeroGrad frees the gradient it drops; a clone outlives it', (t) => {
   t.equal(w.grad, null, 'no gradient');
   t.ok(g.isDisposed, 'the dropped gradient is disposed');
   t.same(Array.from(kept.data), [2, 4, 6], 'the clone keeps the values');
+  t.end();
+});
+
+// predictGray frees the heads (and, with test-time flips, the unflipped pass's) once the
+// prediction holds its copies, and the classifier frees its pooled features: before that each
+// prediction left about 136 KB in use until a collection (preset xs at 128 px: 111 MB after 800
+// in a loop that never yields), 72 KB more with flips.
+t.test('a synchronous loop of predictions does not grow, with and without test-time flips', (t) => {
+  const model = FTMTLNet.create({ preset: 'xs', imageSize: 64, seed: 6 });
+  const image = { width: 80, height: 72, data: new Float32Array(80 * 72).map((_, i) => (i % 89) / 89) };
+  for (const tta of ['none', 'flips'] as const) {
+    const first = predictGray(model, image, { tta });
+    for (let i = 0; i < 2; i++) predictGray(model, image, { tta });
+    const before = nativeCore().poolStats().bytesInUse;
+    let last = first;
+    for (let i = 0; i < 20; i++) last = predictGray(model, image, { tta });
+    const grown = nativeCore().poolStats().bytesInUse - before;
+    t.equal(grown, 0, `tta ${tta}: in use grew by ${grown} bytes over 20 predictions`);
+    t.same(last.probabilities, first.probabilities, `tta ${tta}: the predictions are unchanged`);
+    t.same(Array.from(last.mask.data), Array.from(first.mask.data), `tta ${tta}: the masks are unchanged`);
+  }
   t.end();
 });

@@ -214,8 +214,25 @@ export class ClassificationBranch extends Module {
     const [, c, h, w] = features.shape;
     const avg = (): Tensor => ops.globalAvgPool2d(features);
     const max = (): Tensor => ops.maxPool2d(features, { kernelSize: [h, w] });
-    const pooled = this.pool === 'avg' ? avg() : this.pool === 'max' ? max() : ops.concat([avg(), max()], 1);
-    return this.fc.forward(this.dropout.forward(ops.reshape(pooled, [-1, c * (this.pool === 'avgmax' ? 2 : 1)])));
+    let pooled: Tensor;
+    if (this.pool === 'avgmax') {
+      const a = avg();
+      const m = max();
+      pooled = ops.concat([a, m], 1);
+      releaseTemporary(a);
+      releaseTemporary(m);
+    } else {
+      pooled = this.pool === 'avg' ? avg() : max();
+    }
+    const flat = ops.reshape(pooled, [-1, c * (this.pool === 'avgmax' ? 2 : 1)]);
+    const dropped = this.dropout.forward(flat);
+    const logits = this.fc.forward(dropped);
+    // In inference the pooled features are freed here (a reshape is a view: its buffer goes back
+    // when both are disposed); left to the collector, a loop that never yields kept them.
+    releaseTemporary(dropped, logits);
+    releaseTemporary(flat, logits);
+    releaseTemporary(pooled, logits);
+    return logits;
   }
 
   // pooledStem = down(stem) -> cls_4 (N, cls[3], H/32, W/32)
