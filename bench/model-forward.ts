@@ -37,15 +37,17 @@ function flag(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+const isPositiveInteger = (v: number): boolean => Number.isInteger(v) && v >= 1;
+
 function positive(text: string, name: string): number {
   const v = Number(text);
-  if (!Number.isInteger(v) || v < 1) throw new RangeError(`Expected a positive integer for ${name} but received ${JSON.stringify(text)}`);
+  if (!isPositiveInteger(v)) throw new RangeError(`Expected a positive integer for ${name} but received ${JSON.stringify(text)}`);
   return v;
 }
 
 function intList(text: string, name: string): number[] {
   const values = text.split(',').map(Number);
-  if (values.some((v) => !Number.isInteger(v) || v < 1)) throw new RangeError(`Expected positive integers separated by commas for ${name} but received ${JSON.stringify(text)}`);
+  if (!values.every(isPositiveInteger)) throw new RangeError(`Expected positive integers separated by commas for ${name} but received ${JSON.stringify(text)}`);
   return values;
 }
 

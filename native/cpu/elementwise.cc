@@ -9,11 +9,8 @@
 #include <cmath>
 #include <cstring>
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 #include "broadcast.h"
+#include "load_then_mask.h"
 #include "simd_dispatch.h"
 #include "thread_pool.h"
 
@@ -65,35 +62,16 @@ FTM_ALWAYS_INLINE void reluBackwardBody(const float* x, const float* gy, float* 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 // The AVX-512 clone by hand: GCC turned the select into a masked load of gy, and a masked load
 // that misses the cache streams at a quarter of a plain load's rate on Zen 5 (docs/winograd.md).
-// gy loads plainly (the empty asm keeps the load from being folded into the masked move).
 __attribute__((target("avx512f"))) static void reluBackwardAvx512(const float* x, const float* gy, float* gx,
                                                                    size_t n) {
   const __m512 zero = _mm512_setzero_ps();
   size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __mmask16 passed = _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), zero, _CMP_GT_OQ);
-    __m512 g = _mm512_loadu_ps(gy + i);
-    __asm__("" : "+v"(g));
-    _mm512_storeu_ps(gx + i, _mm512_maskz_mov_ps(passed, g));
-  }
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(gx + i, loadThenMask(gy + i, _mm512_cmp_ps_mask(_mm512_loadu_ps(x + i), zero, _CMP_GT_OQ)));
   for (; i < n; ++i) gx[i] = x[i] > 0.0f ? gy[i] : 0.0f;
 }
-__attribute__((target("avx2,fma"))) static void reluBackwardAvx2(const float* x, const float* gy, float* gx, size_t n) {
-  reluBackwardBody(x, gy, gx, n);
-}
-static void reluBackwardBaseline(const float* x, const float* gy, float* gx, size_t n) {
-  reluBackwardBody(x, gy, gx, n);
-}
-static void reluBackwardDispatch(const float* x, const float* gy, float* gx, size_t n) {
-  switch (simdLevel()) {
-    case SimdLevel::Avx512: reluBackwardAvx512(x, gy, gx, n); break;
-    case SimdLevel::Avx2: reluBackwardAvx2(x, gy, gx, n); break;
-    default: reluBackwardBaseline(x, gy, gx, n); break;
-  }
-}
-#else
-FTM_MULTIVERSION(reluBackward, (const float* x, const float* gy, float* gx, size_t n), (x, gy, gx, n))
 #endif
+FTM_MULTIVERSION_OWN_AVX512(reluBackward, (const float* x, const float* gy, float* gx, size_t n), (x, gy, gx, n))
 
 FTM_ALWAYS_INLINE void sigmoidForwardBody(const float* x, float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + expApprox(-x[i]));

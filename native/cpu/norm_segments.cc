@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cpu_features.h"
+#include "load_then_mask.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -281,15 +282,8 @@ FTM_AVX512 void affineReluAvx512(const float* x, size_t len, float a, float b, f
 // sum(dy) and sum(dy * (x - mean)); Relu: of dy' (lanes where fma(a, x, b) <= 0 or NaN load
 // as exact zeros, so the sums are those of reluBackward's output).
 // dy at lanes `valid` (and, with Relu, where the ReLU passed), zeros elsewhere.
-// A whole vector loads plainly and is then masked: a masked load that misses the cache streams
-// at a quarter of a plain load's rate on Zen 5 (docs/winograd.md). The empty asm keeps the
-// compiler from folding the load into the masked move. Only a tail loads with the mask.
-FTM_AVX512 inline __m512 loadThenMask(const float* p, __mmask16 keep) {
-  __m512 v = _mm512_loadu_ps(p);
-  __asm__("" : "+v"(v));
-  return _mm512_maskz_mov_ps(keep, v);
-}
-
+// A whole vector loads plainly and is then masked (load_then_mask.h); only a tail loads with
+// the mask.
 template <bool Relu>
 FTM_AVX512 inline __m512 gradAvx512(const float* g, __m512 xv, __mmask16 valid, __m512 va, __m512 vb) {
   if constexpr (Relu) {

@@ -11,6 +11,11 @@
 #define FTM_MULTIVERSION(name, params, args)                                                   \
   __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,prefer-vector-width=512")))       \
   static void name##Avx512 params { name##Body args; }                                         \
+  FTM_MULTIVERSION_OWN_AVX512(name, params, args)
+
+// The same with an AVX-512 clone written by hand: `name##Avx512(params)` must be declared before
+// (inside #if defined(__x86_64__)); the AVX2 and baseline clones still compile name##Body.
+#define FTM_MULTIVERSION_OWN_AVX512(name, params, args)                                        \
   __attribute__((target("avx2,fma"))) static void name##Avx2 params { name##Body args; }      \
   static void name##Baseline params { name##Body args; }                                       \
   static void name##Dispatch params {                                                          \
@@ -23,4 +28,5 @@
 #else
 #define FTM_MULTIVERSION(name, params, args) \
   static void name##Dispatch params { name##Body args; }
+#define FTM_MULTIVERSION_OWN_AVX512(name, params, args) FTM_MULTIVERSION(name, params, args)
 #endif

@@ -323,10 +323,16 @@ FTM_ALWAYS_INLINE void weightTilesOf(const float (*G)[3], const float* g, int64_
 }
 
 template <template <int> class Fill>
-FTM_ALWAYS_INLINE void inputRowBody(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
+FTM_ALWAYS_INLINE void inputRowWith(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
                                     int64_t vStride, float* scratch) {
   if (m == 2) inputRowOf<2, Fill<2>>(rows, W, x0, tiles, v, vStride, scratch);
   else inputRowOf<4, Fill<4>>(rows, W, x0, tiles, v, vStride, scratch);
+}
+
+// The portable body (the AVX2 and baseline clones): edge groups through a zero-extended copy.
+FTM_ALWAYS_INLINE void inputRowBody(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
+                                    int64_t vStride, float* scratch) {
+  inputRowWith<FillByCopy>(m, rows, W, x0, tiles, v, vStride, scratch);
 }
 
 FTM_ALWAYS_INLINE void outputRowBody(int m, const float* mv, int64_t mStride, int64_t tiles, float* const* out,
@@ -340,32 +346,17 @@ FTM_ALWAYS_INLINE void weightTilesBody(int m, const float* g, int64_t count, flo
   else weightTilesOf<4>(kG4, g, count, u, uStride);
 }
 
-// inputRow's clones by hand: the AVX-512 one loads the edge groups with masks.
+// inputRow's AVX-512 clone by hand: it fills each row's phases in one AVX-512 call (FillAvx512).
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,prefer-vector-width=512"))) void inputRowAvx512(
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,prefer-vector-width=512"))) static void inputRowAvx512(
     int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride, float* scratch) {
-  inputRowBody<FillAvx512>(m, rows, W, x0, tiles, v, vStride, scratch);
-}
-__attribute__((target("avx2,fma"))) void inputRowAvx2(int m, const float* const* rows, int64_t W, int64_t x0,
-                                                       int64_t tiles, float* v, int64_t vStride, float* scratch) {
-  inputRowBody<FillByCopy>(m, rows, W, x0, tiles, v, vStride, scratch);
+  inputRowWith<FillAvx512>(m, rows, W, x0, tiles, v, vStride, scratch);
 }
 #endif
-void inputRowBaseline(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
-                      float* scratch) {
-  inputRowBody<FillByCopy>(m, rows, W, x0, tiles, v, vStride, scratch);
-}
-void inputRowDispatch(int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v, int64_t vStride,
-                      float* scratch) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  switch (simdLevel()) {
-    case SimdLevel::Avx512: inputRowAvx512(m, rows, W, x0, tiles, v, vStride, scratch); return;
-    case SimdLevel::Avx2: inputRowAvx2(m, rows, W, x0, tiles, v, vStride, scratch); return;
-    default: break;
-  }
-#endif
-  inputRowBaseline(m, rows, W, x0, tiles, v, vStride, scratch);
-}
+FTM_MULTIVERSION_OWN_AVX512(inputRow,
+                            (int m, const float* const* rows, int64_t W, int64_t x0, int64_t tiles, float* v,
+                             int64_t vStride, float* scratch),
+                            (m, rows, W, x0, tiles, v, vStride, scratch))
 FTM_MULTIVERSION(outputRow,
                  (int m, const float* mv, int64_t mStride, int64_t tiles, float* const* out, int64_t valid, float scale,
                   float bias, bool relu),
